@@ -63,7 +63,7 @@ class DeviceWorker:
                 continue
             try:
                 fut.set_result(fn())
-            except BaseException as exc:  # handed to the caller through the future
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller via the future
                 fut.set_exception(exc)
 
     def call(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
