@@ -32,3 +32,55 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+# -- stations -------------------------------------------------------------------------------
+PASSWORD = "test-pass-1"
+STATION_CODE = "450103000099"
+
+
+class StationFixture:
+    """A fresh encrypted station in tmp_path with one operator of each role."""
+
+    def __init__(self, data_dir):  # type: ignore[no-untyped-def]
+        from station.store import Station
+
+        self.data_dir = data_dir
+        self.station = Station(data_dir)
+        self.recovery_code = self.station.init(STATION_CODE, "tech", PASSWORD, "4501")
+        with self.station.login("tech", PASSWORD) as tech:
+            tech.add_operator("coord", "coordinator", PASSWORD)
+            tech.add_operator("super", "supervisor", PASSWORD)
+        self._open: list = []
+
+    def login(self, name: str = "coord"):  # type: ignore[no-untyped-def]
+        store = self.station.login(name, PASSWORD)
+        self._open.append(store)
+        return store
+
+    def env(self, user: str = "coord") -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({"STATION_DATA_DIR": str(self.data_dir), "STATION_USER": user,
+                    "STATION_PASSWORD": PASSWORD, "STATION_LANG": "en"})
+        return env
+
+    def close(self) -> None:
+        for store in self._open:
+            store.close()
+
+
+@pytest.fixture
+def station(tmp_path):  # type: ignore[no-untyped-def]
+    fx = StationFixture(tmp_path / "data")
+    yield fx
+    fx.close()
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None,
+            timeout: float = 60):  # type: ignore[no-untyped-def]
+    """Run ``python -m station`` as a real process; returns the CompletedProcess."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "station", *args], env=env, input=input,
+                          capture_output=True, text=True, timeout=timeout)

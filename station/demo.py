@@ -1,0 +1,83 @@
+"""The demo station: a throwaway data folder with demo operators, synthetic applications and
+simulated devices. Used by ``station demo`` and by tests that need a populated station."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from station.i18n import _
+from station.store import Station
+
+STATION_CODE = "450103000001"
+PASSWORD = "demo1234"
+OPERATORS = {"tech": "technician", "coord": "coordinator", "super": "supervisor"}
+SETTINGS = {
+    "station.name": "青秀区新竹街道流动人口服务站（演示）",
+    "station.address": "南宁市青秀区示例路1号",
+    "station.phone": "0771-0000000",
+    "idreader.driver": "sim",
+    "permit.driver": "sim",
+    "camera.driver": "sim",
+    "permit.endorse_key": "000102030405060708090a0b0c0d0e0f",
+}
+
+
+class DemoStation:
+    def __init__(self, folder: str | Path | None = None, records: int = 300,
+                 seed: int = 2026) -> None:
+        self._owned = folder is None
+        self.data_dir = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="station-demo-"))
+        self.records = records
+        self.seed = seed
+        self.station = Station(self.data_dir)
+        self.operators = {name: {"role": role, "password": PASSWORD}
+                          for name, role in OPERATORS.items()}
+        self.recovery_code = ""
+
+    def __enter__(self) -> DemoStation:
+        if not self.station.exists():
+            self.setup()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._owned:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def setup(self) -> None:
+        self.recovery_code = self.station.init(STATION_CODE, "tech", PASSWORD, "4501")
+        with self.station.login("tech", PASSWORD) as tech:
+            for name, role in OPERATORS.items():
+                if name != "tech":
+                    tech.add_operator(name, role, PASSWORD)
+            for key, value in SETTINGS.items():
+                tech.config_set(key, value)
+        if self.records:
+            self.add_synthetic(self.records)
+
+    def add_synthetic(self, n: int, chunk: int = 500) -> int:
+        from station.samples import synthetic_record
+
+        rng = random.Random(self.seed)
+        today = dt.date.today()
+        saved = 0
+        with self.station.login("coord", PASSWORD) as coord:
+            while saved < n:
+                batch = [synthetic_record(rng, today) for _ in range(min(chunk, n - saved))]
+                results = coord.save_many(batch, source="demo")
+                saved += sum(1 for r in results if isinstance(r, dict))
+        return saved
+
+    def login(self, name: str = "coord") -> Any:
+        return self.station.login(name, PASSWORD)
+
+    def describe(self) -> str:
+        return _("Demo station in {folder} (deleted on exit)", folder=self.data_dir)
+
+    def hint(self) -> str:
+        return _("Demo operators (password {pw}): coord — coordinator, super — supervisor, "
+                 "tech — technician", pw=PASSWORD)

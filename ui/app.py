@@ -1,0 +1,129 @@
+"""The desktop application: Qt set-up, translations, login → main window → logout."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from station import i18n
+from station.resources import resource_path
+from ui.qt import (
+    QApplication,
+    QCoreApplication,
+    QFont,
+    QFontDatabase,
+    QLibraryInfo,
+    QTranslator,
+)
+from ui.style import STYLE
+
+log = logging.getLogger(__name__)
+_translators: list[QTranslator] = []
+
+
+def translations_dir() -> Path:
+    return resource_path("i18n")
+
+
+def install_language(app: QCoreApplication, lang: str) -> bool:
+    """Switch the Qt translators and the core's messages to ``lang`` (``zh_CN`` or ``en``)."""
+    for t in _translators:
+        app.removeTranslator(t)
+    _translators.clear()
+    i18n.set_language(lang)
+    if lang == "en":
+        return True
+    ok = True
+    for name in ("station", "qtbase"):
+        t = QTranslator(app)
+        qm = translations_dir() / f"{name}_{lang}.qm"
+        if qm.exists() and t.load(str(qm)):
+            app.installTranslator(t)
+            _translators.append(t)
+        elif name == "station":
+            log.warning("translation %s missing; run tools/build_translations.py", qm.name)
+            ok = False
+    if not any(t for t in _translators if t.language()):
+        # Qt's own dialogs (OK/Cancel) from the Qt installation, when it ships them.
+        t = QTranslator(app)
+        if t.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(t)
+            _translators.append(t)
+    return ok
+
+
+def make_app(argv: list[str] | None = None, lang: str | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv or sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("intake-station")
+    app.setOrganizationName("intake-station")
+    families = QFontDatabase.families()
+    for family in ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC"):
+        if family in families:
+            app.setFont(QFont(family, 10))
+            break
+    app.setStyleSheet(STYLE)
+    install_language(app, lang or i18n.language())
+    return app
+
+
+class DesktopSession:
+    """Shows the login dialog, then the main window; logging out returns to the login."""
+
+    def __init__(self, station: Any, demo_hint: str = "") -> None:
+        self.station = station
+        self.demo_hint = demo_hint
+        self.window: Any = None
+        self.bridge: Any = None
+        self.login: Any = None
+
+    def show_login(self) -> None:
+        from ui.login import LoginDialog
+
+        code = ""
+        try:
+            code = self.station.keyslots.station_code()
+        except Exception:  # noqa: BLE001 - the dialog still opens; login will say what is wrong
+            log.warning("key-slot file unreadable")
+        label = QCoreApplication.translate("DesktopSession", "Station %1").replace("%1", code)
+        self.login = LoginDialog(self.station, label, self.demo_hint)
+        self.login.logged_in.connect(self.open_main)
+        self.login.show()
+
+    def open_main(self, store: Any) -> None:
+        from ui.adapter import StationBridge
+        from ui.main_window import MainWindow
+
+        self.bridge = StationBridge(store)
+        self.window = MainWindow(self.bridge)
+        self.window.logout_requested.connect(self.logout)
+        self.window.show()
+
+    def logout(self) -> None:
+        if self.window is not None:
+            self.window.close()
+            self.window.deleteLater()
+            self.window = None
+        if self.bridge is not None:
+            self.bridge.stop()
+            self.bridge = None
+        self.show_login()
+
+    def shutdown(self) -> None:
+        if self.bridge is not None:
+            self.bridge.stop()
+            self.bridge = None
+
+
+def run(station: Any, demo_hint: str = "") -> int:
+    app = make_app()
+    session = DesktopSession(station, demo_hint)
+    session.show_login()
+    try:
+        return int(app.exec())
+    finally:
+        session.shutdown()

@@ -1,0 +1,156 @@
+"""The main window: who is logged in, a search box that finds as you type, the application list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from station.errors import StationError
+from station.roles import role_label
+from ui.adapter import StationBridge
+from ui.models import ApplicationListModel
+from ui.qt import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QShortcut,
+    QTableView,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+SEARCH_DELAY_MS = 150
+
+
+class MainWindow(QMainWindow):
+    logout_requested = Signal()
+
+    def __init__(self, bridge: StationBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self._search_serial = 0
+        self.setWindowTitle(self.tr("Residence-permit intake station"))
+        self.resize(1366, 768)
+
+        header = QWidget()
+        header.setObjectName("header")
+        title = QLabel(self.tr("Residence-permit intake station"))
+        title.setObjectName("title")
+        station = QLabel(self.tr("Station %1").replace("%1", bridge.station_code))
+        station.setObjectName("subtitle")
+        who = QLabel(f"{bridge.operator} · {role_label(bridge.role)}")
+        who.setObjectName("who")
+        self.logout_button = QPushButton(self.tr("Log out"))
+        self.logout_button.clicked.connect(self.logout_requested.emit)
+        hl = QHBoxLayout(header)
+        hl.setContentsMargins(20, 12, 20, 12)
+        hl.addWidget(title)
+        hl.addSpacing(16)
+        hl.addWidget(station)
+        hl.addStretch(1)
+        hl.addWidget(who)
+        hl.addSpacing(12)
+        hl.addWidget(self.logout_button)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText(
+            self.tr("Search by ID number, name, phone or application number"))
+        self.search.textChanged.connect(self._schedule_search)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self._run_search)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search.setFocus)
+
+        self.model = ApplicationListModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("applications")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setShowGrid(False)
+
+        self.result_label = QLabel("")
+        self.result_label.setObjectName("muted")
+
+        body = QWidget()
+        bl = QVBoxLayout(body)
+        bl.setContentsMargins(20, 16, 20, 12)
+        bl.setSpacing(10)
+        bl.addWidget(self.search)
+        bl.addWidget(self.result_label)
+        bl.addWidget(self.table, 1)
+
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.setSpacing(0)
+        cl.addWidget(header)
+        cl.addWidget(body, 1)
+        self.setCentralWidget(central)
+
+        self.today_label = QLabel("")
+        self.busy_label = QLabel("")
+        self.statusBar().addWidget(self.today_label)
+        self.statusBar().addPermanentWidget(self.busy_label)
+        bridge.busy.connect(self.busy_label.setText)
+        bridge.error.connect(self._show_error)
+        self.search.setFocus()
+        self.refresh()
+
+    # -- data --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        today = dt.date.today()
+        if self.bridge.can("app.search"):
+            self.bridge.op(lambda s: s.count_for_day(today)).success(
+                lambda n: self.today_label.setText(
+                    self.tr("Taken in today: %1").replace("%1", str(n)))).run_in_background()
+        self._run_search()
+
+    def _schedule_search(self) -> None:
+        self._timer.start()
+
+    def _run_search(self) -> None:
+        if not self.bridge.can("app.search"):
+            self.search.setEnabled(False)
+            self.result_label.setText(self.tr(
+                "Technicians manage the station; applications are not shown to this role."))
+            return
+        self._search_serial += 1
+        serial = self._search_serial
+        text = self.search.text().strip()
+        if text:
+            fn = lambda s: s.search(text, 200)  # noqa: E731
+        else:
+            fn = lambda s: s.list_applications(None, 200)  # noqa: E731
+        self.bridge.op(fn).success(lambda rows: self._show_rows(serial, text, rows)
+                                   ).run_in_background()
+
+    def _show_rows(self, serial: int, text: str, rows: list[dict[str, Any]]) -> None:
+        if serial != self._search_serial:
+            return  # an older search finished after a newer one was started
+        self.model.set_rows(rows)
+        self.table.resizeColumnsToContents()
+        if text:
+            self.result_label.setText(self.tr("%1 found").replace("%1", str(len(rows))))
+        else:
+            self.result_label.setText(self.tr("Latest applications"))
+
+    def _show_error(self, exc: BaseException) -> None:
+        text = exc.message if isinstance(exc, StationError) else type(exc).__name__
+        QMessageBox.warning(self, self.tr("Something went wrong"), text)

@@ -1,0 +1,38 @@
+"""The station's look: calm colours, readable sizes at 1366×768, accessible contrast."""
+
+STYLE = """
+* { font-size: 14px; }
+QMainWindow, QDialog { background: #f5f7fa; }
+#header { background: #1f4e79; }
+#header QLabel { color: #ffffff; }
+#header #title { font-size: 19px; font-weight: 600; }
+#header #subtitle, #header #who { color: #dce6f0; }
+#header QPushButton { background: #2d6396; color: #ffffff; border: 1px solid #5a86b3;
+    border-radius: 4px; padding: 5px 14px; }
+#header QPushButton:hover { background: #3a74ab; }
+QDialog#login #title { font-size: 21px; font-weight: 600; color: #1f4e79; }
+QDialog#login #subtitle { color: #4a5a6a; }
+#error { color: #b00020; background: #fdecee; border: 1px solid #f3b6bf; border-radius: 4px;
+    padding: 6px 8px; }
+#hint { color: #3c4a57; background: #eef3f8; border: 1px solid #c8d6e5; border-radius: 4px;
+    padding: 6px 8px; }
+#muted { color: #55606b; }
+QLineEdit { background: #ffffff; border: 1px solid #b8c4d0; border-radius: 4px; padding: 6px 8px;
+    selection-background-color: #2d6396; }
+QLineEdit:focus { border: 2px solid #2d6396; padding: 5px 7px; }
+QLineEdit#search { font-size: 16px; padding: 9px 12px; }
+QLineEdit#search:focus { padding: 8px 11px; }
+QPushButton { background: #ffffff; border: 1px solid #9fb0c2; border-radius: 4px;
+    padding: 6px 16px; color: #1b2733; }
+QPushButton:hover { background: #eef3f8; }
+QPushButton:focus { border: 2px solid #2d6396; }
+QPushButton#primary { background: #1f6fb2; color: #ffffff; border: 1px solid #1a5e97;
+    font-weight: 600; }
+QPushButton#primary:hover { background: #1a5e97; }
+QPushButton:disabled { color: #8a96a3; background: #eceff2; }
+QTableView { background: #ffffff; alternate-background-color: #f3f6f9; border: 1px solid #d3dce5;
+    gridline-color: #e3e9ef; selection-background-color: #cfe2f3; selection-color: #10202f; }
+QHeaderView::section { background: #e8eef4; color: #1b2733; padding: 6px 8px; border: none;
+    border-bottom: 1px solid #c8d3de; font-weight: 600; }
+QStatusBar { background: #e8eef4; color: #34414e; }
+"""
