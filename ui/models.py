@@ -40,11 +40,13 @@ class ApplicationListModel(QAbstractTableModel):
         self._rows: list[dict[str, Any]] = []
 
     def headers(self) -> list[str]:
-        tr = QCoreApplication.translate
-        return [tr("ApplicationListModel", "Application no."), tr("ApplicationListModel", "Name"),
-                tr("ApplicationListModel", "ID number"), tr("ApplicationListModel", "Kind"),
-                tr("ApplicationListModel", "Community"), tr("ApplicationListModel", "Taken in"),
-                tr("ApplicationListModel", "State")]
+        return [QCoreApplication.translate("ApplicationListModel", "Application no."),
+                QCoreApplication.translate("ApplicationListModel", "Name"),
+                QCoreApplication.translate("ApplicationListModel", "ID number"),
+                QCoreApplication.translate("ApplicationListModel", "Kind"),
+                QCoreApplication.translate("ApplicationListModel", "Community"),
+                QCoreApplication.translate("ApplicationListModel", "Taken in"),
+                QCoreApplication.translate("ApplicationListModel", "State")]
 
     def set_rows(self, rows: list[dict[str, Any]]) -> None:
         self.beginResetModel()
