@@ -1,0 +1,61 @@
+"""The technician's maintenance commands: backup and restore."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from station.cli.context import Context
+from station.errors import UsageError
+from station.i18n import _
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("backup", help=_("encrypted backup of the whole station (technician)"))
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", metavar="FILE", help=_("write the backup to this file"))
+    where.add_argument("--folder", metavar="DIR", help=_(
+        "write a dated backup into this folder (USB stick) and rotate old ones"))
+    p.add_argument("--keep", type=int, default=7, help=_("backups to keep with --folder"))
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help=_(
+        "restore a backup into an empty data folder; recovery code from "
+        "$STATION_RECOVERY_CODE or a prompt"))
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_restore)
+
+
+def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
+    from station.backup import backup_to_folder, create_backup
+
+    store = ctx.session()
+    store.require("backup")
+    if args.out:
+        result = create_backup(store, Path(args.out))
+    else:
+        result = backup_to_folder(store, Path(args.folder), args.keep)
+    ctx.emit(result, _("Backup written: {out} ({n} applications)", out=result["out"],
+                       n=result["counts"]["applications"]))
+    return 0
+
+
+def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
+    from station.backup import restore_backup
+
+    code = os.environ.get("STATION_RECOVERY_CODE")
+    if code is None:
+        if not sys.stdin.isatty():
+            raise UsageError("no_recovery_code", _(
+                "No recovery code: set STATION_RECOVERY_CODE or run in a terminal"))
+        import getpass
+
+        code = getpass.getpass(_("Recovery code: "))
+    result = restore_backup(Path(args.file), ctx.data_dir, code)
+    ctx.emit(result, _("Restored station {code} into {folder}; operators log in with their "
+                       "usual passwords. The next sync first asks the central service for the "
+                       "state of every application.", code=result["station_code"],
+                       folder=result["data_dir"]))
+    return 0
