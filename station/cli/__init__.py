@@ -70,9 +70,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             i18n.set_language(args_list[i + 1])
     parser = build_parser()
     args = parser.parse_args(args_list)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
     ctx = Context(args)
+    stderr = logging.StreamHandler()
+    stderr.setLevel(logging.INFO if args.verbose else logging.WARNING)
+    stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    from station.logs import RedactingFilter, setup_file_logging
+
+    stderr.addFilter(RedactingFilter())
+    logging.getLogger().addHandler(stderr)
+    logging.getLogger().setLevel(logging.INFO)
+    if (ctx.data_dir / "keyslots.json").exists():
+        setup_file_logging(ctx.data_dir)
+    log.info("command %s", args.command or "gui")
     func = getattr(args, "func", None)
     if func is None:
         if args.command is None:
