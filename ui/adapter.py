@@ -63,7 +63,8 @@ def run_in_thread(fn: Callable[[], Any], dispatch: Callable[[Callable[[], None]]
         try:
             result = fn()
         except Exception as exc:  # noqa: BLE001 - reported to the caller
-            dispatch(lambda: on_error(exc))
+            error = exc
+            dispatch(lambda: on_error(error))
             return
         dispatch(lambda: on_done(result))
 

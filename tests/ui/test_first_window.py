@@ -84,8 +84,8 @@ def test_technician_sees_no_records(desktop, qtbot):
 
 def test_english_switch(app, qtbot):
     from ui.app import install_language
-    from ui.main_window import MainWindow  # noqa: F401
     from ui.login import LoginDialog
+    from ui.main_window import MainWindow  # noqa: F401
 
     install_language(app, "en")
 
