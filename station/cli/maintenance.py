@@ -26,6 +26,10 @@ def register(sub: Any) -> None:
         "$STATION_RECOVERY_CODE or a prompt"))
     p.add_argument("file", metavar="FILE")
     p.set_defaults(func=cmd_restore)
+    p = sub.add_parser("doctor", help=_(
+        "check devices, database, keys, clock and central service; one line per check with "
+        "its fix (with --user and a password it also opens the database)"))
+    p.set_defaults(func=cmd_doctor)
 
 
 def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
@@ -59,3 +63,44 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
                        "state of every application.", code=result["station_code"],
                        folder=result["data_dir"]))
     return 0
+
+
+def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
+    from station.doctor import FAIL, DoctorContext, run_checks
+    from station.errors import StationError
+
+    dctx = DoctorContext(ctx.data_dir)
+    login_problem = None
+    if (getattr(args, "user", None) or os.environ.get("STATION_USER")) and (
+            os.environ.get("STATION_PASSWORD") is not None or sys.stdin.isatty()):
+        try:
+            dctx.store = ctx.session()
+            dctx.settings = dctx.store.settings_map()
+        except StationError as exc:
+            login_problem = exc.message
+    extra = []
+    try:
+        import devices
+
+        extra += devices.doctor_checks()
+    except (ImportError, AttributeError):
+        pass
+    try:
+        from sync.doctor import doctor_checks
+
+        extra += doctor_checks()
+    except ImportError:
+        pass
+    checks = run_checks(dctx, extra)
+    if login_problem:
+        from station.doctor import Check
+
+        checks.insert(0, Check("login", FAIL, login_problem,
+                               _("Check the operator name and password")))
+    marks = {"ok": "✔", "warn": "!", "fail": "✘"}
+    lines = [f"{marks[c.status]} {c.name:<14} {c.detail}" + (f"\n    → {c.fix}" if c.fix and
+                                                                c.status != "ok" else "")
+             for c in checks]
+    failed = any(c.status == FAIL for c in checks)
+    ctx.emit({"ok": not failed, "checks": [c.to_json() for c in checks]}, "\n".join(lines))
+    return 1 if failed else 0
