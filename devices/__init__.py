@@ -6,6 +6,8 @@ example ``idreader.serial``, ``permit.pcsc``, ``camera.opencv``); the built-in o
 own reader as a package that declares such an entry point.
 """
 
+from typing import Any
+
 from devices.base import (
     BUILTIN,
     CardEvent,
@@ -15,4 +17,20 @@ from devices.base import (
     open_device,
 )
 
-__all__ = ["BUILTIN", "CardEvent", "DeviceWorker", "driver_names", "load_driver", "open_device"]
+__all__ = ["BUILTIN", "CardEvent", "DeviceWorker", "bench_card", "doctor_checks", "driver_names",
+           "load_driver", "open_device"]
+
+
+def doctor_checks() -> list[Any]:
+    """Device checks for ``station doctor`` (each a ``station.doctor.CheckFn``)."""
+    from devices.checks import CHECKS
+
+    return list(CHECKS)
+
+
+def bench_card(reader: str | None = None, port: str | None = None) -> dict[str, Any]:
+    """``station bench card``: times of ID-card reads (serial) and permit-card reads (PC/SC)."""
+    from devices.benchmarks import bench_card as run
+
+    result: dict[str, Any] = run(reader=reader, port=port)
+    return result

@@ -1,8 +1,8 @@
 """Search text preparation: FTS5 tokens for Chinese text, and what a query string means.
 
 FTS5's unicode61 tokenizer keeps a run of CJK characters as one token, which would only find
-whole names. We index one token per CJK character (``张 三 丰``) and search with a phrase query,
-so any substring of a name or address matches, whatever its length.
+whole names. We index one token per CJK character and per digit (``张 三 丰``, ``1 2 3 号``) and
+search with a phrase query, so any substring of a name or address matches, whatever its length.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_CJK = re.compile(r"([\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff])")
+_CJK = re.compile(r"([\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff0-9])")
 _DIGITS = re.compile(r"^[0-9]+[0-9Xx]?$")
 
 

@@ -577,7 +577,7 @@ def _fts_for(rec: dict[str, Any]) -> str:
 def _enqueue(conn: Any, uuid: str, version: int, chash: str) -> None:
     """Hand the new version to the sync outbox (station/outbox.py) in the same transaction."""
     try:
-        from station import outbox  # type: ignore[attr-defined,unused-ignore]
+        import station.outbox as outbox  # type: ignore[import-not-found,unused-ignore]
     except ModuleNotFoundError as exc:  # until the sync issue lands its outbox
         if exc.name != "station.outbox":
             raise

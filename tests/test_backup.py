@@ -36,7 +36,6 @@ def test_restore_compares_every_record(station, tmp_path):
         for s in saved:
             assert restored.get_application(s["uuid"], audit_view=False) == \
                 coord.get_application(s["uuid"], audit_view=False)
-        assert restored.verify_audit().ok is False or True  # coordinators may not verify
     finally:
         restored.close()
     sup = Station(tmp_path / "new").login("super", PASSWORD)

@@ -175,17 +175,24 @@ def test_audit_chain_detects_edit_delete_insert(station):
     conn = store.conn
     conn.execute("DROP TRIGGER audit_no_update")
     conn.execute("DROP TRIGGER audit_no_delete")
+    original = conn.execute("SELECT operator FROM audit WHERE seq = 4").fetchone()[0]
     conn.execute("UPDATE audit SET operator = 'someone' WHERE seq = 4")
     res = audit.verify(conn)
     assert (res.ok, res.broken_seq, res.reason) == (False, 4, "edited")
-    conn.execute("UPDATE audit SET operator = (SELECT operator FROM audit WHERE seq = 5)"
-                 " WHERE seq = 4")
+    conn.execute("UPDATE audit SET operator = ? WHERE seq = 4", (original,))
+    assert audit.verify(conn).ok
     row = conn.execute("SELECT * FROM audit WHERE seq = 6").fetchone()
     conn.execute("DELETE FROM audit WHERE seq = 6")
     res = audit.verify(conn)
     assert (res.ok, res.broken_seq) == (False, 6)
     conn.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
-    assert audit.verify(conn).ok or audit.verify(conn).broken_seq == 4
+    assert audit.verify(conn).ok
+    forged = list(row)
+    forged[0] = n + 1
+    conn.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)", forged)
+    res = audit.verify(conn)
+    assert (res.ok, res.broken_seq, res.reason) == (False, n + 1, "chain")
+    conn.execute("DELETE FROM audit WHERE seq = ?", (n + 1,))
     conn.execute("DELETE FROM audit WHERE seq = ?", (n,))
     assert audit.verify(conn).reason in ("truncated", "edited")
 
