@@ -21,6 +21,7 @@ from ui.qt import (
     QPushButton,
     QShortcut,
     QTableView,
+    Qt,
     QTimer,
     QVBoxLayout,
     QWidget,
@@ -84,6 +85,9 @@ class MainWindow(QMainWindow):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setShowGrid(False)
+        self.table.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.table.verticalHeader().setDefaultSectionSize(34)
 
         self.result_label = QLabel("")
         self.result_label.setObjectName("muted")
@@ -146,6 +150,8 @@ class MainWindow(QMainWindow):
             return  # an older search finished after a newer one was started
         self.model.set_rows(rows)
         self.table.resizeColumnsToContents()
+        for column in range(self.model.columnCount() - 1):
+            self.table.setColumnWidth(column, self.table.columnWidth(column) + 24)
         if text:
             self.result_label.setText(self.tr("%1 found").replace("%1", str(len(rows))))
         else:

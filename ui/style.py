@@ -32,7 +32,9 @@ QPushButton#primary:hover { background: #1a5e97; }
 QPushButton:disabled { color: #8a96a3; background: #eceff2; }
 QTableView { background: #ffffff; alternate-background-color: #f3f6f9; border: 1px solid #d3dce5;
     gridline-color: #e3e9ef; selection-background-color: #cfe2f3; selection-color: #10202f; }
-QHeaderView::section { background: #e8eef4; color: #1b2733; padding: 6px 8px; border: none;
+QTableView::item { padding: 4px 14px 4px 10px; }
+QHeaderView::section { background: #e8eef4; color: #1b2733; padding: 6px 10px; border: none;
     border-bottom: 1px solid #c8d3de; font-weight: 600; }
 QStatusBar { background: #e8eef4; color: #34414e; }
+QStatusBar QLabel { padding: 2px 12px; }
 """
