@@ -30,6 +30,10 @@ def register(sub: Any) -> None:
         "check devices, database, keys, clock and central service; one line per check with "
         "its fix (with --user and a password it also opens the database)"))
     p.set_defaults(func=cmd_doctor)
+    p = sub.add_parser("diagnostics", help=_(
+        "write a support bundle: logs, doctor output, versions (no database, no personal data)"))
+    p.add_argument("--out", required=True, metavar="FILE.zip")
+    p.set_defaults(func=cmd_diagnostics)
 
 
 def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
@@ -65,7 +69,7 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
+def _doctor(ctx: Context, args: argparse.Namespace) -> list[Any]:
     from station.doctor import FAIL, DoctorContext, run_checks
     from station.errors import StationError
 
@@ -97,6 +101,22 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
 
         checks.insert(0, Check("login", FAIL, login_problem,
                                _("Check the operator name and password")))
+    return checks
+
+
+def cmd_diagnostics(ctx: Context, args: argparse.Namespace) -> int:
+    from station.diagnostics import write_bundle
+
+    checks = _doctor(ctx, args)
+    result = write_bundle(ctx.data_dir, Path(args.out), [c.to_json() for c in checks])
+    ctx.emit(result, _("Diagnostics written to {out}", out=result["out"]))
+    return 0
+
+
+def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
+    from station.doctor import FAIL
+
+    checks = _doctor(ctx, args)
     marks = {"ok": "✔", "warn": "!", "fail": "✘"}
     lines = [f"{marks[c.status]} {c.name:<14} {c.detail}" + (f"\n    → {c.fix}" if c.fix and
                                                                 c.status != "ok" else "")

@@ -1,0 +1,56 @@
+"""station doctor and the diagnostics bundle report each fault when it is introduced."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+from tests.conftest import run_cli
+
+
+def checks(out):
+    return {c["name"]: c for c in json.loads(out.stdout)["checks"]}
+
+
+def test_doctor_all_ok_with_login(station):
+    out = run_cli("--json", "doctor", env=station.env("tech"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    got = checks(out)
+    assert got["database"]["status"] == "ok"
+    assert got["key_slots"]["status"] == "ok"
+    for c in got.values():
+        assert c["status"] in ("ok", "warn", "fail")
+
+
+def test_doctor_reports_broken_keyslots_and_missing_database(station):
+    slots = station.data_dir / "keyslots.json"
+    saved = slots.read_bytes()
+    slots.write_text("{broken")
+    env = station.env("tech")
+    env.pop("STATION_USER")
+    out = run_cli("--json", "doctor", env=env)
+    assert out.returncode == 1
+    assert checks(out)["key_slots"]["status"] == "fail"
+    assert checks(out)["key_slots"]["fix"]
+    slots.write_bytes(saved)
+    (station.data_dir / "station.db").rename(station.data_dir / "moved.db")
+    out = run_cli("--json", "doctor", env=env)
+    assert checks(out)["database"]["status"] == "fail"
+
+
+def test_doctor_wrong_password_is_a_failed_line(station):
+    env = dict(station.env("tech"), STATION_PASSWORD="nope-nope")
+    out = run_cli("--json", "doctor", env=env)
+    assert out.returncode == 1
+    assert checks(out)["login"]["status"] == "fail"
+
+
+def test_diagnostics_bundle_has_no_database(station, tmp_path):
+    run_cli("app", "list", env=station.env())
+    out = run_cli("--json", "diagnostics", "--out", str(tmp_path / "d.zip"),
+                  env=station.env("tech"))
+    assert out.returncode == 0, out.stderr
+    with zipfile.ZipFile(tmp_path / "d.zip") as zf:
+        names = zf.namelist()
+    assert "doctor.json" in names and "versions.json" in names
+    assert not any(n.endswith((".db", "keyslots.json")) for n in names)
