@@ -66,6 +66,7 @@ def connect(path: Path, key: bytes, *, create: bool = False) -> Any:
                 "The database cannot be decrypted with this station's key: it is not this "
                 "station's database or it is damaged; it was left untouched")) from exc
         conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA secure_delete = ON")  # freed pages are zeroed, not left behind
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 10000")
         if create:

@@ -30,6 +30,11 @@ def register(sub: Any) -> None:
         "check devices, database, keys, clock and central service; one line per check with "
         "its fix (with --user and a password it also opens the database)"))
     p.set_defaults(func=cmd_doctor)
+    p = sub.add_parser("purge", help=_(
+        "remove personal data and photos of applications whose card was collected more than "
+        "retention.days ago (a tombstone is kept for reports)"))
+    p.add_argument("--vacuum", action="store_true", help=_("compact the database afterwards"))
+    p.set_defaults(func=cmd_purge)
     p = sub.add_parser("diagnostics", help=_(
         "write a support bundle: logs, doctor output, versions (no database, no personal data)"))
     p.add_argument("--out", required=True, metavar="FILE.zip")
@@ -124,3 +129,12 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
     failed = any(c.status == FAIL for c in checks)
     ctx.emit({"ok": not failed, "checks": [c.to_json() for c in checks]}, "\n".join(lines))
     return 1 if failed else 0
+
+
+def cmd_purge(ctx: Context, args: argparse.Namespace) -> int:
+    from station.retention import purge
+
+    result = purge(ctx.session(), vacuum=True if args.vacuum else None)
+    ctx.emit(result, _("{n} application(s) purged, {p} photo(s) removed", n=result["purged"],
+                       p=result["photos_removed"]))
+    return 0
