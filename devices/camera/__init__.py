@@ -1,0 +1,289 @@
+"""The camera interface: frames are grabbed on the camera's own thread; readers get the newest one.
+
+A ``Camera`` owns one grabbing thread (STYLE.md: one I/O thread per device). The thread opens the
+source, reads frames, keeps only the newest (``latest()``: a slot, never a queue that grows) and
+calls ``on_frame`` with each one. When reads fail several times in a row the camera reports
+``camera_disconnected`` and keeps trying to open the source again; when that works it reports
+``reconnected`` and frames flow again. Drivers implement three hooks: ``_open_source``,
+``_read_source`` (one frame, or a ``DeviceError``) and ``_release_source``; they are only ever
+called on the grabbing thread, or before it starts / after it stopped.
+
+Errors are ``DeviceError`` with the codes in ``CODES``; the last one is in ``error`` and every
+change is reported to ``on_event`` as a ``CameraEvent``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from station.errors import DeviceError
+from station.i18n import N_, _
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CODES", "Camera", "CameraEvent", "EndOfStream", "camera_error", "open_camera"]
+
+Frame = np.ndarray
+FrameCallback = Callable[[np.ndarray], None]
+EventCallback = Callable[["CameraEvent"], None]
+
+# Stable error codes and the message a coordinator reads for each.
+CODES: dict[str, str] = {
+    "camera_missing": N_("No camera found at {source}: check the cable or the camera setting"),
+    "camera_busy": N_("The camera {source} cannot be opened: another program may be using it"),
+    "camera_disconnected": N_(
+        "The camera {source} stopped sending pictures: check the cable; reconnecting…"),
+    "not_an_image": N_("{source} is neither a picture nor a video"),
+    "empty_frame": N_("The camera {source} sent an empty picture"),
+}
+# Errors that retrying cannot fix: the grabbing thread stops instead of reopening (unless the
+# source worked before: a file being rewritten may become readable again).
+PERMANENT = {"not_an_image"}
+
+
+def camera_error(code: str, source: object) -> DeviceError:
+    """The typed error for ``code`` with its translated message (no personal data in it)."""
+    return DeviceError(code, _(CODES[code], source=source))
+
+
+class EndOfStream(Exception):
+    """A video file that does not loop has no more frames (not an error)."""
+
+
+@dataclass(frozen=True)
+class CameraEvent:
+    """``opened``, ``error`` (``error`` set), ``disconnected`` (``error`` set), ``reconnected``,
+    ``ended`` (a non-looping video finished) or ``stopped``."""
+
+    kind: str
+    error: DeviceError | None = None
+
+
+class Camera(ABC):
+    """A frame source with its own grabbing thread."""
+
+    #: consecutive failed reads before the camera counts as disconnected
+    max_failures = 5
+    #: seconds between attempts to open the source again
+    retry_interval = 1.0
+
+    def __init__(self, fps: float = 30.0) -> None:
+        self.fps = float(fps) if fps and float(fps) > 0 else 30.0
+        self.frames_seen = 0
+        self.error: DeviceError | None = None
+        self.ended = False
+        self._latest: np.ndarray | None = None
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._opened = False
+        self._on_frame: FrameCallback | None = None
+        self._on_event: EventCallback | None = None
+        self._next_due = 0.0
+
+    # -- what drivers implement --------------------------------------------------------------
+    @property
+    @abstractmethod
+    def source(self) -> str:
+        """A printable name of the source (device index, path or ``sim``)."""
+
+    @abstractmethod
+    def _open_source(self) -> None:
+        """Open the device or file; raise ``DeviceError`` (``CODES``) when it cannot be used."""
+
+    @abstractmethod
+    def _read_source(self) -> np.ndarray:
+        """One frame (BGR, uint8). Raise ``DeviceError`` on a failed read, ``EndOfStream`` at
+        the end of a video that does not loop."""
+
+    @abstractmethod
+    def _release_source(self) -> None:
+        """Release the device or file; must not raise."""
+
+    # -- public interface --------------------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return self._opened
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def open(self) -> None:
+        """Open the source now (in the caller's thread), raising its ``DeviceError``. Optional:
+        ``start()`` opens it on the camera thread when it is not open yet."""
+        if self._opened:
+            return
+        try:
+            self._open_source()
+        except DeviceError as exc:
+            self.error = exc
+            raise
+        self._opened = True
+        self.error = None
+
+    def close(self) -> None:
+        """Stop grabbing and release the source."""
+        self.stop()
+        if self._opened:
+            self._opened = False
+            self._release_source()
+
+    def start(self, on_frame: FrameCallback | None = None,
+              on_event: EventCallback | None = None) -> None:
+        """Start the grabbing thread. ``on_frame(frame)`` and ``on_event(event)`` are called on
+        that thread: keep them short (hand the work to another thread)."""
+        if self.running:
+            return
+        self._on_frame = on_frame
+        self._on_event = on_event
+        self._stop.clear()
+        self.ended = False
+        self._thread = threading.Thread(target=self._run, name=f"camera-{self.source}",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the grabbing thread (the source stays open; ``close()`` releases it)."""
+        thread = self._thread
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():  # pragma: no cover - a driver stuck in a blocking read
+                log.warning("camera thread %s did not stop within %.1f s", thread.name, timeout)
+        self._thread = None
+
+    def latest(self) -> np.ndarray | None:
+        """The newest frame, or ``None`` before the first one. Treat it as read-only."""
+        with self._cond:
+            return self._latest
+
+    def wait_frame(self, after: int = 0, timeout: float | None = None
+                   ) -> tuple[int, np.ndarray] | None:
+        """Wait until a frame newer than number ``after`` exists; return ``(number, frame)`` or
+        ``None`` on timeout, when the camera stops or when the stream ended."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while self.frames_seen <= after or self._latest is None:
+                if self._stop.is_set() or self.ended:
+                    return None
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return None
+                self._cond.wait(left)
+            return self.frames_seen, self._latest
+
+    def __enter__(self) -> Camera:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- helpers for drivers -----------------------------------------------------------------
+    def _pace(self) -> None:
+        """Sleep until the next frame is due at ``fps`` (sources that do not block by
+        themselves: files and the simulator)."""
+        now = time.monotonic()
+        if self._next_due <= now - 1.0 / self.fps:
+            self._next_due = now  # late (or first frame): do not try to catch up
+        delay = self._next_due - now
+        if delay > 0:
+            self._stop.wait(delay)
+        self._next_due += 1.0 / self.fps
+
+    # -- the grabbing thread -----------------------------------------------------------------
+    def _emit(self, event: CameraEvent) -> None:
+        if self._on_event is None:
+            return
+        try:
+            self._on_event(event)
+        except Exception:  # noqa: BLE001 - a faulty listener must not kill the camera
+            log.exception("camera event listener failed")
+
+    def _publish(self, frame: np.ndarray) -> None:
+        with self._cond:
+            self._latest = frame
+            self.frames_seen += 1
+            self._cond.notify_all()
+        if self._on_frame is not None:
+            try:
+                self._on_frame(frame)
+            except Exception:  # noqa: BLE001 - a faulty listener must not kill the camera
+                log.exception("camera frame listener failed")
+
+    def _set_error(self, exc: DeviceError, kind: str) -> None:
+        changed = self.error is None or self.error.code != exc.code
+        self.error = exc
+        if changed:
+            log.warning("camera %s: %s", self.source, exc.code)
+            self._emit(CameraEvent(kind, exc))
+
+    def _run(self) -> None:
+        failures = 0
+        lost = False
+        while not self._stop.is_set():
+            if not self._opened:
+                try:
+                    self._open_source()
+                except DeviceError as exc:
+                    self._set_error(exc, "disconnected" if lost else "error")
+                    if exc.code in PERMANENT and not lost:
+                        break
+                    self._stop.wait(self.retry_interval)
+                    continue
+                self._opened = True
+                failures = 0
+                self.error = None
+                self._emit(CameraEvent("reconnected" if lost else "opened"))
+                lost = False
+            try:
+                frame = self._read_source()
+                if frame is None or frame.size == 0:
+                    raise camera_error("empty_frame", self.source)
+            except EndOfStream:
+                with self._cond:
+                    self.ended = True
+                    self._cond.notify_all()
+                self._emit(CameraEvent("ended"))
+                break
+            except DeviceError as exc:
+                failures += 1
+                log.debug("camera %s read failed (%d): %s", self.source, failures, exc.code)
+                if failures >= self.max_failures:
+                    lost = True
+                    self._opened = False
+                    self._release_source()
+                    self._set_error(camera_error("camera_disconnected", self.source),
+                                    "disconnected")
+                else:
+                    self._stop.wait(min(0.05, 1.0 / self.fps))
+                continue
+            failures = 0
+            self._publish(frame)
+        self._emit(CameraEvent("stopped"))
+
+
+def open_camera(config: dict[str, str] | None = None, source: str | int | None = None,
+                **overrides: object) -> Camera:
+    """The camera the configuration names (``camera.driver``, ``camera.device``…); a ``source``
+    given here picks the OpenCV driver on that device or file (``sim`` the simulator)."""
+    from devices.base import open_device
+
+    config = dict(config or {})
+    if source is not None:
+        if str(source) == "sim":
+            config["camera.driver"] = "sim"
+        else:
+            config["camera.driver"] = "opencv"
+            config["camera.device"] = str(source)
+    camera: Camera = open_device("camera", config, **overrides)
+    return camera
