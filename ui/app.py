@@ -120,8 +120,15 @@ class DesktopSession:
 
 
 def run(station: Any, demo_hint: str = "") -> int:
+    """The desktop: the first-run wizard on a PC without a station, then the login."""
     app = make_app()
     session = DesktopSession(station, demo_hint)
+    if not station.exists():
+        from ui.first_run import FirstRunWizard
+
+        wizard = FirstRunWizard(station)
+        if not wizard.exec() or not station.exists():
+            return 1
     session.show_login()
     try:
         return int(app.exec())

@@ -68,3 +68,4 @@ from PySide6.QtWidgets import (  # noqa: F401
     QVBoxLayout,
     QWidget,
 )
+from PySide6.QtWidgets import QWizard, QWizardPage  # noqa: F401, E402

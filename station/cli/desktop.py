@@ -24,12 +24,7 @@ def register(sub: Any) -> None:
 def run_gui(ctx: Context, args: argparse.Namespace) -> int:
     from ui.app import run
 
-    station = ctx.station()
-    if not station.exists():
-        ctx.message(_("No station is set up in {folder}; run 'station init' first",
-                      folder=ctx.data_dir))
-        return 1
-    return run(station)
+    return run(ctx.station())
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
