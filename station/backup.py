@@ -91,7 +91,11 @@ def create_backup(store: Store, out: Path) -> dict[str, Any]:
             os.fsync(fh.fileno())
         os.replace(buf, out)
         fsync_dir(out.parent)
-    store.audit("backup.create", detail={"applications": counts["applications"]})
+    with store.transaction():
+        store.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES"
+                           " ('last_backup_at', ?)", (manifest["created_at"],))
+        auditlog.append(store.conn, store.operator, "backup.create",
+                        detail={"applications": counts["applications"]})
     return {"out": str(out), "bytes": out.stat().st_size, **manifest}
 
 
@@ -111,6 +115,32 @@ def backup_to_folder(store: Store, folder: Path, keep: int = 7) -> dict[str, Any
     result = create_backup(store, folder / name)
     result["removed"] = rotate(folder, store.station_code, keep)
     return result
+
+
+def scheduled_backup(store: Store, now: dt.datetime | None = None,
+                     every: dt.timedelta = dt.timedelta(days=1)) -> dict[str, Any] | None:
+    """The daily backup to ``backup.folder`` (a folder or USB stick), when one is due.
+
+    Called by the desktop on a timer; any operator's session may run it (the backup is
+    encrypted and holds nothing readable), so the check below does not require a role.
+    Returns the result, or None when no folder is set or the last backup is recent."""
+    folder = store.config_get("backup.folder")
+    if not folder:
+        return None
+    now = now or dt.datetime.now().astimezone()
+    row = store.conn.execute("SELECT value FROM meta WHERE key = 'last_backup_at'").fetchone()
+    if row and now - dt.datetime.fromisoformat(row[0]) < every:
+        return None
+    if not Path(folder).is_dir():
+        raise StorageError("backup_folder_missing", _(
+            "The backup folder {folder} is not there (USB stick not plugged in?)",
+            folder=folder))
+    role = store.role
+    try:
+        store.role = "technician"  # the scheduled job, not the operator, makes this backup
+        return backup_to_folder(store, Path(folder))
+    finally:
+        store.role = role
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

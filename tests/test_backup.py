@@ -139,3 +139,23 @@ def test_cli_backup_and_restore(station, tmp_path):
     env["STATION_RECOVERY_CODE"] = station.recovery_code
     res = run_cli("restore", str(tmp_path / "b.stbk"), env=env)
     assert res.returncode == 0, res.stderr
+
+
+def test_scheduled_backup_once_a_day(station, tmp_path):
+    import datetime as dt
+
+    from station.backup import scheduled_backup
+
+    coord = station.login("coord")
+    assert scheduled_backup(coord) is None  # no folder configured
+    tech = station.login("tech")
+    tech.config_set("backup.folder", str(tmp_path / "usb"))
+    with pytest.raises(StorageError):
+        scheduled_backup(coord)  # the stick is not plugged in
+    (tmp_path / "usb").mkdir()
+    first = scheduled_backup(coord)
+    assert first is not None and coord.role == "coordinator"
+    assert scheduled_backup(coord) is None  # done today
+    later = dt.datetime.now().astimezone() + dt.timedelta(days=1, minutes=1)
+    assert scheduled_backup(coord, now=later) is not None
+    assert len(list((tmp_path / "usb").glob("*.stbk"))) >= 1

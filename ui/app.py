@@ -15,6 +15,7 @@ from ui.qt import (
     QFont,
     QFontDatabase,
     QLibraryInfo,
+    QTimer,
     QTranslator,
 )
 from ui.style import STYLE
@@ -102,6 +103,25 @@ class DesktopSession:
         self.window = MainWindow(self.bridge)
         self.window.logout_requested.connect(self.logout)
         self.window.show()
+        self._backup_timer = QTimer(self.window)
+        self._backup_timer.setInterval(10 * 60 * 1000)
+        self._backup_timer.timeout.connect(self.backup_if_due)
+        self._backup_timer.start()
+        QTimer.singleShot(30_000, self.backup_if_due)
+
+    def backup_if_due(self) -> None:
+        """The daily backup to the configured folder, on the database worker."""
+        if self.bridge is None:
+            return
+        from station.backup import scheduled_backup
+
+        window = self.window
+        self.bridge.op(scheduled_backup).success(
+            lambda r: window.statusBar().showMessage(
+                QCoreApplication.translate("DesktopSession", "Backup written") if r else "",
+                8000) if r else None).failure(
+            lambda e: window.statusBar().showMessage(getattr(e, "message", str(type(e))), 15000)
+        ).run_in_background()
 
     def logout(self) -> None:
         if self.window is not None:

@@ -67,5 +67,6 @@ from PySide6.QtWidgets import (  # noqa: F401
     QToolButton,
     QVBoxLayout,
     QWidget,
+    QWizard,
+    QWizardPage,
 )
-from PySide6.QtWidgets import QWizard, QWizardPage  # noqa: F401, E402
