@@ -148,7 +148,7 @@ class RecoveryPage(QWizardPage):
         self.error.setVisible(True)
 
     def _print(self) -> None:
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+        from ui.qt import QPrintDialog, QPrinter
 
         printer = QPrinter()
         dialog = QPrintDialog(printer, self)

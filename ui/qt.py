@@ -34,6 +34,7 @@ from PySide6.QtGui import (  # noqa: F401
     QPixmap,
     QShortcut,
 )
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter  # noqa: E402, F401
 from PySide6.QtWidgets import (  # noqa: F401
     QAbstractItemView,
     QApplication,
