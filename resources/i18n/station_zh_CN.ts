@@ -32,10 +32,117 @@
     </message>
   </context>
   <context>
+    <name>CheckPage</name>
+    <message>
+      <source>Final check</source>
+      <translation>最后检查</translation>
+    </message>
+    <message>
+      <source>What the station doctor finds. Fix any ✘ before going live.</source>
+      <translation>站点自检的结果。正式使用前请处理所有 ✘ 项。</translation>
+    </message>
+    <message>
+      <source>Checking…</source>
+      <translation>正在检查…</translation>
+    </message>
+  </context>
+  <context>
     <name>DesktopSession</name>
     <message>
       <source>Station %1</source>
       <translation>站点 %1</translation>
+    </message>
+    <message>
+      <source>Backup written</source>
+      <translation>备份已完成</translation>
+    </message>
+  </context>
+  <context>
+    <name>DevicesPage</name>
+    <message>
+      <source>Devices</source>
+      <translation>设备</translation>
+    </message>
+    <message>
+      <source>Choose the drivers and test each device. 'sim' drivers are simulations for training.</source>
+      <translation>选择驱动并逐一测试设备。'sim' 驱动是用于培训的模拟设备。</translation>
+    </message>
+    <message>
+      <source>ID card reader</source>
+      <translation>身份证阅读器</translation>
+    </message>
+    <message>
+      <source>Permit card reader</source>
+      <translation>居住证读写器</translation>
+    </message>
+    <message>
+      <source>Camera</source>
+      <translation>摄像头</translation>
+    </message>
+    <message>
+      <source>first reader</source>
+      <translation>第一个读卡器</translation>
+    </message>
+    <message>
+      <source>Test</source>
+      <translation>测试</translation>
+    </message>
+    <message>
+      <source>Testing…</source>
+      <translation>正在测试…</translation>
+    </message>
+  </context>
+  <context>
+    <name>EnrolPage</name>
+    <message>
+      <source>Central service</source>
+      <translation>中心服务</translation>
+    </message>
+    <message>
+      <source>Enrol this station with the card-production service (or skip and enrol later with 'station enrol').</source>
+      <translation>在中心制证服务登记本站（也可跳过，之后用 'station enrol' 登记）。</translation>
+    </message>
+    <message>
+      <source>Enrol</source>
+      <translation>登记</translation>
+    </message>
+    <message>
+      <source>Service address</source>
+      <translation>服务地址</translation>
+    </message>
+    <message>
+      <source>One-time code</source>
+      <translation>一次性登记码</translation>
+    </message>
+    <message>
+      <source>Enrolling…</source>
+      <translation>正在登记…</translation>
+    </message>
+  </context>
+  <context>
+    <name>FirstRunWizard</name>
+    <message>
+      <source>Set up the intake station</source>
+      <translation>设置受理站</translation>
+    </message>
+    <message>
+      <source>The station is not created yet</source>
+      <translation>站点尚未建立</translation>
+    </message>
+  </context>
+  <context>
+    <name>KeyPage</name>
+    <message>
+      <source>Endorsement key</source>
+      <translation>签注密钥</translation>
+    </message>
+    <message>
+      <source>The 32-hex-digit key K_endorse issued for this station. It can be set later with 'station config set permit.endorse_key'.</source>
+      <translation>为本站签发的32位十六进制签注密钥 K_endorse。也可以之后用 'station config set permit.endorse_key' 设置。</translation>
+    </message>
+    <message>
+      <source>Key</source>
+      <translation>密钥</translation>
     </message>
   </context>
   <context>
@@ -114,6 +221,134 @@
     <message>
       <source>Something went wrong</source>
       <translation>出现问题</translation>
+    </message>
+  </context>
+  <context>
+    <name>OperatorsPage</name>
+    <message>
+      <source>Operators</source>
+      <translation>操作员</translation>
+    </message>
+    <message>
+      <source>Add the coordinators and the supervisor of this station.</source>
+      <translation>添加本站的协管员和站长。</translation>
+    </message>
+    <message>
+      <source>coordinator</source>
+      <translation>协管员</translation>
+    </message>
+    <message>
+      <source>supervisor</source>
+      <translation>站长</translation>
+    </message>
+    <message>
+      <source>technician</source>
+      <translation>技术员</translation>
+    </message>
+    <message>
+      <source>Add</source>
+      <translation>添加</translation>
+    </message>
+    <message>
+      <source>Operator name</source>
+      <translation>操作员名称</translation>
+    </message>
+    <message>
+      <source>Role</source>
+      <translation>角色</translation>
+    </message>
+    <message>
+      <source>Initial password</source>
+      <translation>初始密码</translation>
+    </message>
+  </context>
+  <context>
+    <name>RecoveryPage</name>
+    <message>
+      <source>Recovery code</source>
+      <translation>恢复码</translation>
+    </message>
+    <message>
+      <source>Shown only this once. Print it or write it down and lock it away: it restores the station when every password is lost.</source>
+      <translation>只显示这一次。请打印或抄下并锁好保管：所有密码都丢失时凭它恢复站点。</translation>
+    </message>
+    <message>
+      <source>Creating the encrypted database…</source>
+      <translation>正在建立加密数据库…</translation>
+    </message>
+    <message>
+      <source>Print…</source>
+      <translation>打印…</translation>
+    </message>
+    <message>
+      <source>I have kept the code safe</source>
+      <translation>我已妥善保管恢复码</translation>
+    </message>
+    <message>
+      <source>Station %1 recovery code:</source>
+      <translation>站点 %1 的恢复码：</translation>
+    </message>
+  </context>
+  <context>
+    <name>StationPage</name>
+    <message>
+      <source>The station</source>
+      <translation>站点</translation>
+    </message>
+    <message>
+      <source>The intake point's code and city, as given by the district.</source>
+      <translation>区里下发的受理点代码和所在城市。</translation>
+    </message>
+    <message>
+      <source>Station code (12 digits)</source>
+      <translation>站点代码（12位）</translation>
+    </message>
+    <message>
+      <source>City</source>
+      <translation>城市</translation>
+    </message>
+    <message>
+      <source>Station name</source>
+      <translation>站点名称</translation>
+    </message>
+    <message>
+      <source>Address</source>
+      <translation>地址</translation>
+    </message>
+    <message>
+      <source>Phone</source>
+      <translation>电话</translation>
+    </message>
+  </context>
+  <context>
+    <name>TechnicianPage</name>
+    <message>
+      <source>The first technician</source>
+      <translation>第一名技术员</translation>
+    </message>
+    <message>
+      <source>This account manages operators, devices and backups.</source>
+      <translation>此账号负责管理操作员、设备和备份。</translation>
+    </message>
+    <message>
+      <source>Operator name</source>
+      <translation>操作员名称</translation>
+    </message>
+    <message>
+      <source>Password</source>
+      <translation>密码</translation>
+    </message>
+    <message>
+      <source>Repeat password</source>
+      <translation>再次输入密码</translation>
+    </message>
+    <message>
+      <source>At least %1 characters</source>
+      <translation>至少 %1 个字符</translation>
+    </message>
+    <message>
+      <source>The two passwords differ</source>
+      <translation>两次输入的密码不一致</translation>
     </message>
   </context>
   <context>
