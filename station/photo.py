@@ -45,11 +45,13 @@ LIMITS: dict[str, float] = {
     "face_off_centre": 0.12,  # distance of the face centre from the guide / frame size, at most
     "too_dark": 70.0,  # mean brightness of the face (0..255), at least
     "too_bright": 210.0,  # mean brightness of the face, at most
-    "blurred": 50.0,  # variance of the Laplacian of the face at 128 px, at least
+    "blurred": 20.0,  # variance of the Laplacian, face at 128 px and contrast 40, at least
     "tilted": 8.0,  # angle of the eye line in degrees, at most
     "background_not_light": 140.0,  # median brightness beside the head, at least
 }
 CLIPPED_SHARE = 0.25  # more than this share of face pixels black (or white) fails too
+# Without a face the whole frame is judged, and only when it is far off (a white wall is fine).
+FRAME_LIMITS = {"too_dark": 40.0, "too_bright": 240.0, "clipped": 0.5}
 
 MESSAGES: dict[str, str] = {
     "no_face": N_("No face found: the applicant should look straight at the camera"),
@@ -177,15 +179,15 @@ def as_bgr(frame: Any) -> np.ndarray:
         else:
             raise DeviceError("not_an_image", _("This is not a picture"))
     if frame.shape[2] == 1:
-        return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+        return np.asarray(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
     if frame.shape[2] == 4:
-        return cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
-    return frame
+        return np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR))
+    return np.asarray(frame)
 
 
 @cache
 def _cascade(name: str) -> Any:
-    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + name)
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + name)  # type: ignore[attr-defined]
     if cascade.empty():  # pragma: no cover - an opencv wheel without its data (5.x)
         raise DeviceError("detector_missing", _("The face detector is missing from OpenCV"))
     return cascade
@@ -208,13 +210,30 @@ def detect_faces(frame: np.ndarray) -> list[Box]:
 
 
 def _detect(grey: np.ndarray, scale: float) -> list[Box]:
-    grey = cv2.equalizeHist(grey)
-    found = _cascade("haarcascade_frontalface_default.xml").detectMultiScale(
-        grey, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
+    cascade = _cascade("haarcascade_frontalface_default.xml")
+    found = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
+    if not len(found) and not 60 <= float(grey.mean()) <= 190:
+        # Badly exposed: try again with the contrast stretched, so that the coordinator reads
+        # "too dark" / "too bright" rather than "no face".
+        found = cascade.detectMultiScale(cv2.equalizeHist(grey), scaleFactor=1.1,
+                                         minNeighbors=5, minSize=(24, 24))
     faces = [(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
              for x, y, w, h in (found if len(found) else [])]
     faces.sort(key=lambda f: f[2] * f[3], reverse=True)
     return faces
+
+
+def _pupil(top: np.ndarray, box: tuple[int, int, int, int]) -> tuple[float, float]:
+    """The centre of the darkest blob (iris and pupil) inside an eye box of ``top``: finer
+    than the centre of the box, which the cascade places on a coarse grid."""
+    ex, ey, ew, eh = box
+    x0, y0 = ex + ew // 6, ey + eh // 4
+    patch = top[y0: ey + eh * 3 // 4, x0: ex + ew * 5 // 6]
+    if patch.size < 4:
+        return ex + ew / 2, ey + eh / 2
+    patch = cv2.GaussianBlur(patch, (0, 0), max(1.0, ew / 12))
+    ys, xs = np.nonzero(patch <= np.percentile(patch, 8))
+    return x0 + float(xs.mean()), y0 + float(ys.mean())
 
 
 def _eyes(face_grey: np.ndarray, face: Box) -> list[tuple[int, int]]:
@@ -225,16 +244,16 @@ def _eyes(face_grey: np.ndarray, face: Box) -> list[tuple[int, int]]:
     if top.size == 0:
         return []
     scale = min(1.0, 150 / max(1, top.shape[1]))
-    if scale < 1.0:
-        top = cv2.resize(top, (max(1, round(top.shape[1] * scale)),
-                               max(1, round(top.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+    small = top if scale >= 1.0 else cv2.resize(
+        top, (max(1, round(top.shape[1] * scale)), max(1, round(top.shape[0] * scale))),
+        interpolation=cv2.INTER_AREA)
     found = _cascade("haarcascade_eye.xml").detectMultiScale(
-        top, scaleFactor=1.1, minNeighbors=4, minSize=(10, 10))
-    centres = [(x + (ex + ew / 2) / scale, y + h // 6 + (ey + eh / 2) / scale)
-               for ex, ey, ew, eh in (found if len(found) else [])]
-    left = [c for c in centres if c[0] < x + w / 2]
-    right = [c for c in centres if c[0] >= x + w / 2]
-    best: tuple[float, tuple[float, float], tuple[float, float]] | None = None
+        small, scaleFactor=1.1, minNeighbors=4, minSize=(10, 10))
+    boxes = [(ex + ew / 2, ey + eh / 2, ew) for ex, ey, ew, eh in (found if len(found) else [])]
+    boxes = [(cx / scale, cy / scale, ew / scale) for cx, cy, ew in boxes]
+    left = [b for b in boxes if b[0] < w / 2]
+    right = [b for b in boxes if b[0] >= w / 2]
+    best: tuple[float, tuple[float, float, float], tuple[float, float, float]] | None = None
     for a in left:
         for b in right:
             gap = b[0] - a[0]
@@ -245,7 +264,12 @@ def _eyes(face_grey: np.ndarray, face: Box) -> list[tuple[int, int]]:
                 best = (score, a, b)
     if best is None:
         return []
-    return [(round(best[1][0]), round(best[1][1])), (round(best[2][0]), round(best[2][1]))]
+    eyes = []
+    for cx, cy, ew in best[1:]:
+        side = round(ew)
+        px, py = _pupil(top, (round(cx - side / 2), round(cy - side / 2), side, side))
+        eyes.append((x + round(px), y + h // 6 + round(py)))
+    return eyes
 
 
 def _exposure(region: np.ndarray) -> tuple[float, float, float]:
@@ -253,12 +277,13 @@ def _exposure(region: np.ndarray) -> tuple[float, float, float]:
     return (float(region.mean()), float((region <= 15).mean()), float((region >= 245).mean()))
 
 
-def _exposure_checks(region: np.ndarray) -> list[Check]:
+def _exposure_checks(region: np.ndarray, limits: dict[str, float] | None = None,
+                     clipped: float = CLIPPED_SHARE) -> list[Check]:
+    limits = limits or LIMITS
     mean, black, white = _exposure(region)
-    return [Check.make("too_dark", mean >= LIMITS["too_dark"] and black <= CLIPPED_SHARE, mean,
-                       LIMITS["too_dark"]),
-            Check.make("too_bright", mean <= LIMITS["too_bright"] and white <= CLIPPED_SHARE, mean,
-                       LIMITS["too_bright"])]
+    dark, bright = limits["too_dark"], limits["too_bright"]
+    return [Check.make("too_dark", mean >= dark and black <= clipped, mean, dark),
+            Check.make("too_bright", mean <= bright and white <= clipped, mean, bright)]
 
 
 def analyse(frame: Any) -> Analysis:
@@ -270,7 +295,7 @@ def analyse(frame: Any) -> Analysis:
     a = Analysis(w, h, faces, faces[0] if faces else None)
     if not faces:
         a.checks.append(Check.make("no_face", False, 0, 1))
-        a.checks += _exposure_checks(small)
+        a.checks += _exposure_checks(small, FRAME_LIMITS, FRAME_LIMITS["clipped"])
         return a
     face = faces[0]
     x, y, fw, fh = face
@@ -297,8 +322,10 @@ def analyse(frame: Any) -> Analysis:
     # not depend on the distance to the camera.
     face_grey = cv2.cvtColor(img[y: y + fh, x: x + fw], cv2.COLOR_BGR2GRAY)
     sharp = cv2.resize(face_grey[fh // 8: fh * 7 // 8, fw // 8: fw * 7 // 8], (128, 128),
-                       interpolation=cv2.INTER_AREA)
-    lap = float(cv2.Laplacian(sharp, cv2.CV_64F).var())
+                       interpolation=cv2.INTER_AREA).astype(np.float32)
+    # Contrast-normalised (a dark face is not a blurred one): standard deviation 40.
+    sharp = (sharp - sharp.mean()) * (40.0 / max(4.0, float(sharp.std())))
+    lap = float(cv2.Laplacian(sharp, cv2.CV_32F).var())
     a.checks.append(Check.make("blurred", lap >= LIMITS["blurred"], lap, LIMITS["blurred"]))
     # Tilt from the eye line, when both eyes are found (else nothing to say).
     a.eyes = _eyes(face_grey, face)

@@ -41,7 +41,7 @@ Opener = Callable[[str | int], VideoSource]
 
 
 def default_opener(source: str | int) -> VideoSource:
-    return cv2.VideoCapture(source)  # type: ignore[return-value]
+    return cv2.VideoCapture(source)
 
 
 def _truthy(value: bool | str) -> bool:
@@ -158,7 +158,7 @@ class OpenCvCamera(Camera):
             return first
         ok, frame = self._cap.read()
         if ok and frame is not None and frame.size:
-            return frame
+            return np.asarray(frame)
         if self.kind == "video":
             if not self.loop:
                 raise EndOfStream

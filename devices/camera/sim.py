@@ -37,31 +37,36 @@ def _soft_mask(shape: tuple[int, int]) -> np.ndarray:
                 255, -1)
     cv2.rectangle(mask, (cx - fw // 3, cy), (cx + fw // 3, cy + fh * 2), 255, -1)  # neck
     mask[:, 362:] = 0  # the model shuttle and the table beside the suit
-    return cv2.GaussianBlur(mask, (0, 0), 6).astype(np.float32) / 255.0
+    return np.asarray(cv2.GaussianBlur(mask, (0, 0), 6), np.float32) / 255.0
 
 
-def build_scene(width: int, height: int, scene: str = "default") -> np.ndarray:
-    """The still scene (BGR) before motion and noise."""
+def build_scene(width: int, height: int, scene: str = "default", *,
+                face_share: float | None = None, centre: tuple[float, float] = (0.5, 0.42),
+                wall: tuple[int, int, int] = WALL) -> np.ndarray:
+    """The still scene (BGR) before motion and noise: the portrait with its face
+    ``face_share`` of the frame height, its centre at ``centre`` (shares of the frame), in front
+    of a ``wall`` of that colour."""
     portrait = cv2.imread(str(resource_path("media", "astronaut.png")), cv2.IMREAD_COLOR)
     if portrait is None:  # pragma: no cover - a broken installation
         raise camera_error("camera_missing", "sim")
     fx, fy, fw, fh = SAMPLE_FACE
-    face_share = 0.13 if scene == "far" else 0.30  # face height / frame height
+    if face_share is None:
+        face_share = 0.13 if scene == "far" else 0.30
     s = face_share * height / fh
     cx, cy = fx + fw / 2, fy + fh / 2
-    # Face centre to (0.5, 0.42) of the frame, where the preview's guide oval is.
-    m = np.float32([[s, 0, width * 0.5 - s * cx], [0, s, height * 0.42 - s * cy]])
-    person = cv2.warpAffine(portrait, m, (width, height), flags=cv2.INTER_AREA,
+    m = np.array([[s, 0, width * centre[0] - s * cx], [0, s, height * centre[1] - s * cy]],
+                 np.float32)
+    person = cv2.warpAffine(portrait, m, (width, height), flags=cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_REPLICATE)
     alpha = cv2.warpAffine(_soft_mask(portrait.shape[:2]), m, (width, height),
-                           flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[..., None]
-    # The wall: light, a gentle gradient from the window side.
+                           flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)[..., None]
+    # The wall: a gentle gradient from the window side.
     ramp = np.linspace(1.0, 0.93, width, dtype=np.float32)[None, :, None]
-    wall = np.asarray(WALL, np.float32)[None, None, :] * ramp
-    out = person.astype(np.float32) * alpha + wall * (1.0 - alpha)
+    backdrop = np.asarray(wall, np.float32)[None, None, :] * ramp
+    out = person.astype(np.float32) * alpha + backdrop * (1.0 - alpha)
     if scene == "dark":
         out *= 0.22
-    return np.clip(out, 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(out, 0, 255), np.uint8)
 
 
 class SimulatedCamera(Camera):
@@ -104,7 +109,8 @@ class SimulatedCamera(Camera):
         dy = 3.0 * math.sin(2 * math.pi * t / 2.7 + 1.0)
         scale = 1.0 + 0.025 * math.sin(2 * math.pi * t / 5.3)
         cx, cy = self.width * 0.5, self.height * 0.42
-        m = np.float32([[scale, 0, (1 - scale) * cx + dx], [0, scale, (1 - scale) * cy + dy]])
+        m = np.array([[scale, 0, (1 - scale) * cx + dx], [0, scale, (1 - scale) * cy + dy]],
+                     np.float32)
         frame = cv2.warpAffine(self._base, m, (self.width, self.height), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE)
         gain = 1.0 + 0.015 * math.sin(2 * math.pi * t * 1.3)
@@ -113,7 +119,7 @@ class SimulatedCamera(Camera):
         if self._noise:
             plus, minus = self._noise[n % len(self._noise)]
             frame = cv2.subtract(cv2.add(frame, plus), minus)
-        return frame
+        return np.asarray(frame)
 
     def _read_source(self) -> np.ndarray:
         self._pace()
