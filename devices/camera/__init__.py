@@ -162,6 +162,28 @@ class Camera(ABC):
                 log.warning("camera thread %s did not stop within %.1f s", thread.name, timeout)
         self._thread = None
 
+    def read(self, timeout: float = 5.0) -> np.ndarray:
+        """One frame now (a test button, a one-off still). With the thread running, the next
+        frame it grabs; otherwise read from the source here, opening it if needed."""
+        if self.running:
+            got = self.wait_frame(self.frames_seen, timeout)
+            if got is None:
+                raise self.error or camera_error("camera_disconnected", self.source)
+            return got[1]
+        self.open()
+        failure: DeviceError | None = None
+        for _attempt in range(self.max_failures):
+            try:
+                frame = self._read_source()
+            except EndOfStream:
+                break
+            except DeviceError as exc:
+                failure = exc
+                continue
+            if frame is not None and frame.size:
+                return frame
+        raise failure or camera_error("empty_frame", self.source)
+
     def latest(self) -> np.ndarray | None:
         """The newest frame, or ``None`` before the first one. Treat it as read-only."""
         with self._cond:

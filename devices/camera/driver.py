@@ -27,6 +27,10 @@ if "OPENCV_LOG_LEVEL" not in os.environ:  # our typed errors say it better than 
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".tif", ".tiff", ".webp", ".pgm",
+                  ".ppm", ".pbm", ".jp2", ".gif"}
+
+
 class VideoSource(Protocol):
     """What the driver needs of ``cv2.VideoCapture``."""
 
@@ -130,6 +134,8 @@ class OpenCvCamera(Camera):
             self._still = image
             self.frame_size = (image.shape[1], image.shape[0])
             return
+        if path.suffix.lower() in IMAGE_SUFFIXES:  # named like a picture, but it is none
+            raise camera_error("not_an_image", self.source)
         cap = self._opener(str(path))
         ok, frame = (cap.read() if cap.isOpened() else (False, None))
         if not ok or frame is None or frame.size == 0:

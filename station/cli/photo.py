@@ -116,8 +116,7 @@ def take_photo(camera: Camera, timeout: float = DEFAULT_TIMEOUT, force: bool = F
     if force:
         return photo.capture(best[0], best[1])
     err = DeviceError("photo_rejected", _(
-        "No usable photo within {s:g} s: {reasons}", s=timeout,
-        reasons="; ".join(best[1].reasons)))
+        "No picture passed the checks: {reasons}", reasons="; ".join(best[1].reasons)))
     err.analysis = best[1]  # type: ignore[attr-defined]
     raise err
 
