@@ -257,9 +257,12 @@ class Camera(ABC):
                 try:
                     self._open_source()
                 except DeviceError as exc:
-                    self._set_error(exc, "disconnected" if lost else "error")
-                    if exc.code in PERMANENT and not lost:
-                        break
+                    if lost:  # still gone: the coordinator keeps reading "reconnecting…"
+                        log.debug("camera %s reopen failed: %s", self.source, exc.code)
+                    else:
+                        self._set_error(exc, "error")
+                        if exc.code in PERMANENT:
+                            break
                     self._stop.wait(self.retry_interval)
                     continue
                 self._opened = True

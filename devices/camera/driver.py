@@ -31,6 +31,25 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".tif", ".tiff", ".we
                   ".ppm", ".pbm", ".jp2", ".gif"}
 
 
+def looks_like_video(path: Path) -> bool:
+    """Does the file start like a video container (AVI, MP4/MOV, Matroska/WebM, MPEG, FLV,
+    Ogg, ASF, Y4M)?"""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(192)
+    except OSError:
+        return False
+    return (
+        (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
+        or head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip")
+        or head[:4] in (b"\x1a\x45\xdf\xa3", b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3", b"OggS")
+        or head[:3] == b"FLV"
+        or head[:8] == b"\x30\x26\xb2\x75\x8e\x66\xcf\x11"
+        or head[:9] == b"YUV4MPEG2"
+        or (len(head) > 188 and head[0] == 0x47 and head[188] == 0x47)
+    )
+
+
 class VideoSource(Protocol):
     """What the driver needs of ``cv2.VideoCapture``."""
 
@@ -134,7 +153,8 @@ class OpenCvCamera(Camera):
             self._still = image
             self.frame_size = (image.shape[1], image.shape[0])
             return
-        if path.suffix.lower() in IMAGE_SUFFIXES:  # named like a picture, but it is none
+        if path.suffix.lower() in IMAGE_SUFFIXES or not looks_like_video(path):
+            # FFmpeg would "play" nearly anything (a text file becomes a video of its text).
             raise camera_error("not_an_image", self.source)
         cap = self._opener(str(path))
         ok, frame = (cap.read() if cap.isOpened() else (False, None))

@@ -37,6 +37,7 @@ def _soft_mask(shape: tuple[int, int]) -> np.ndarray:
                 255, -1)
     cv2.rectangle(mask, (cx - fw // 3, cy), (cx + fw // 3, cy + fh * 2), 255, -1)  # neck
     mask[:, 362:] = 0  # the model shuttle and the table beside the suit
+    mask[335:, 272:] = 0  # the helmet on the table
     return np.asarray(cv2.GaussianBlur(mask, (0, 0), 6), np.float32) / 255.0
 
 
@@ -51,7 +52,7 @@ def build_scene(width: int, height: int, scene: str = "default", *,
         raise camera_error("camera_missing", "sim")
     fx, fy, fw, fh = SAMPLE_FACE
     if face_share is None:
-        face_share = 0.13 if scene == "far" else 0.30
+        face_share = 0.15 if scene == "far" else 0.30
     s = face_share * height / fh
     cx, cy = fx + fw / 2, fy + fh / 2
     m = np.array([[s, 0, width * centre[0] - s * cx], [0, s, height * centre[1] - s * cy]],
