@@ -162,6 +162,11 @@ class _View(QWidget):
         dw, dh = iw * fit, ih * fit
         ox, oy = (self.width() - dw) / 2, (self.height() - dh) / 2
         p.drawImage(QRectF(ox, oy, dw, dh), self.image)
+        if self.message:  # the camera is gone: the old picture, dimmed, and why
+            p.fillRect(self.rect(), QColor(20, 28, 36, 120))
+            self._text(p, self.message)
+            p.end()
+            return
         a = self.result.analysis
         k = self.result.scale * fit  # frame pixels -> widget pixels
         gx, gy, gw, gh = photo.guide_box(a.width, a.height)
@@ -183,15 +188,16 @@ class _View(QWidget):
             x, y, w, h = a.face
             p.setPen(QPen(OK_COLOUR if a.ok else BAD_COLOUR, 2))
             p.drawRect(QRectF(ox + x * k, oy + y * k, w * k, h * k))
-        if self.message:
-            self._text(p, self.message)
         p.end()
 
     def _text(self, p: QPainter, text: str) -> None:
+        """A message across the middle, on a dark band (readable over any picture)."""
         if not text:
             return
+        band = self.rect().adjusted(0, self.height() // 2 - 40, 0, -(self.height() // 2 - 40))
+        p.fillRect(band, QColor(20, 28, 36, 200))
         p.setPen(QColor("#ffffff"))
-        p.drawText(self.rect().adjusted(16, 16, -16, -16),
+        p.drawText(band.adjusted(16, 0, -16, 0),
                    int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap), text)
 
 
@@ -235,6 +241,7 @@ class PhotoPreview(QWidget):
         self.capture_button.setToolTip(self.tr(
             "Takes the photo now; when a check fails you are asked to confirm"))
         self.capture_button.clicked.connect(self._on_button)
+        self.capture_button.setEnabled(False)  # until the first picture
         self.setFocusProxy(self.capture_button)
 
         side = QVBoxLayout()
@@ -311,9 +318,10 @@ class PhotoPreview(QWidget):
 
     def _on_event(self, event: CameraEvent) -> None:
         if event.error is not None:
-            self.view.message = event.error.message
-            if self.last is None:
-                self.view.update()
+            self.view.message = event.error.message  # over the last picture, until frames
+            self.view.update()                       # come again
+            self.capture_button.setEnabled(self.photo is not None)
+            self.checks.clear()  # the last checks are about a picture that is gone
             self._set_status(event.error.message, False)
             self.failed.emit(event.error.message)
         elif event.kind in ("opened", "reconnected"):
@@ -324,6 +332,7 @@ class PhotoPreview(QWidget):
     # -- showing -----------------------------------------------------------------------------
     def _show(self, result: _Result) -> None:
         self.last = result
+        self.capture_button.setEnabled(True)
         self.view.show_result(result)
         a = result.analysis
         lines = []
