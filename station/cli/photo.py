@@ -18,8 +18,11 @@ from station.errors import DeviceError, StationError
 from station.i18n import _
 
 if TYPE_CHECKING:
-    from devices.camera import Camera
     from station.photo import Analysis, CapturedPhoto
+
+# A ``devices.camera.Camera``; the core reaches devices only through the ``devices`` factory
+# (STYLE.md), so it is typed loosely here.
+Camera = Any
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -55,9 +58,18 @@ def _configured(ctx: Context) -> dict[str, str]:
     return {k: v for k, v in settings.items() if k.startswith("camera.")}
 
 
-def make_camera(ctx: Context | None, source: str | None) -> Camera:
-    from devices.camera import open_camera
+def open_camera(config: dict[str, str], source: str | None, **overrides: Any) -> Camera:
+    """The configured camera, or the OpenCV driver on ``source`` (``sim``: the simulator)."""
+    from devices import open_device
 
+    config = dict(config)
+    if source is not None:
+        config["camera.driver"] = "sim" if source == "sim" else "opencv"
+        config["camera.device"] = source
+    return open_device("camera", config, **overrides)
+
+
+def make_camera(ctx: Context | None, source: str | None) -> Camera:
     config = _configured(ctx) if (source is None and ctx is not None) else {}
     if source is None and not config:
         source = "0"
@@ -164,7 +176,6 @@ def bench_camera(seconds: float = 10.0, source: str | None = None) -> dict[str, 
     640×480 (the simulated camera without ``source``), and the capture-to-JPEG time."""
     import cv2
 
-    from devices.camera import open_camera
     from station import photo
 
     camera = open_camera({}, source or "sim", width=640, height=480)
