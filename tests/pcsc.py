@@ -2,9 +2,10 @@
 
 Use it from any conftest::
 
-    from tests.pcsc import pcsc_stack, vpcd_card  # noqa: F401  (pytest fixtures)
+    from tests.pcsc import pcsc_stack, vpcd, vpcd_card  # noqa: F401  (pytest fixtures)
 
-``pcsc_stack`` (session) makes sure a pcscd with the vpcd driver runs: it reuses a running one
+and request ``vpcd`` (the stack, with the virtual readers to this test module alone) or
+``vpcd_card`` (an emulated card in the first slot). ``pcsc_stack`` (session) makes sure a pcscd with the vpcd driver runs: it reuses a running one
 (the system service, or another test session's), otherwise it starts ``pcscd --foreground
 --auto-exit`` as a child and stops it at the end of the session — unless another session is
 still using it, in which case ``--auto-exit`` ends it 60 s after that session's last PC/SC
@@ -24,8 +25,10 @@ Facts found by experiment on Debian 12 (pcsc-lite 1.9.9, vsmartcard-vpcd 3.3):
   while a context is open.
 - pcscd polls the vpcd slot every ~0.4 s: an inserted or removed card shows up within that.
 
-Two test sessions on one machine never share a slot: :class:`devices.permit.emulator.
-VirtualCard` takes an exclusive lock on the slot while its card is inserted.
+Two test sessions on one machine never see each other's cards: ``vpcd`` holds an exclusive
+lock on the virtual readers for the test module, and :class:`devices.permit.emulator.
+VirtualCard` one on its slot while its card is inserted. Only a session that started pcscd and
+is its sole user may stop it (``sole_user()``).
 """
 
 from __future__ import annotations
@@ -152,8 +155,6 @@ class PcscStack:
     # -- lifecycle ------------------------------------------------------------------------------
     @classmethod
     def ensure(cls, timeout: float = 10.0) -> PcscStack:
-        if shutil.which("pcscd") is None:
-            raise PcscUnavailable("pcscd is not installed (apt install pcscd vsmartcard-vpcd)")
         users = _lock("station-pcscd-users.lock", fcntl.LOCK_SH, 120)
         try:
             starting = _lock("station-pcscd-start.lock", fcntl.LOCK_EX, 60)
@@ -178,6 +179,9 @@ class PcscStack:
                     "a pcscd is running without the vpcd virtual reader: install "
                     "vsmartcard-vpcd and restart pcscd")
             return cls(readers)
+        if shutil.which("pcscd") is None:
+            raise PcscUnavailable("pcscd is neither running nor installed "
+                                  "(apt install pcscd vsmartcard-vpcd)")
         if not VPCD_LIB.exists() or not VPCD_CONF.exists():
             raise PcscUnavailable(f"the vpcd driver is not installed ({VPCD_LIB}, {VPCD_CONF}): "
                                   "apt install vsmartcard-vpcd")
@@ -227,8 +231,22 @@ class PcscStack:
                 process.wait(5)
         self._cleanup_log()
 
+    def sole_user(self) -> bool:
+        """True when this session started pcscd and no other session uses it; then it holds
+        the users lock exclusively until ``restart()``."""
+        if not self.started or self._users is None:
+            return False
+        try:
+            fcntl.flock(self._users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # a failed conversion drops the shared lock on Linux: take it again
+            fcntl.flock(self._users, fcntl.LOCK_SH)
+            return False
+        return True
+
     def stop_pcscd(self) -> None:
-        """Stop the pcscd this session started (tests of 'pcscd gone'); ``restart()`` undoes."""
+        """Stop the pcscd this session started (tests of 'pcscd gone'); ``restart()`` undoes.
+        Call only after :meth:`sole_user` returned True."""
         assert self.started, "only a pcscd this session started may be stopped"
         self.remove_all()
         release(self._ctx)
@@ -241,6 +259,8 @@ class PcscStack:
         fresh = self._reuse_or_start(10.0)
         self.process, self.log_path, self.readers = fresh.process, fresh.log_path, fresh.readers
         self._ctx = establish()
+        if self._users is not None:
+            fcntl.flock(self._users, fcntl.LOCK_SH)
 
     def close(self) -> None:
         self.remove_all()
@@ -278,11 +298,31 @@ def pcsc_stack() -> Iterator[PcscStack]:
         stack.close()
 
 
+@pytest.fixture(scope="module")
+def vpcd(pcsc_stack: PcscStack) -> Iterator[PcscStack]:
+    """The stack, with the vpcd slots to this test module alone: another test session on the
+    same machine waits (up to 5 minutes) rather than see this module's cards."""
+    try:
+        bench = _lock("station-vpcd-bench.lock", fcntl.LOCK_EX, 300)
+    except PcscUnavailable as exc:
+        pcsc_unavailable(f"{exc} (another test session keeps the virtual readers)")
+        raise AssertionError("unreachable") from exc
+    try:
+        pcsc_stack.remove_all()
+        for reader in pcsc_stack.readers:
+            pcsc_stack.wait_state(reader, False)
+        yield pcsc_stack
+    finally:
+        pcsc_stack.remove_all()
+        fcntl.flock(bench, fcntl.LOCK_UN)
+        bench.close()
+
+
 @pytest.fixture
-def vpcd_card(pcsc_stack: PcscStack) -> Iterator[VirtualCard]:
+def vpcd_card(vpcd: PcscStack) -> Iterator[VirtualCard]:
     """An emulated permit card (holder 0, no endorsement) in the first vpcd slot."""
-    virtual = pcsc_stack.insert()
+    virtual = vpcd.insert()
     try:
         yield virtual
     finally:
-        pcsc_stack.remove(virtual)
+        vpcd.remove(virtual)

@@ -110,16 +110,18 @@ class PermitCardReader(ABC):
         ``card_removed``, ``not_permit_card``, ``tlv_overrun``, …)."""
         return self._call(lambda: self._read(wait, None))
 
-    def endorse(self, year: int, station_code: str, key: bytes | str,
-                date: dt.date) -> dict[str, Any]:
-        """Write ``year``'s endorsement (station ``station_code``, ``date``) with the 16-byte key.
+    def endorse(self, year: int, station_code: str, key: bytes | str, date: dt.date, *,
+                wait: float = 0.0) -> dict[str, Any]:
+        """Write ``year``'s endorsement (station ``station_code``, ``date``) with the 16-byte key
+        (bytes, or the configured 32 hex digits), waiting up to ``wait`` s for the card.
 
         Reads the records first; raises :class:`AlreadyEndorsedError` (code ``already_endorsed``,
-        exit 4) without writing when that year is on the card. Returns the card as read back
-        after the write, with ``endorsed`` = ``{"year", "station", "date"}``."""
+        exit 4) without writing when that year is on the card, ``file_full`` without writing
+        when 10 records are there. Returns the card as read back after the write, with
+        ``endorsed`` = ``{"year", "station", "date"}``."""
         check_endorsement(year, station_code)
         key16 = parse_endorse_key(key)
-        return self._call(lambda: self._endorse(year, station_code, key16, date))
+        return self._call(lambda: self._endorse(year, station_code, key16, date, wait))
 
     # -- events ---------------------------------------------------------------------------------
     def start(self, on_event: EventCallback) -> None:
@@ -198,7 +200,8 @@ class PermitCardReader(ABC):
     def _read(self, wait: float, reader: str | None) -> dict[str, Any]: ...
 
     @abstractmethod
-    def _endorse(self, year: int, station: str, key: bytes, date: dt.date) -> dict[str, Any]: ...
+    def _endorse(self, year: int, station: str, key: bytes, date: dt.date,
+                 wait: float) -> dict[str, Any]: ...
 
     @abstractmethod
     def _watch(self, stop: threading.Event, changed: Changed) -> None:

@@ -288,8 +288,9 @@ class PcscPermitCardReader(PermitCardReader):
     def _read(self, wait: float, reader: str | None) -> dict[str, Any]:
         return self._session(reader, wait, lambda s: s.read_card())
 
-    def _endorse(self, year: int, station: str, key: bytes, date: dt.date) -> dict[str, Any]:
-        return self._session(None, 0.0, lambda s: s.endorse(year, station, key, date))
+    def _endorse(self, year: int, station: str, key: bytes, date: dt.date,
+                 wait: float) -> dict[str, Any]:
+        return self._session(None, wait, lambda s: s.endorse(year, station, key, date))
 
     # -- insert/remove events -----------------------------------------------------------------
     def _wake_watch(self) -> None:

@@ -136,8 +136,9 @@ class SimulatedPermitCardReader(PermitCardReader):
             time.sleep(self.delay)
         return self._session(card).read_card()
 
-    def _endorse(self, year: int, station: str, key: bytes, date: dt.date) -> dict[str, Any]:
-        card = self._wait_card(0.0)
+    def _endorse(self, year: int, station: str, key: bytes, date: dt.date,
+                 wait: float) -> dict[str, Any]:
+        card = self._wait_card(wait)
         return self._session(card).endorse(year, station, key, date)
 
     def _wake_watch(self) -> None:

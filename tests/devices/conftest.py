@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.pcsc import PcscStack, pcsc_stack, vpcd_card  # noqa: F401  (fixtures)
+from tests.pcsc import PcscStack, pcsc_stack, vpcd, vpcd_card  # noqa: F401  (fixtures)
 
 _DEVICE_THREADS = ("device-permit", "permit-", "vpcd-card-")
 
@@ -28,4 +28,4 @@ def no_leftover_device_threads() -> Iterator[None]:
     assert not left, f"device threads left running: {sorted(t.name for t in left)}"
 
 
-__all__ = ["PcscStack", "pcsc_stack", "vpcd_card"]
+__all__ = ["PcscStack", "pcsc_stack", "vpcd", "vpcd_card"]

@@ -352,3 +352,11 @@ def test_session_against_random_answers(answers):
         assert exc.code and exc.message
     else:
         assert set(record) == {"person", "residence", "permit"}
+
+
+@given(st.lists(st.binary(max_size=300), max_size=30), st.booleans(), st.booleans())
+def test_emulated_card_answers_anything(commands, t0, wrong_le):
+    """The emulator (also the demo's card) answers every byte string with at least a SW."""
+    card = PermitCard.build(0, 2, options=CardOptions(t0=t0, wrong_le=wrong_le))
+    for command in [apdu.select_aid(), *commands]:
+        assert len(card.process(command)) >= 2
