@@ -267,7 +267,7 @@ class PhotoPreview(QWidget):
         self.photo = None
         self.thumbnail.hide()
         self.capture_button.setText(self.tr("Take photo"))
-        self.camera.start(on_event=lambda ev: self._dispatch(lambda: self._on_event(ev)))
+        self.camera.start(on_event=lambda ev: self._post(lambda: self._on_event(ev)))
         self._analyser = _Analyser(self.camera, self._deliver, self.hold)
         self._analyser.auto_enabled = self.auto_capture
         self._analyser.view_size = (max(320, self.view.width()), max(240, self.view.height()))
@@ -308,7 +308,19 @@ class PhotoPreview(QWidget):
             wake = self._pending is None
             self._pending = result
         if wake or result.shot is not None:
-            self._dispatch(self._take_pending)
+            self._post(self._take_pending)
+
+    def _post(self, fn: Any) -> None:
+        """Run ``fn`` on the main thread; a widget already deleted by Qt stops the threads."""
+        try:
+            self._dispatch(fn)
+        except RuntimeError:  # the C++ side is gone (parent window closed without stop())
+            log.debug("photo preview gone; stopping its threads")
+            analyser, camera = self._analyser, self.camera
+            if analyser is not None:
+                analyser.stop()
+            if camera is not None:
+                camera.stop()
 
     def _take_pending(self) -> None:
         with self._lock:
