@@ -10,6 +10,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from devices import open_device
 from devices.camera import Camera, CameraEvent, open_camera
@@ -378,3 +380,23 @@ def test_read_without_the_thread(video):
     finally:
         cam.close()
     assert os.path.exists(video)
+
+
+@settings(max_examples=60)
+@given(data=st.binary(max_size=600),
+       head=st.sampled_from([b"", b"RIFF\x00\x00\x00\x00AVI LIST", b"\x00\x00\x00\x18ftypmp42",
+                             b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"\x1a\x45\xdf\xa3",
+                             b"GIF89a", b"BM"]),
+       suffix=st.sampled_from([".png", ".jpg", ".avi", ".mp4", ".mkv", ".bin", ""]))
+def test_any_file_opens_or_is_refused_with_a_typed_error(tmp_path_factory, data, head, suffix):
+    path = tmp_path_factory.mktemp("fuzz") / f"source{suffix}"
+    path.write_bytes(head + data)
+    cam = OpenCvCamera(str(path))
+    try:
+        frame = cam.read()
+    except DeviceError as exc:
+        assert exc.code in ("not_an_image", "empty_frame", "camera_disconnected")
+    else:  # pragma: no cover - random bytes are almost never a picture or a video
+        assert frame.ndim == 3
+    finally:
+        cam.close()

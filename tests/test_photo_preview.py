@@ -222,3 +222,23 @@ def test_preview_figures(qtbot, preview, capsys):
               f"{gaps[int(len(gaps) * 0.99)] * 1000:.1f} ms, max {gaps[-1] * 1000:.1f} ms")
     assert fps >= 25
     assert gaps[-1] < 0.1
+
+
+def test_video_that_ends_keeps_the_last_picture_without_spinning(qtbot, preview, tmp_path):
+    import resource
+
+    video = media.write_video(tmp_path / "short.avi", [media.shifted()] * 5)
+    w = preview(OpenCvCamera(str(video)), auto_capture=False)
+    w.start()
+    qtbot.waitUntil(lambda: w.status.text() == w.tr("The video has ended"), timeout=5_000)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_utime
+    qtbot.wait(1000)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_utime - before < 0.5  # idle, not busy
+    assert w.view.image is not None
+    # A manual capture still works on the last picture.
+    w.capture_button.click()
+    take = [b for b in w.confirm_box.buttons()
+            if w.confirm_box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole][0]
+    with qtbot.waitSignal(w.captured, timeout=5_000) as sig:
+        take.click()
+    assert sig.args[0].override

@@ -94,8 +94,10 @@ class _Analyser:
         while not self._stop.is_set():
             got = self.camera.wait_frame(seen, timeout=0.2)
             if got is None:
-                if self.manual and last is not None:
+                if self.manual and last is not None:  # the stream ended: take the last one
                     self._capture(*last, progress=0.0)
+                elif not self.camera.running:  # ended or stopped: nothing to wait for
+                    self._stop.wait(0.1)
                 continue
             seen, frame = got
             try:
@@ -356,7 +358,7 @@ class PhotoPreview(QWidget):
         self.checks.setText("".join(lines))
         if result.shot is not None:
             self._accept(result.shot)
-        elif self.photo is None:
+        elif self.photo is None and not (self.camera is not None and self.camera.ended):
             if a.ok:
                 self._set_status(self.tr("Hold still…"), True)
             else:

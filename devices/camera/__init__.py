@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["CODES", "Camera", "CameraEvent", "EndOfStream", "camera_error", "open_camera"]
 
-Frame = np.ndarray
 FrameCallback = Callable[[np.ndarray], None]
 EventCallback = Callable[["CameraEvent"], None]
 

@@ -180,7 +180,7 @@ def bench_camera(seconds: float = 10.0, source: str | None = None) -> dict[str, 
     from station import photo
 
     # The simulator at 30 frames/s, as a common webcam; a file plays at its own rate.
-    camera = open_camera({}, source or "sim", width=640, height=480, fps=30)
+    camera = open_camera({}, source or "sim", width=640, height=480, fps=30, loop=True)
     camera.open()
     camera.start()
     analyse_ms: list[float] = []
