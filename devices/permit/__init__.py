@@ -17,6 +17,7 @@ Record shape returned by ``read``::
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import logging
 import threading
@@ -73,7 +74,9 @@ class PermitCardReader(ABC):
         if worker is None:
             return
         try:
-            worker.call_sync(self._close, timeout=10)
+            worker.call_sync(self._close, timeout=15)
+        except concurrent.futures.TimeoutError:
+            log.warning("permit reader still busy at close; its thread ends after the operation")
         finally:
             self._shutdown_worker()
 

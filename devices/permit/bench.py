@@ -32,6 +32,17 @@ def vpcd_port(reader: str) -> int | None:
     return VPCD_PORT + int(m.group(1)) if m else None
 
 
+def _wait_empty(reader: str, timeout: float = 2.0) -> None:
+    """Leave the slot as found: wait until pcscd has seen the emulated card go."""
+    deadline = time.monotonic() + timeout
+    ctx = establish()
+    try:
+        while cards_present(ctx, [reader]).get(reader) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        release(ctx)
+
+
 def bench_permit(n: int = 50, reader: str | None = None) -> dict[str, Any]:
     """Read the card ``n`` times; ``{"reader", "emulated", "n", "mean_ms", "p50_ms", "p95_ms",
     "max_ms", "first_ms", "target_ms", "ok"}``. Raises the typed device errors (no pcscd, no
@@ -64,8 +75,9 @@ def bench_permit(n: int = 50, reader: str | None = None) -> dict[str, Any]:
         figures = timings(lambda: device.read(1.0), n)
     finally:
         device.close()
-        if virtual is not None:
+        if virtual is not None and target is not None:
             virtual.remove()
+            _wait_empty(target)
     return {"reader": target, "emulated": virtual is not None, **figures,
             "first_ms": round(first_ms, 3), "target_ms": TARGET_MS,
             "ok": figures["p95_ms"] < TARGET_MS}

@@ -34,6 +34,7 @@ _NO_READER = {scard.SCARD_E_UNKNOWN_READER, scard.SCARD_E_READER_UNAVAILABLE,
 _NO_SERVICE = {scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED,
                getattr(scard, "SCARD_F_COMM_ERROR", 0x80100013)}
 SCARD_ABSENT = 0x0002   # pcsc-lite's SCardStatus state bit (not exported by pyscard)
+_STALE = {0x80100016, scard.SCARD_W_RESET_CARD}   # SCARD_E_NOT_TRANSACTED, card reset
 _CARD_GONE_STATES = scard.SCARD_STATE_EMPTY | scard.SCARD_STATE_UNAVAILABLE
 
 
@@ -145,6 +146,22 @@ def cards_present(ctx: int, readers: list[str]) -> dict[str, bool]:
             for name, event, _atr in new}
 
 
+def diagnose(reader: str | None = None) -> dict[str, Any]:
+    """For ``station doctor``: ``{"readers": [...], "reader": the matching one, "card": bool}``
+    or the typed error that says what to do (``pcscd_not_running``, ``reader_missing``)."""
+    ctx = establish()
+    try:
+        names = list_readers(ctx)
+        found = match_readers(names, reader)
+        if not found:
+            raise reader_missing(reader, names)
+        present = cards_present(ctx, found)
+    finally:
+        release(ctx)
+    with_card = [r for r in found if present.get(r)]
+    return {"readers": names, "reader": (with_card or found)[0], "card": bool(with_card)}
+
+
 class PcscConnection:
     """A connected card inside a PC/SC transaction; ``transmit`` is the session's transport."""
 
@@ -154,6 +171,7 @@ class PcscConnection:
             ctx, reader, scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
         _check(hresult, reader)
         self.hcard, self.protocol = hcard, protocol
+        self.answered = False
         hresult = scard.SCardBeginTransaction(hcard)
         if hresult != scard.SCARD_S_SUCCESS:
             self._disconnect()
@@ -161,6 +179,8 @@ class PcscConnection:
 
     def transmit(self, command: bytes) -> bytes:
         hresult, response = scard.SCardTransmit(self.hcard, self.protocol, list(command))
+        if _u32(hresult) in _STALE and not self.answered and self._reset():
+            hresult, response = scard.SCardTransmit(self.hcard, self.protocol, list(command))
         if hresult != scard.SCARD_S_SUCCESS:
             log.info("SCardTransmit failed: 0x%08X", _u32(hresult))
             raise self._failure(pcsc_error(hresult, self.reader))
@@ -169,7 +189,20 @@ class PcscConnection:
                 "unexpected_status",
                 _("The card gave an incomplete answer; remove the card, insert it again and "
                   "retry")))
+        self.answered = True
         return bytes(response)
+
+    def _reset(self) -> bool:
+        """A card swapped faster than pcscd polls (~0.4 s) is not powered yet: the first command
+        fails. Reset it once (SCardReconnect) before anything was exchanged; nothing is lost."""
+        hresult, protocol = scard.SCardReconnect(
+            self.hcard, scard.SCARD_SHARE_SHARED,
+            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1, scard.SCARD_RESET_CARD)
+        log.info("card not ready on the first command; reset: 0x%08X", _u32(hresult))
+        if hresult != scard.SCARD_S_SUCCESS:
+            return False
+        self.protocol = protocol
+        return True
 
     def _failure(self, error: PermitCardError) -> PermitCardError:
         """Why a command failed: a card that is gone is ``card_removed`` whatever the code."""
@@ -253,7 +286,8 @@ class PcscPermitCardReader(PermitCardReader):
         states = [(r, scard.SCARD_STATE_UNAWARE) for r in readers]
         while True:
             remaining = deadline - time.monotonic()
-            timeout_ms = 0 if states[0][1] == scard.SCARD_STATE_UNAWARE else max(0, int(remaining * 1000))
+            first = states[0][1] == scard.SCARD_STATE_UNAWARE
+            timeout_ms = 0 if first else max(0, int(remaining * 1000))
             hresult, new = scard.SCardGetStatusChange(ctx, timeout_ms, states)
             if _u32(hresult) == _u32(scard.SCARD_E_TIMEOUT):
                 raise no_card(wait)

@@ -16,7 +16,7 @@ import pytest
 
 from devices.base import CardEvent, open_device
 from devices.permit.apdu import AlreadyEndorsedError, PermitCardError
-from devices.permit.driver import PcscPermitCardReader
+from devices.permit.driver import PcscPermitCardReader, diagnose
 from devices.permit.emulator import PermitCard, synthetic_fields
 from tests.pcsc import READER1, PcscStack
 
@@ -75,6 +75,18 @@ def test_card_removed_during_endorsement_then_no_double_write(vpcd, reader):
     assert [e.year for e in card.endorsements()] == [2024, 2025, 2026]
 
 
+def test_card_swapped_faster_than_pcscd_polls(vpcd, reader):
+    """A card taken out and another put in within pcscd's poll interval reads correctly."""
+    first = vpcd.insert(PermitCard.build(2))
+    assert reader.read(wait=1)["person"]["name"] == synthetic_fields(2)["person"]["name"]
+    vpcd.remove(first, wait=False)
+    second = vpcd.insert(PermitCard.build(3), wait=False)
+    try:
+        assert reader.read(wait=2)["person"]["name"] == synthetic_fields(3)["person"]["name"]
+    finally:
+        vpcd.remove(second)
+
+
 def test_no_card_waits_then_reads_a_card_inserted_meanwhile(vpcd):
     device = PcscPermitCardReader(vpcd.reader)
     try:
@@ -106,6 +118,20 @@ def test_reader_by_part_of_its_name_and_first_with_a_card(vpcd):
         vpcd.remove(virtual)
 
 
+def test_diagnose_for_doctor(vpcd):
+    found = diagnose(vpcd.reader)
+    assert vpcd.reader in found["readers"]
+    assert (found["reader"], found["card"]) == (vpcd.reader, False)
+    virtual = vpcd.insert(PermitCard.build(0))
+    try:
+        assert diagnose()["card"] is True
+    finally:
+        vpcd.remove(virtual)
+    with pytest.raises(PermitCardError) as info:
+        diagnose("No Such Reader")
+    assert info.value.code == "reader_missing"
+
+
 def test_no_such_reader(vpcd):
     with PcscPermitCardReader("Reader That Is Not There") as device:
         assert vpcd.reader in device.readers()
@@ -120,7 +146,8 @@ def test_pcscd_not_running_says_what_to_do(tmp_path):
     code = ("from devices.permit.driver import PcscPermitCardReader\n"
             "from devices.permit.apdu import PermitCardError\n"
             "r = PcscPermitCardReader()\n"
-            "for op in (r.readers, lambda: r.read(wait=0.1)):\n"
+            "from devices.permit.driver import diagnose\n"
+            "for op in (r.readers, lambda: r.read(wait=0.1), diagnose):\n"
             "    try:\n        op()\n"
             "    except PermitCardError as e:\n        print(e.code, '|', e.message)\n"
             "r.close()\n")
@@ -128,7 +155,7 @@ def test_pcscd_not_running_says_what_to_do(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=30, cwd=ROOT)
     lines = out.stdout.strip().splitlines()
-    assert len(lines) == 2, out.stderr
+    assert len(lines) == 3, out.stderr
     for line in lines:
         assert line.startswith("pcscd_not_running |") and "start the pcscd service" in line
 
