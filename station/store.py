@@ -561,6 +561,40 @@ class Store:
         return int(self.conn.execute("SELECT count(*) FROM applications WHERE day = ?",
                                      (day.isoformat(),)).fetchone()[0])
 
+    # -- endorsements ------------------------------------------------------------------------
+    def endorse_key(self) -> str:
+        """The configured K_endorse (hex) for the card driver; never shown or logged."""
+        self.require("endorse")
+        key = self.config_get("permit.endorse_key")
+        if not key:
+            raise UsageError("no_endorse_key", _(
+                "No endorsement key is set: a technician sets it with 'station config set "
+                "permit.endorse_key'"))
+        return key
+
+    def record_endorsement(self, card: dict[str, Any], year: int, on: dt.date,
+                           application: str | None = None) -> dict[str, Any]:
+        """Record an endorsement the card has accepted (audited, in one transaction)."""
+        self.require("endorse")
+        person = card.get("person") or {}
+        permit = card.get("permit") or {}
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO endorsements (id_number, permit_number, year, endorsed_on,"
+                " station, operator, recorded_at, application) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (person.get("id_number", ""), permit.get("number", ""), year, on.isoformat(),
+                 self.station_code, self.operator, _now().isoformat(timespec="seconds"),
+                 application))
+            auditlog.append(self.conn, self.operator, "card.endorse", application,
+                            {"year": year})
+        return {"year": year, "station": self.station_code, "date": on.isoformat()}
+
+    def endorsements_of(self, id_number: str) -> list[dict[str, Any]]:
+        self.require("app.view")
+        rows = self.conn.execute("SELECT year, endorsed_on, station, operator FROM endorsements"
+                                 " WHERE id_number = ? ORDER BY year", (id_number,)).fetchall()
+        return [{"year": r[0], "date": r[1], "station": r[2], "operator": r[3]} for r in rows]
+
     # -- audit -------------------------------------------------------------------------------
     def verify_audit(self) -> auditlog.VerifyResult:
         self.require("audit.verify")

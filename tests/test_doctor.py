@@ -13,6 +13,9 @@ def checks(out):
 
 
 def test_doctor_all_ok_with_login(station):
+    tech = station.login("tech")
+    for kind in ("idreader", "permit", "camera"):
+        tech.config_set(f"{kind}.driver", "sim")
     out = run_cli("--json", "doctor", env=station.env("tech"))
     assert out.returncode == 0, out.stdout + out.stderr
     got = checks(out)
@@ -54,3 +57,15 @@ def test_diagnostics_bundle_has_no_database(station, tmp_path):
         names = zf.namelist()
     assert "doctor.json" in names and "versions.json" in names
     assert not any(n.endswith((".db", "keyslots.json")) for n in names)
+
+
+def test_doctor_reports_missing_devices(station, tmp_path):
+    tech = station.login("tech")
+    tech.config_set("camera.device", str(tmp_path / "no-camera.avi"))
+    tech.config_set("idreader.port", str(tmp_path / "ttyNOPE"))
+    out = run_cli("--json", "doctor", env=station.env("tech"))
+    got = checks(out)
+    assert out.returncode == 1
+    assert got["camera"]["status"] == "fail" and got["camera"]["fix"]
+    assert got["id_reader"]["status"] == "fail" and "idreader.port" in got["id_reader"]["fix"] \
+        or got["id_reader"]["fix"]

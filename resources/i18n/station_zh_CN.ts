@@ -263,6 +263,69 @@
     </message>
   </context>
   <context>
+    <name>PhotoPreview</name>
+    <message>
+      <source>Starting the camera…</source>
+      <translation>正在启动摄像头…</translation>
+    </message>
+    <message>
+      <source>Take photo</source>
+      <translation>拍照</translation>
+    </message>
+    <message>
+      <source>Takes the photo now; when a check fails you are asked to confirm</source>
+      <translation>立即拍照；若有检查未通过，会先请您确认</translation>
+    </message>
+    <message>
+      <source>Look at the camera</source>
+      <translation>请看摄像头</translation>
+    </message>
+    <message>
+      <source>The video has ended</source>
+      <translation>视频已播放完毕</translation>
+    </message>
+    <message>
+      <source>Hold still…</source>
+      <translation>请保持不动…</translation>
+    </message>
+    <message>
+      <source>Not ready yet: see the items in red</source>
+      <translation>尚未就绪：请看红色提示</translation>
+    </message>
+    <message>
+      <source>Retake</source>
+      <translation>重拍</translation>
+    </message>
+    <message>
+      <source>Photo taken</source>
+      <translation>已拍照</translation>
+    </message>
+    <message>
+      <source>Photo taken despite failed checks</source>
+      <translation>已拍照（有检查未通过）</translation>
+    </message>
+    <message>
+      <source>Take the photo anyway?</source>
+      <translation>仍要拍照吗？</translation>
+    </message>
+    <message>
+      <source>The photo does not pass these checks:</source>
+      <translation>照片未通过以下检查：</translation>
+    </message>
+    <message>
+      <source>A rejected photo means a second trip for the applicant. Take it anyway?</source>
+      <translation>照片被退回意味着申请人要再跑一趟。仍要拍照吗？</translation>
+    </message>
+    <message>
+      <source>Take anyway</source>
+      <translation>仍然拍照</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>取消</translation>
+    </message>
+  </context>
+  <context>
     <name>RecoveryPage</name>
     <message>
       <source>Recovery code</source>
