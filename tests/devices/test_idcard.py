@@ -35,7 +35,7 @@ def emu():
 
 @pytest.fixture
 def reader(emu):
-    r = SerialIdCardReader(port=emu.port_path, timeout=0.6)
+    r = SerialIdCardReader(port=emu.port_path, timeout=1.5)
     yield r
     r.close()
 
@@ -98,6 +98,16 @@ def test_faults_are_typed_and_the_reader_recovers(reader, emu, fault, code):
     assert exc.value.code == code
     assert "360426199101010071" not in exc.value.message
     assert reader.read(wait=3)["person"] == PERSON  # the next good read works
+
+
+@pytest.mark.parametrize("sw3", sorted(set(p.STATUS) - {p.NO_CONTENT, p.NO_CARD}))
+def test_every_status_code_is_a_typed_error(reader, emu, sw3):
+    emu.inject(f"sw3:{sw3:02X}")
+    with pytest.raises(DeviceError) as exc:
+        reader.read(wait=2)
+    assert exc.value.code == p.STATUS[sw3][0]
+    assert f"{sw3:02X}" in exc.value.message
+    assert reader.read(wait=3)["person"] == PERSON
 
 
 def test_garbage_before_a_frame_is_skipped(reader, emu):
