@@ -38,6 +38,7 @@ class IdCardReader(ABC):
 
     def __init__(self) -> None:
         self._worker: DeviceWorker | None = None
+        self._open_lock = threading.Lock()
         self._watch: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -67,15 +68,16 @@ class IdCardReader(ABC):
         return self._worker.call_sync(fn, timeout)
 
     def open(self) -> None:
-        if self._worker is not None:
-            return
-        self._worker = DeviceWorker(self.name)
-        try:
-            self._worker.call_sync(self._open)
-        except BaseException:
-            self._worker.stop()
-            self._worker = None
-            raise
+        with self._open_lock:  # several threads may be the first to use the reader
+            if self._worker is not None:
+                return
+            worker = DeviceWorker(self.name)
+            try:
+                worker.call_sync(self._open)
+            except BaseException:
+                worker.stop()
+                raise
+            self._worker = worker
 
     def close(self) -> None:
         self.stop()
