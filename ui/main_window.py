@@ -11,6 +11,7 @@ from ui.adapter import StationBridge
 from ui.models import ApplicationListModel
 from ui.qt import (
     QAbstractItemView,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QKeySequence,
@@ -49,6 +50,10 @@ class MainWindow(QMainWindow):
         station.setObjectName("subtitle")
         who = QLabel(f"{bridge.operator} · {role_label(bridge.role)}")
         who.setObjectName("who")
+        self.photo_button = QPushButton(self.tr("Camera (F3)"))
+        self.photo_button.setToolTip(self.tr("Check the camera and take a test photo"))
+        self.photo_button.clicked.connect(self.open_camera)
+        QShortcut(QKeySequence("F3"), self, activated=self.open_camera)
         self.logout_button = QPushButton(self.tr("Log out"))
         self.logout_button.clicked.connect(self.logout_requested.emit)
         hl = QHBoxLayout(header)
@@ -59,6 +64,7 @@ class MainWindow(QMainWindow):
         hl.addStretch(1)
         hl.addWidget(who)
         hl.addSpacing(12)
+        hl.addWidget(self.photo_button)
         hl.addWidget(self.logout_button)
 
         self.search = QLineEdit()
@@ -156,6 +162,30 @@ class MainWindow(QMainWindow):
             self.result_label.setText(self.tr("%1 found").replace("%1", str(len(rows))))
         else:
             self.result_label.setText(self.tr("Latest applications"))
+
+    def open_camera(self) -> None:
+        """The live preview with the station's camera (configured driver, off the main thread)."""
+        self.bridge.op(lambda s: s.settings_map()).success(self._show_camera).run_in_background()
+
+    def _show_camera(self, settings: dict[str, str]) -> None:
+        import devices
+        from ui.photo_preview import PhotoPreview
+
+        dialog = QDialog(self)
+        dialog.setWindowTitle(self.tr("Camera"))
+        dialog.resize(1000, 600)
+        preview = PhotoPreview(parent=dialog)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(preview)
+        try:
+            camera = devices.open_device("camera", settings)
+        except StationError as exc:
+            self._show_error(exc)
+            return
+        preview.start(camera)
+        dialog.finished.connect(lambda _r: preview.stop())
+        self.camera_dialog = dialog
+        dialog.show()
 
     def _show_error(self, exc: BaseException) -> None:
         text = exc.message if isinstance(exc, StationError) else type(exc).__name__

@@ -195,6 +195,14 @@
       <translation>站点 %1</translation>
     </message>
     <message>
+      <source>Camera (F3)</source>
+      <translation>摄像头 (F3)</translation>
+    </message>
+    <message>
+      <source>Check the camera and take a test photo</source>
+      <translation>检查摄像头并拍一张测试照片</translation>
+    </message>
+    <message>
       <source>Log out</source>
       <translation>退出登录</translation>
     </message>
@@ -217,6 +225,10 @@
     <message>
       <source>Latest applications</source>
       <translation>最近的申请</translation>
+    </message>
+    <message>
+      <source>Camera</source>
+      <translation>摄像头</translation>
     </message>
     <message>
       <source>Something went wrong</source>

@@ -106,3 +106,21 @@ def test_list_model(qtmodeltester):
                      "kind": "new", "community": "c", "captured_at": "2026-01-01T10:00:00",
                      "state": "saved"}])
     qtmodeltester.check(model)
+
+
+def test_camera_dialog_shows_the_preview_with_the_configured_camera(desktop, qtbot, station):
+    tech = station.login("tech")
+    tech.config_set("camera.driver", "sim")
+    login(qtbot, desktop)
+    qtbot.waitUntil(lambda: desktop.window is not None, timeout=10_000)
+    win = desktop.window
+    qtbot.addWidget(win)
+    win.open_camera()
+    qtbot.waitUntil(lambda: getattr(win, "camera_dialog", None) is not None, timeout=10_000)
+    from ui.photo_preview import PhotoPreview
+
+    preview = win.camera_dialog.findChild(PhotoPreview)
+    with qtbot.waitSignal(preview.captured, timeout=15_000) as blocker:
+        pass
+    assert len(blocker.args[0].jpeg) < 30_000
+    win.camera_dialog.close()
