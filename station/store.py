@@ -556,6 +556,25 @@ class Store:
             params = (*params, operator)
         return self._summaries(where, params, limit)
 
+    def possible_duplicates(self, record: dict[str, Any],
+                            exclude: str | None = None) -> list[dict[str, Any]]:
+        """Applications of the same person already at this station: the same ID number, or the
+        same name and birth date (a mistyped number). For the intake's warning and the review."""
+        self.require("app.search")
+        person = record.get("person") or {}
+        idn = str(person.get("id_number") or "").strip().upper()
+        name, birth = person.get("name"), person.get("birth_date")
+        unique: dict[str, dict[str, Any]] = {}
+        if idn:
+            for d in self._summaries("id_number = ? AND purged = 0", (idn,), 20):
+                unique.setdefault(d["uuid"], dict(d, match="id_number"))
+        if name and birth:
+            for d in self._summaries("name = ? AND birth_date = ? AND purged = 0",
+                                     (name, birth), 20):
+                unique.setdefault(d["uuid"], dict(d, match="name_birth_date"))
+        unique.pop(exclude or "", None)
+        return list(unique.values())
+
     def count_for_day(self, day: dt.date) -> int:
         self.require("app.search")
         return int(self.conn.execute("SELECT count(*) FROM applications WHERE day = ?",

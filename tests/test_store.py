@@ -245,3 +245,21 @@ def test_worker_runs_operations_off_the_calling_thread(station):
     assert seen["thread"] == "db-worker"
     worker.stop()
     assert not worker.alive
+
+
+def test_possible_duplicates_by_id_or_name_and_birth_date(station):
+    store = station.login("coord")
+    rec = sample_record()
+    first = store.save_application(rec)
+    again = sample_record()
+    dups = store.possible_duplicates(again)
+    assert [(d["uuid"], d["match"]) for d in dups] == [(first["uuid"], "id_number")]
+    typo = sample_record()
+    typo["person"]["id_number"] = "11010519491231002X"  # another number, same name and birth
+    dups = store.possible_duplicates(typo)
+    assert [(d["uuid"], d["match"]) for d in dups] == [(first["uuid"], "name_birth_date")]
+    other = sample_record()
+    other["person"].update(name="测试乙")
+    other["person"]["id_number"] = "11010519491231002X"
+    assert store.possible_duplicates(other) == []
+    assert store.possible_duplicates(rec, exclude=first["uuid"]) == []

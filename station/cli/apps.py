@@ -49,6 +49,10 @@ def cmd_add(ctx: Context, args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError("unreadable_photo", _("Cannot read the photo file")) from exc
     store = ctx.session()
+    if isinstance(record, dict) and isinstance(record.get("person"), dict):
+        for dup in store.possible_duplicates(record):
+            ctx.message(_("Warning: this person may already be registered here: application "
+                          "{number} ({match})", number=dup["number"], match=dup["match"]))
     result = store.save_application(record, photo)
     ctx.emit(result, _("Saved: application number {number}", number=result["number"]))
     return 0
