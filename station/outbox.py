@@ -1,0 +1,167 @@
+"""The station side of sync, as plain SQL over the store's connection (no network here):
+the outbox of records to send, the batches in flight, the status events of the change feed and
+the sync state. The core, the desktop and the reports read sync state from here without
+importing the ``sync`` client.
+
+Record states: ``pending → in_flight(batch) → accepted | duplicate | conflict | rejected``; a
+correction puts a record back to ``pending`` with its new version, and a result that arrives for
+an older version no longer changes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+FINAL = ("accepted", "duplicate", "conflict", "rejected")
+SERVICE_STATES = ("received", "rejected", "in_production", "card_produced", "ready_for_pickup",
+                  "collected")
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def enqueue(conn: Any, uuid: str, version: int, content_hash: str) -> None:
+    """A new application or a new version: it goes out with the next batch."""
+    conn.execute(
+        "INSERT INTO outbox (uuid, version, content_hash, state, updated_at)"
+        " VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (uuid) DO UPDATE SET"
+        " version = excluded.version, content_hash = excluded.content_hash, state = 'pending',"
+        " batch_id = NULL, result_code = NULL, result_field = NULL, result_message = NULL,"
+        " updated_at = excluded.updated_at", (uuid, version, content_hash, _now()))
+
+
+def get(conn: Any, key: str, default: str | None = None) -> str | None:
+    row = conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+    return str(row[0]) if row else default
+
+
+def put(conn: Any, key: str, value: str) -> None:
+    conn.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key)"
+                 " DO UPDATE SET value = excluded.value", (key, value))
+
+
+def pending(conn: Any, limit: int) -> list[tuple[str, int, str]]:
+    return [(r[0], r[1], r[2]) for r in conn.execute(
+        "SELECT uuid, version, content_hash FROM outbox WHERE state = 'pending'"
+        " ORDER BY updated_at, uuid LIMIT ?", (limit,))]
+
+
+def open_batches(conn: Any) -> list[dict[str, Any]]:
+    rows = conn.execute("SELECT batch_id, body_sha256, content_type, body FROM batches"
+                        " WHERE state = 'sending' ORDER BY created_at").fetchall()
+    return [{"batch_id": r[0], "body_sha256": r[1], "content_type": r[2], "body": bytes(r[3])}
+            for r in rows]
+
+
+def record_batch(conn: Any, batch_id: str, body: bytes, body_sha256: str, content_type: str,
+                 items: list[tuple[str, int, str]]) -> None:
+    """Before sending: the exact bytes and what they carry; the records go in flight."""
+    conn.execute("INSERT INTO batches (batch_id, body_sha256, content_type, body, records, bytes,"
+                 " state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'sending', ?)",
+                 (batch_id, body_sha256, content_type, body, len(items), len(body), _now()))
+    for uuid, version, chash in items:
+        conn.execute("INSERT INTO batch_items (batch_id, uuid, version, content_hash)"
+                     " VALUES (?, ?, ?, ?)", (batch_id, uuid, version, chash))
+        conn.execute("UPDATE outbox SET state = 'in_flight', batch_id = ?, updated_at = ?"
+                     " WHERE uuid = ? AND version = ?", (batch_id, _now(), uuid, version))
+
+
+class BadResponse(ValueError):
+    """A service answer that does not fit what was sent: nothing is applied."""
+
+
+def apply_results(conn: Any, batch_id: str, response: dict[str, Any]) -> dict[str, int]:
+    """Apply a batch's per-record results (inside the caller's transaction)."""
+    items = {r[0]: (r[1], r[2]) for r in conn.execute(
+        "SELECT uuid, version, content_hash FROM batch_items WHERE batch_id = ?", (batch_id,))}
+    results = response.get("results")
+    if response.get("batch_id") != batch_id or not isinstance(results, list):
+        raise BadResponse("the response is for another batch")
+    seen: set[str] = set()
+    for res in results:
+        if not isinstance(res, dict) or res.get("uuid") not in items or res["uuid"] in seen \
+                or res.get("status") not in (*FINAL, "retry"):
+            raise BadResponse("a result for a record that was not sent, or twice")
+        seen.add(res["uuid"])
+    if seen != set(items):
+        raise BadResponse("results missing for some records")
+    counts = {s: 0 for s in (*FINAL, "retry")}
+    for res in results:
+        uuid, status = res["uuid"], res["status"]
+        version, _chash = items[uuid]
+        counts[status] += 1
+        new_state = "pending" if status == "retry" else status
+        conn.execute(
+            "UPDATE outbox SET state = ?, result_code = ?, result_field = ?, result_message = ?,"
+            " batch_id = CASE WHEN ? = 'pending' THEN NULL ELSE batch_id END, updated_at = ?"
+            " WHERE uuid = ? AND version = ? AND batch_id = ?",
+            (new_state, res.get("code"), res.get("field"), res.get("message"), new_state,
+             _now(), uuid, version, batch_id))
+        if status in ("accepted", "duplicate"):
+            conn.execute("UPDATE applications SET state = 'accepted' WHERE uuid = ? AND"
+                         " version = ?", (uuid, version))
+        elif status == "rejected":
+            conn.execute("UPDATE applications SET state = 'rejected' WHERE uuid = ?", (uuid,))
+        elif status == "conflict":
+            conn.execute("UPDATE applications SET state = 'conflict' WHERE uuid = ?", (uuid,))
+    conn.execute("UPDATE batches SET state = 'done', body = NULL, response = ? WHERE"
+                 " batch_id = ?", (json.dumps(response), batch_id))
+    return counts
+
+
+def apply_events(conn: Any, events: Any, cursor: int, next_cursor: Any) -> int:
+    """Apply change-feed events and move the cursor, in the caller's transaction. Applying an
+    event twice changes nothing; a cursor that goes backwards or events out of order are
+    refused."""
+    if not isinstance(events, list) or not isinstance(next_cursor, int) or next_cursor < cursor:
+        raise BadResponse("the change feed went backwards")
+    last = cursor
+    applied = 0
+    for ev in events:
+        if not isinstance(ev, dict) or not isinstance(ev.get("seq"), int) or \
+                ev.get("type") not in SERVICE_STATES or not isinstance(ev.get("uuid"), str):
+            raise BadResponse("a malformed event")
+        if ev["seq"] <= last:
+            raise BadResponse("events out of order")
+        last = ev["seq"]
+    if events and next_cursor != last:
+        raise BadResponse("the cursor does not match the events")
+    for ev in events:
+        cur = conn.execute("INSERT OR IGNORE INTO status_events (seq, uuid, type, at, detail)"
+                           " VALUES (?, ?, ?, ?, ?)",
+                           (ev["seq"], ev["uuid"], ev["type"], str(ev.get("at", "")),
+                            json.dumps(ev.get("detail")) if ev.get("detail") else None))
+        if cur.rowcount:
+            applied += 1
+            conn.execute("UPDATE outbox SET service_state = ?, service_at = ? WHERE uuid = ?",
+                         (ev["type"], str(ev.get("at", "")), ev["uuid"]))
+            conn.execute("UPDATE applications SET state = ? WHERE uuid = ?",
+                         (ev["type"], ev["uuid"]))
+    put(conn, "cursor", str(max(next_cursor, cursor)))
+    return applied
+
+
+def summary(conn: Any) -> dict[str, Any]:
+    counts = dict(conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+    out: dict[str, Any] = {s: counts.get(s, 0) for s in ("pending", "in_flight", *FINAL)}
+    out["last_success"] = get(conn, "last_success")
+    out["needs_action"] = out["rejected"] + out["conflict"]
+    out["last_error"] = get(conn, "last_error")
+    out["ready_for_pickup"] = conn.execute(
+        "SELECT count(*) FROM outbox WHERE service_state = 'ready_for_pickup'").fetchone()[0]
+    return out
+
+
+def record_state(conn: Any, uuid: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT state, version, result_code, result_field, result_message,"
+                       " service_state, service_at FROM outbox WHERE uuid = ?",
+                       (uuid,)).fetchone()
+    if row is None:
+        return None
+    events = [{"seq": r[0], "type": r[1], "at": r[2]} for r in conn.execute(
+        "SELECT seq, type, at FROM status_events WHERE uuid = ? ORDER BY seq", (uuid,))]
+    return {"state": row[0], "version": row[1], "code": row[2], "field": row[3],
+            "message": row[4], "service_state": row[5], "service_at": row[6], "events": events}
