@@ -339,4 +339,9 @@ def test_unreachable_service_exit_6_and_nothing_lost(station, central):
         outbox.put(coord.conn, "server", f"http://127.0.0.1:{free_port()}")
     out = run_cli("--json", "sync", "--once", env=station.env())
     assert out.returncode == 6
-    assert states(coord) == {"pending": 2}
+    assert states(coord) == {"in_flight": 2}  # the batch's bytes wait to be sent unchanged
+    assert len(outbox.open_batches(coord.conn)) == 1
+    with coord.transaction():
+        outbox.put(coord.conn, "server", central.url)
+    SyncClient(coord).run(sleep=no_sleep)
+    assert states(coord) == {"accepted": 2}
