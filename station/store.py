@@ -157,6 +157,10 @@ class Store:
         self._depth = 0
 
     # -- plumbing ----------------------------------------------------------------------------
+    def clone(self) -> Store:
+        """Another connection for the same operator (a background thread of its own: sync)."""
+        return Store(self.station, self._key, self.operator, self.role)
+
     def close(self) -> None:
         try:
             self.conn.close()

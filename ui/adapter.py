@@ -71,3 +71,31 @@ def run_in_thread(fn: Callable[[], Any], dispatch: Callable[[Callable[[], None]]
     t = threading.Thread(target=body, name="ui-task", daemon=True)
     t.start()
     return t
+
+
+class SyncBridge(QObject):
+    """The background sync service, its state as a Qt signal."""
+
+    state_changed = Signal(object)  # outbox summary + running/error keys
+
+    def __init__(self, store: Any, interval: float, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        from sync.service import SyncService
+
+        self.dispatch = MainThreadDispatcher(self)
+        self.last: dict[str, Any] = {}
+        self.service = SyncService(store, interval, on_state=lambda st: self.dispatch(
+            lambda: self._changed(st)))
+
+    def _changed(self, state: dict[str, Any]) -> None:
+        self.last = state
+        self.state_changed.emit(state)
+
+    def start(self) -> None:
+        self.service.start()
+
+    def sync_now(self) -> None:
+        self.service.sync_now()
+
+    def stop(self) -> None:
+        self.service.stop()

@@ -80,6 +80,7 @@ class DesktopSession:
         self.demo_hint = demo_hint
         self.window: Any = None
         self.bridge: Any = None
+        self.sync: Any = None
         self.login: Any = None
 
     def show_login(self) -> None:
@@ -100,7 +101,8 @@ class DesktopSession:
         from ui.main_window import MainWindow
 
         self.bridge = StationBridge(store)
-        self.window = MainWindow(self.bridge)
+        self.sync = self._start_sync(store)
+        self.window = MainWindow(self.bridge, self.sync)
         self.window.logout_requested.connect(self.logout)
         self.window.show()
         self._backup_timer = QTimer(self.window)
@@ -108,6 +110,26 @@ class DesktopSession:
         self._backup_timer.timeout.connect(self.backup_if_due)
         self._backup_timer.start()
         QTimer.singleShot(30_000, self.backup_if_due)
+
+    def _start_sync(self, store: Any) -> Any:
+        """Background sync when the station is enrolled and the role may sync."""
+        from station import outbox
+
+        if not store.can("sync.run"):
+            return None
+        try:
+            enrolled = outbox.get(store.conn, "station_id")
+            minutes = int(store.config_get("sync.interval_minutes") or "10")
+        except Exception:  # noqa: BLE001 - no sync tables: an older database, no sync
+            log.warning("sync state unreadable")
+            return None
+        if not enrolled:
+            return None
+        from ui.adapter import SyncBridge
+
+        bridge = SyncBridge(store, minutes * 60.0)
+        bridge.start()
+        return bridge
 
     def backup_if_due(self) -> None:
         """The daily backup to the configured folder, on the database worker."""
@@ -124,6 +146,9 @@ class DesktopSession:
         ).run_in_background()
 
     def logout(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
+            self.sync = None
         if self.window is not None:
             self.window.close()
             self.window.deleteLater()
@@ -134,6 +159,9 @@ class DesktopSession:
         self.show_login()
 
     def shutdown(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
+            self.sync = None
         if self.bridge is not None:
             self.bridge.stop()
             self.bridge = None

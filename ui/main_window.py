@@ -35,9 +35,11 @@ SEARCH_DELAY_MS = 150
 class MainWindow(QMainWindow):
     logout_requested = Signal()
 
-    def __init__(self, bridge: StationBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: StationBridge, sync: Any = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bridge = bridge
+        self.sync = sync
         self._search_serial = 0
         self.setWindowTitle(self.tr("Residence-permit intake station"))
         self.resize(1366, 768)
@@ -116,9 +118,18 @@ class MainWindow(QMainWindow):
 
         self.today_label = QLabel("")
         self.busy_label = QLabel("")
+        self.sync_label = QLabel(self.tr("Sync: not enrolled") if sync is None else "")
+        self.sync_label.setObjectName("syncState")
+        self.sync_button = QPushButton(self.tr("Sync now"))
+        self.sync_button.setEnabled(sync is not None)
+        self.sync_button.clicked.connect(self.sync_now)
         self.statusBar().addWidget(self.today_label)
+        self.statusBar().addWidget(self.sync_label)
+        self.statusBar().addPermanentWidget(self.sync_button)
         self.statusBar().addPermanentWidget(self.busy_label)
         bridge.busy.connect(self.busy_label.setText)
+        if sync is not None:
+            sync.state_changed.connect(self.show_sync_state)
         bridge.error.connect(self._show_error)
         self.search.setFocus()
         self.refresh()
@@ -162,6 +173,25 @@ class MainWindow(QMainWindow):
             self.result_label.setText(self.tr("%1 found").replace("%1", str(len(rows))))
         else:
             self.result_label.setText(self.tr("Latest applications"))
+
+    def sync_now(self) -> None:
+        if self.sync is not None:
+            self.sync.sync_now()
+            self.sync_label.setText(self.tr("Sync: sending…"))
+
+    def show_sync_state(self, state: dict[str, Any]) -> None:
+        if state.get("running"):
+            text = self.tr("Sync: sending…")
+        else:
+            text = self.tr("Sync: %1 waiting, %2 accepted, %3 need action, %4 cards ready") \
+                .replace("%1", str(state.get("pending", 0) + state.get("in_flight", 0))) \
+                .replace("%2", str(state.get("accepted", 0) + state.get("duplicate", 0))) \
+                .replace("%3", str(state.get("needs_action", 0))) \
+                .replace("%4", str(state.get("ready_for_pickup", 0)))
+            if state.get("error"):
+                text += " · " + self.tr("offline: will retry")
+        self.sync_label.setText(text)
+        self.refresh()
 
     def open_camera(self) -> None:
         """The live preview with the station's camera (configured driver, off the main thread)."""

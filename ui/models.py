@@ -26,6 +26,12 @@ def state_label(state: str) -> str:
         "pending": QCoreApplication.translate("states", "Waiting to send"),
         "accepted": QCoreApplication.translate("states", "Accepted"),
         "rejected": QCoreApplication.translate("states", "Rejected"),
+        "conflict": QCoreApplication.translate("states", "Conflict"),
+        "received": QCoreApplication.translate("states", "Received centrally"),
+        "in_production": QCoreApplication.translate("states", "In production"),
+        "card_produced": QCoreApplication.translate("states", "Card produced"),
+        "ready_for_pickup": QCoreApplication.translate("states", "Ready for pickup"),
+        "collected": QCoreApplication.translate("states", "Collected"),
     }
     return labels.get(state, state)
 

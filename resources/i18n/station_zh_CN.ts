@@ -211,6 +211,14 @@
       <translation>按身份证号、姓名、电话或申请编号查找</translation>
     </message>
     <message>
+      <source>Sync: not enrolled</source>
+      <translation>同步：本站尚未登记</translation>
+    </message>
+    <message>
+      <source>Sync now</source>
+      <translation>立即同步</translation>
+    </message>
+    <message>
       <source>Taken in today: %1</source>
       <translation>今日受理：%1</translation>
     </message>
@@ -225,6 +233,18 @@
     <message>
       <source>Latest applications</source>
       <translation>最近的申请</translation>
+    </message>
+    <message>
+      <source>Sync: sending…</source>
+      <translation>同步：正在上传…</translation>
+    </message>
+    <message>
+      <source>Sync: %1 waiting, %2 accepted, %3 need action, %4 cards ready</source>
+      <translation>同步：%1 份待上传，%2 份已接收，%3 份需处理，%4 张证待领</translation>
+    </message>
+    <message>
+      <source>offline: will retry</source>
+      <translation>离线：稍后重试</translation>
     </message>
     <message>
       <source>Camera</source>
@@ -466,6 +486,30 @@
     <message>
       <source>Rejected</source>
       <translation>被退回</translation>
+    </message>
+    <message>
+      <source>Conflict</source>
+      <translation>冲突待处理</translation>
+    </message>
+    <message>
+      <source>Received centrally</source>
+      <translation>中心已接收</translation>
+    </message>
+    <message>
+      <source>In production</source>
+      <translation>制证中</translation>
+    </message>
+    <message>
+      <source>Card produced</source>
+      <translation>已制证</translation>
+    </message>
+    <message>
+      <source>Ready for pickup</source>
+      <translation>待领证</translation>
+    </message>
+    <message>
+      <source>Collected</source>
+      <translation>已领证</translation>
     </message>
   </context>
 </TS>
