@@ -283,12 +283,14 @@ print("done", flush=True)
 """
 
 
-def test_kill_9_during_sync_then_clean_sync(station, central):
+@pytest.mark.parametrize("kills,n", [
+    (8, 100), pytest.param(30, 300, marks=pytest.mark.slow)])
+def test_kill_9_during_sync_then_clean_sync(station, central, kills, n):
     coord = enrolled(station, central)
-    fill(coord, 100)
+    fill(coord, n)
     rng = random.Random(3)
     cursors = []
-    for _ in range(8):
+    for _ in range(kills):
         proc = subprocess.Popen([sys.executable, "-c", CHILD, str(station.data_dir), PASSWORD],
                                 stdout=subprocess.PIPE, text=True)
         proc.stdout.readline()
@@ -299,9 +301,9 @@ def test_kill_9_during_sync_then_clean_sync(station, central):
         cursors.append(int(outbox.get(coord.conn, "cursor", "0") or 0))
     SyncClient(coord).run(sleep=no_sleep)
     SyncClient(coord).sync_once()
-    assert states(coord) == {"accepted": 100}
+    assert states(coord) == {"accepted": n}
     status = central.store.status()
-    assert status["applications"] == 100 and status["photos"] == 100
+    assert status["applications"] == n and status["photos"] == n
     assert cursors == sorted(cursors)
     assert coord.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
