@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS applications (
 CREATE TABLE IF NOT EXISTS conflicts (
     uuid TEXT NOT NULL, station_id TEXT NOT NULL, content_hash TEXT NOT NULL,
     record TEXT NOT NULL, received_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS photos (sha256 TEXT PRIMARY KEY, jpeg BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS photos (sha256 TEXT PRIMARY KEY, jpeg {blob} NOT NULL);
 CREATE TABLE IF NOT EXISTS batches (
     station_id TEXT NOT NULL, batch_id TEXT NOT NULL, body_sha256 TEXT NOT NULL,
     response TEXT NOT NULL, received_at TEXT NOT NULL, PRIMARY KEY (station_id, batch_id));
@@ -59,7 +59,8 @@ class CentralStore:
         self._local = threading.local()
         with self.tx(lock=False) as c:
             serial = "BIGSERIAL PRIMARY KEY" if self.pg else "INTEGER PRIMARY KEY AUTOINCREMENT"
-            for stmt in SCHEMA.format(serial=serial).split(";"):
+            blob = "BYTEA" if self.pg else "BLOB"
+            for stmt in SCHEMA.format(serial=serial, blob=blob).split(";"):
                 if stmt.strip():
                     c.execute(stmt)
 

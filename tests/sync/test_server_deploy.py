@@ -89,30 +89,63 @@ def test_two_workers_two_stations_concurrently(tmp_path):
             st.close()
 
 
-@pytest.mark.skipif(not shutil.which("initdb") and not shutil.which(
-    "/usr/lib/postgresql/15/bin/initdb"), reason="no PostgreSQL server binaries here")
+def _pg_bindir() -> str | None:
+    import glob
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return os.path.dirname(found[-1]) if found else None
+
+
+@pytest.mark.skipif(_pg_bindir() is None, reason="no PostgreSQL server binaries here")
 def test_service_on_postgresql(tmp_path):
+    """The same service on PostgreSQL: enrol, upload, feed — where a server can be started."""
     psycopg = pytest.importorskip("psycopg")
-    initdb = shutil.which("initdb") or "/usr/lib/postgresql/15/bin/initdb"
-    bindir = os.path.dirname(initdb)
-    data = tmp_path / "pg"
-    subprocess.run([initdb, "-D", str(data), "-U", "postgres", "-A", "trust"], check=True,
-                   capture_output=True)
+    import pwd
+
+    bindir = _pg_bindir()
+    assert bindir is not None
+    import tempfile
+    from pathlib import Path
+
+    prefix: list[str] = []
+    holder = Path(tempfile.mkdtemp(prefix="station-pg-"))  # outside pytest's 0700 folders
+    data = holder / "pg"
+    data.mkdir()
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        user = pwd.getpwnam("postgres")
+        os.chmod(holder, 0o755)
+        os.chown(data, user.pw_uid, user.pw_gid)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*prefix, os.path.join(bindir, "initdb"), "-D", str(data), "-U", "postgres",
+                    "-A", "trust"], check=True, capture_output=True)
     port = free_port()
-    pg = subprocess.Popen([os.path.join(bindir, "postgres"), "-D", str(data), "-p", str(port),
-                           "-k", str(tmp_path), "-h", "127.0.0.1"],
+    pg = subprocess.Popen([*prefix, os.path.join(bindir, "postgres"), "-D", str(data), "-p",
+                           str(port), "-k", str(data), "-h", "127.0.0.1"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    station = StationFixture(tmp_path / "station")
+    server = None
     try:
         url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-        for _ in range(50):
+        for _ in range(100):
             try:
                 psycopg.connect(url).close()
                 break
             except psycopg.OperationalError:
                 time.sleep(0.2)
-        store = CentralStore(url)
-        code = store.new_enrol_code()
-        assert store.status()["applications"] == 0 and code
+        server, http = start_server(url, workers=2)
+        remote = Remote(url, http)
+        coord = enrolled(station, remote)
+        fill(coord, 10)
+        SyncClient(coord).run(sleep=no_sleep)
+        remote.store.produce()
+        assert SyncClient(coord).sync_once()["events"] == 30  # three production steps each
+        status = remote.store.status()
+        assert status["applications"] == 10 and status["photos"] == 10
     finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        station.close()
         pg.terminate()
         pg.wait(10)
+        shutil.rmtree(holder, ignore_errors=True)
