@@ -71,8 +71,10 @@ class FaultProxy:
                 client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                 return
             if fault.startswith("status:"):
-                code = int(fault.split(":")[1])
-                extra = b"Retry-After: 0\r\n" if code == 429 else b""
+                # status:CODE answers CODE; status:429:RA adds "Retry-After: RA"
+                bits = fault.split(":")
+                code = int(bits[1])
+                extra = f"Retry-After: {bits[2]}\r\n".encode() if len(bits) > 2 else b""
                 client.sendall(b"HTTP/1.1 %d Fault\r\nContent-Length: 0\r\n%sConnection: close"
                                b"\r\n\r\n" % (code, extra))
                 return

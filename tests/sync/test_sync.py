@@ -35,7 +35,7 @@ def fill(store, n, seed=1, photos=True):
     rng = random.Random(seed)
     out = []
     for i in range(n):
-        jpeg = JPEG + i.to_bytes(4, "big") if photos else None
+        jpeg = JPEG + seed.to_bytes(2, "big") + i.to_bytes(4, "big") if photos else None
         out.append(store.save_application(synthetic_record(rng, dt.date.today()), jpeg))
     return out
 
@@ -157,7 +157,7 @@ def test_clock_skew_detected_corrected_and_recorded(station, central):
     coord = enrolled(station, central)
     fill(coord, 1, photos=False)
     client = SyncClient(coord)
-    client.offset = -3600.0  # the station's clock is an hour behind
+    client.offset = -86400.0  # the station's clock is a day behind
     counts = client.sync_once()
     assert counts["accepted"] == 1
     assert abs(client.offset) < 5
@@ -178,7 +178,8 @@ def test_revoked_station_stops_and_marks_nothing_sent(station, central):
 
 @pytest.mark.parametrize("faults", [
     ["drop_before"], ["drop_after"], ["truncate"], ["status:500"], ["status:503"],
-    ["status:429"], ["reset_upload"], ["drop_after", "status:503", "truncate"],
+    ["status:429"], ["status:429:0"], ["reset_upload"], ["drop_after", "status:503", "truncate"],
+    ["status:500", "status:503", "status:500", "status:502", "status:503"],  # a 5xx storm
 ])
 def test_faults_converge_to_exactly_one_copy(station, central, faults):
     proxy = FaultProxy(central.port)
@@ -347,3 +348,52 @@ def test_unreachable_service_exit_6_and_nothing_lost(station, central):
         outbox.put(coord.conn, "server", central.url)
     SyncClient(coord).run(sleep=no_sleep)
     assert states(coord) == {"accepted": 2}
+
+
+def test_413_halves_the_batch_and_everything_still_goes_out(station, central):
+    proxy = FaultProxy(central.port)
+    try:
+        coord = enrolled(station, central, server=proxy.url)
+        fill(coord, 30, photos=False)
+        proxy.inject("status:413")
+        client = SyncClient(coord)
+        client.sync_once()
+        assert outbox.get(coord.conn, "batch_records") is not None
+        client.run(sleep=no_sleep)
+        assert states(coord) == {"accepted": 30}
+        assert central.store.status()["applications"] == 30
+    finally:
+        proxy.close()
+
+
+def test_backoff_full_jitter_capped_and_honouring_retry_after():
+    from sync.client import BACKOFF_CAP, backoff_delay
+
+    rng = random.Random(1)
+    delays = [backoff_delay(a, rng=rng) for a in range(1, 30)]
+    assert all(0 <= d <= BACKOFF_CAP for d in delays)
+    assert max(delays[:3]) <= 8
+    assert backoff_delay(1, retry_after=42, rng=rng) >= 42
+
+
+def test_two_stations_through_faults_match_the_service_exactly(station, central, tmp_path):
+    from tests.conftest import StationFixture
+
+    proxy = FaultProxy(central.port)
+    other = StationFixture(tmp_path / "second")
+    try:
+        a = enrolled(station, central, server=proxy.url)
+        b = enrolled(other, central, server=proxy.url)
+        fill(a, 15, seed=3)
+        fill(b, 9, seed=4)
+        proxy.inject("drop_after", "status:503", "truncate", "reset_upload", "status:429:0")
+        SyncClient(a, timeout=5).run(sleep=no_sleep, max_attempts=10)
+        SyncClient(b, timeout=5).run(sleep=no_sleep, max_attempts=10)
+        assert states(a) == {"accepted": 15} and states(b) == {"accepted": 9}
+        rows = central.store.read().execute(
+            "SELECT station_id, count(*) FROM applications GROUP BY station_id").fetchall()
+        assert sorted(n for _s, n in rows) == [9, 15]
+        assert central.store.status()["photos"] == 24
+    finally:
+        proxy.close()
+        other.close()
