@@ -397,3 +397,19 @@ def test_two_stations_through_faults_match_the_service_exactly(station, central,
     finally:
         proxy.close()
         other.close()
+
+
+def test_doctor_checks_the_central_service(station, central):
+    from tests.conftest import run_cli
+
+    def central_check():
+        out = run_cli("--json", "doctor", env=station.env("tech"))
+        return {c["name"]: c for c in json.loads(out.stdout)["checks"]}["central"]
+
+    assert central_check()["status"] == "warn"  # not enrolled yet
+    enrolled(station, central)
+    assert central_check()["status"] == "ok"
+    tech = station.login("tech")
+    central.store.revoke(SyncClient(tech).station_id)
+    check = central_check()
+    assert check["status"] == "fail" and check["fix"]
