@@ -69,3 +69,26 @@ def test_doctor_reports_missing_devices(station, tmp_path):
     assert got["camera"]["status"] == "fail" and got["camera"]["fix"]
     assert got["id_reader"]["status"] == "fail" and "idreader.port" in got["id_reader"]["fix"] \
         or got["id_reader"]["fix"]
+
+
+def test_doctor_reports_a_missing_pcsc_reader(station):
+    tech = station.login("tech")
+    tech.config_set("permit.driver", "pcsc")
+    tech.config_set("permit.reader", "No Such Reader 99")
+    out = run_cli("--json", "doctor", env=station.env("tech"))
+    got = checks(out)
+    assert got["permit_reader"]["status"] == "fail"
+    assert "pcscd" in got["permit_reader"]["fix"]
+
+
+def test_doctor_is_quick(station):
+    import time
+
+    tech = station.login("tech")
+    for kind in ("idreader", "permit", "camera"):
+        tech.config_set(f"{kind}.driver", "sim")
+    t0 = time.perf_counter()
+    out = run_cli("--json", "doctor", env=station.env("tech"))
+    elapsed = time.perf_counter() - t0
+    assert out.returncode == 0
+    print(f"doctor took {elapsed:.2f} s")
