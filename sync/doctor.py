@@ -22,9 +22,9 @@ def check_central(ctx: DoctorContext) -> Check:
 
     from sync.client import RetryLater, SyncClient
 
-    client = SyncClient(ctx.store, timeout=5)
+    client = SyncClient(ctx.store, timeout=2)
     try:
-        config = requests.get(client.server + "/v1/config", timeout=5).json()
+        config = requests.get(client.server + "/v1/config", timeout=2).json()
         resp = client.request("GET", f"/v1/stations/{client.station_id}/changes",
                               params={"since": 10**12, "limit": 1})
     except (requests.RequestException, ValueError, RetryLater):
