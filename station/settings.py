@@ -69,6 +69,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
             _choice("zh_CN", "en"), N_("zh_CN or en")),
     Setting("report.coverage_target", N_("registration coverage target in percent"), "90",
             _int_range(1, 100), N_("a whole number from 1 to 100")),
+    Setting("report.estimated_population",
+            N_("estimated floating population of the station's area (for coverage)"), "",
+            lambda v: v == "" or (v.isdigit() and int(v) > 0), N_("a positive whole number")),
     Setting("backup.folder", N_("folder for the daily backup"), ""),
 ]}
 

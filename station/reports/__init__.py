@@ -1,0 +1,156 @@
+"""The supervisor's reports: the day's figures (and a period's), referral lists per 7+1 service.
+
+Figures only in the daily/period report — ID numbers never appear there; the referral lists
+carry the contact a department needs (name, phone, community, address) and every export is
+audited. Writers: CSV (UTF-8 with BOM, so Excel and WPS open it), XLSX (openpyxl, real charts,
+frozen formatted headers), PDF (Qt's QPdfWriter with a CJK font; QtGui only, no widgets).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from typing import Any
+
+from station import codes
+from station.i18n import _
+from station.store import Store, unpack_record
+from station.validation import eligibility
+
+
+def _days(start: dt.date, end: dt.date) -> list[str]:
+    return [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+
+
+def report_data(store: Store, start: dt.date, end: dt.date | None = None) -> dict[str, Any]:
+    """Counts for the days ``start``..``end`` (one day when ``end`` is None)."""
+    store.require("report.export")
+    end = end or start
+    days = _days(start, end)
+    marks = ",".join("?" * len(days))
+    rows = store.conn.execute(
+        f"SELECT kind, community, division_code, operator, captured_at, record, purged, uuid"
+        f" FROM applications WHERE day IN ({marks})", days).fetchall()
+    by_kind: Counter[str] = Counter()
+    by_community: Counter[str] = Counter()
+    by_operator: Counter[str] = Counter()
+    by_hour: Counter[int] = Counter()
+    grounds: Counter[str] = Counter()
+    services: Counter[str] = Counter()
+    eligible = 0
+    uuids = []
+    for kind, community, division, operator, captured, blob, purged, uuid in rows:
+        uuids.append(uuid)
+        by_kind[kind] += 1
+        district = codes.divisions(store.config_get("station.city") or "4501").get(division or "",
+                                                                                 division or "")
+        by_community[f"{district} {community or ''}".strip()] += 1
+        by_operator[operator] += 1
+        by_hour[int(captured[11:13])] += 1
+        rec = unpack_record(blob)
+        if purged:
+            grounds.update(rec.get("grounds", []))
+            services.update(rec.get("services", []))
+            eligible += 1
+            continue
+        info = eligibility(rec, dt.date.fromisoformat(captured[:10]))
+        eligible += bool(info["eligible"])
+        grounds.update(info["grounds"])
+        services.update(rec.get("services") or [])
+    sync = _sync_counts(store, uuids, days)
+    population = _population(store)
+    total_all = store.conn.execute("SELECT count(*) FROM applications WHERE kind = 'new'"
+                                   ).fetchone()[0]
+    target = int(store.config_get("report.coverage_target") or "90")
+    coverage = round(100 * total_all / population, 1) if population else None
+    staff = store.conn.execute("SELECT count(*) FROM operators WHERE active = 1 AND role ="
+                               " 'coordinator'").fetchone()[0]
+    return {
+        "station": store.station_code, "station_name": store.config_get("station.name") or "",
+        "start": start.isoformat(), "end": end.isoformat(), "total": len(rows),
+        "by_kind": {k: by_kind.get(k, 0) for k in codes.table("kinds")},
+        "by_community": dict(by_community.most_common()),
+        "by_operator": dict(sorted(by_operator.items())),
+        "by_hour": {h: by_hour.get(h, 0) for h in range(7, 20)} | {
+            h: n for h, n in by_hour.items() if h < 7 or h >= 20},
+        "eligible": eligible, "not_eligible": len(rows) - eligible,
+        "grounds": dict(grounds), "services": {s: services.get(s, 0)
+                                               for s in codes.table("services")},
+        "sync": sync,
+        "indicators": {"registered_total": total_all, "estimated_population": population,
+                       "coverage_percent": coverage, "coverage_target_percent": target,
+                       "coordinators": staff,
+                       "population_per_coordinator": round(population / staff)
+                       if population and staff else None},
+    }
+
+
+def _sync_counts(store: Store, uuids: list[str], days: list[str]) -> dict[str, int]:
+    has = store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'outbox'").fetchone()
+    out = {"pending": 0, "sent": 0, "accepted": 0, "rejected": 0, "conflict": 0,
+           "cards_ready": 0, "cards_collected": 0}
+    if not has or not uuids:
+        return out
+    marks = ",".join("?" * len(uuids))
+    for state, n in store.conn.execute(
+            f"SELECT state, count(*) FROM outbox WHERE uuid IN ({marks}) GROUP BY state", uuids):
+        if state in ("pending", "in_flight"):
+            out["pending"] += n
+        else:
+            out["sent"] += n
+            key = "accepted" if state in ("accepted", "duplicate") else state
+            out[key] = out.get(key, 0) + n
+    first, last = days[0], days[-1] + "T99"
+    for kind, n in store.conn.execute(
+            "SELECT type, count(*) FROM status_events WHERE at >= ? AND at < ? AND type IN"
+            " ('ready_for_pickup', 'collected') GROUP BY type", (first, last)):
+        out["cards_ready" if kind == "ready_for_pickup" else "cards_collected"] = n
+    return out
+
+
+def _population(store: Store) -> int | None:
+    value = store.config_get("report.estimated_population")
+    return int(value) if value and value.isdigit() else None
+
+
+def referral_lists(store: Store, start: dt.date, end: dt.date | None = None
+                   ) -> dict[str, list[dict[str, str]]]:
+    """Per 7+1 service, the applicants who asked for it with the contact a department needs."""
+    store.require("report.export")
+    end = end or start
+    days = _days(start, end)
+    marks = ",".join("?" * len(days))
+    out: dict[str, list[dict[str, str]]] = {s: [] for s in codes.table("services")}
+    for number, blob in store.conn.execute(
+            f"SELECT number, record FROM applications WHERE day IN ({marks}) AND purged = 0"
+            f" ORDER BY number", days):
+        rec = unpack_record(blob)
+        person, residence = rec.get("person") or {}, rec.get("residence") or {}
+        children = [m for m in rec.get("members") or [] if m.get("relation") == "child"]
+        for service in rec.get("services") or []:
+            row = {"number": number, "name": person.get("name", ""),
+                   "phone": person.get("phone", ""),
+                   "community": residence.get("community", ""),
+                   "address": residence.get("address", "")}
+            if service == "education":
+                row["children"] = "、".join(f"{m.get('name', '')}({m.get('birth_date', '')})"
+                                           for m in children)
+            out.setdefault(service, []).append(row)
+    return out
+
+
+def audit_export(store: Store, what: str, start: dt.date, end: dt.date | None, fmt: str,
+                 rows: int) -> None:
+    store.audit("report.export", detail={"report": what, "start": start.isoformat(),
+                                         "end": (end or start).isoformat(), "format": fmt,
+                                         "rows": rows})
+
+
+def title(data: dict[str, Any]) -> str:
+    if data["start"] == data["end"]:
+        return _("Daily intake report {day}", day=data["start"])
+    return _("Intake report {start} to {end}", start=data["start"], end=data["end"])
+
+
+__all__ = ["report_data", "referral_lists", "audit_export", "title", "json"]

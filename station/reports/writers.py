@@ -1,0 +1,236 @@
+"""Report files: CSV (UTF-8 with BOM), XLSX (openpyxl, charts, frozen headers), PDF (QtGui).
+
+Every file is written to a temporary name in the same folder and renamed when complete, so a
+failure (disk full, a crash) never leaves a half-written report under the final name."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from station import codes
+from station.i18n import _
+from station.reports import title
+
+
+def atomic_output(path: Path, write: Callable[[Path], None]) -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def sections(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """The report as (title, header, rows) tables, shared by every format."""
+    kinds = [[codes.label("kinds", k), n] for k, n in data["by_kind"].items()]
+    sync = data["sync"]
+    ind = data["indicators"]
+    return [
+        (_("Summary"), [_("Item"), _("Value")], [
+            [_("Station"), f"{data['station']} {data['station_name']}".strip()],
+            [_("Period"), f"{data['start']} – {data['end']}"],
+            [_("Applications taken in"), data["total"]],
+            [_("Eligible"), data["eligible"]], [_("Not eligible"), data["not_eligible"]],
+            [_("Waiting to be sent"), sync["pending"]], [_("Sent"), sync["sent"]],
+            [_("Accepted centrally"), sync["accepted"]], [_("Rejected"), sync["rejected"]],
+            [_("Cards ready"), sync["cards_ready"]], [_("Cards collected"), sync["cards_collected"]],
+            [_("Registered in total"), ind["registered_total"]],
+            [_("Estimated floating population"), ind["estimated_population"] or "—"],
+            [_("Coverage (%)"), ind["coverage_percent"] if ind["coverage_percent"] is not None
+             else "—"],
+            [_("Coverage target (%)"), ind["coverage_target_percent"]],
+            [_("Coordinators"), ind["coordinators"]],
+            [_("Population per coordinator"), ind["population_per_coordinator"] or "—"],
+        ]),
+        (_("By kind"), [_("Kind"), _("Applications")], kinds),
+        (_("By community"), [_("Community"), _("Applications")],
+         [[k, n] for k, n in data["by_community"].items()]),
+        (_("By operator"), [_("Operator"), _("Applications")],
+         [[k, n] for k, n in data["by_operator"].items()]),
+        (_("By hour"), [_("Hour"), _("Applications")],
+         [[f"{h:02d}:00", n] for h, n in sorted(data["by_hour"].items())]),
+        (_("Services requested (7+1)"), [_("Service"), _("Applicants")],
+         [[codes.label("services", s), n] for s, n in data["services"].items()]),
+        (_("Eligibility grounds"), [_("Ground"), _("Applicants")],
+         [[_(g), n] for g, n in data["grounds"].items()]),
+    ]
+
+
+def write_csv(data: dict[str, Any], path: Path) -> None:
+    def write(tmp: Path) -> None:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow([title(data)])
+        for name, header, rows in sections(data):
+            w.writerow([])
+            w.writerow([name])
+            w.writerow(header)
+            w.writerows(rows)
+        tmp.write_bytes(buf.getvalue().encode("utf-8-sig"))
+
+    atomic_output(path, write)
+
+
+def write_xlsx(data: dict[str, Any], path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, PieChart, Reference
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    def write(tmp: Path) -> None:
+        wb = Workbook()
+        wb.remove(wb.active)
+        head_font = Font(bold=True, color="FFFFFF")
+        head_fill = PatternFill("solid", fgColor="1F4E79")
+        for i, (name, header, rows) in enumerate(sections(data)):
+            ws = wb.create_sheet(name[:30])
+            ws.append([title(data) if i == 0 else name])
+            ws["A1"].font = Font(bold=True, size=14)
+            ws.append(header)
+            for cell in ws[2]:
+                cell.font, cell.fill = head_font, head_fill
+                cell.alignment = Alignment(horizontal="center")
+            for row in rows:
+                ws.append(row)
+            ws.freeze_panes = "A3"
+            ws.column_dimensions["A"].width = 34
+            ws.column_dimensions["B"].width = 16
+            if i > 0 and rows:
+                chart: Any = PieChart() if name == _("By kind") else BarChart()
+                chart.title = name
+                values = Reference(ws, min_col=2, min_row=2, max_row=2 + len(rows))
+                labels = Reference(ws, min_col=1, min_row=3, max_row=2 + len(rows))
+                chart.add_data(values, titles_from_data=True)
+                chart.set_categories(labels)
+                chart.height, chart.width = 8, 16
+                ws.add_chart(chart, "D3")
+        wb.save(tmp)
+
+    atomic_output(path, write)
+
+
+def write_pdf(data: dict[str, Any], path: Path) -> None:
+    """A4 pages: the tables, and bar charts drawn with QPainter (QtGui only)."""
+    import os as _os
+
+    _os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QMarginsF, QRectF, Qt
+    from PySide6.QtGui import (
+        QColor,
+        QFont,
+        QFontDatabase,
+        QGuiApplication,
+        QPageLayout,
+        QPageSize,
+        QPainter,
+        QPdfWriter,
+    )
+
+    app = QGuiApplication.instance() or QGuiApplication([])
+    assert app is not None
+    family = next((f for f in ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei",
+                               "PingFang SC") if f in QFontDatabase.families()), "")
+
+    def write(tmp: Path) -> None:
+        pdf = QPdfWriter(str(tmp))
+        pdf.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
+                                      QPageLayout.Orientation.Portrait, QMarginsF(15, 15, 15, 15),
+                                      QPageLayout.Unit.Millimeter))
+        pdf.setResolution(150)
+        pdf.setTitle(title(data))
+        p = QPainter(pdf)
+        width = pdf.width()
+        height = pdf.height()
+        y = 0
+
+        def font(size: int, bold: bool = False) -> None:
+            f = QFont(family, size)
+            f.setBold(bold)
+            p.setFont(f)
+
+        def line(text: str, size: int = 10, bold: bool = False, x: int = 0) -> None:
+            nonlocal y
+            font(size, bold)
+            h = p.fontMetrics().height()
+            if y + h > height:
+                pdf.newPage()
+                y = 0
+            p.drawText(x, y + p.fontMetrics().ascent(), text)
+            y += int(h * 1.3)
+
+        line(title(data), 16, True)
+        for name, _hdr, rows in sections(data):
+            y += 20
+            line(name, 12, True)
+            for row in rows:
+                line(f"{row[0]}", 10, x=20)
+                y -= int(p.fontMetrics().height() * 1.3)
+                line(f"{row[1]}", 10, x=int(width * 0.6))
+            numeric = [r for r in rows if isinstance(r[1], int)]
+            if name != _("Summary") and numeric:
+                top = max(1, max(r[1] for r in numeric))
+                bar_h = 28
+                needed = len(numeric) * (bar_h + 8) + 20
+                if y + needed > height:
+                    pdf.newPage()
+                    y = 0
+                font(8)
+                for label, n in numeric:
+                    w = int((width * 0.5) * n / top)
+                    p.fillRect(QRectF(width * 0.35, y, max(w, 2), bar_h), QColor("#2d6396"))
+                    p.drawText(QRectF(0, y, width * 0.33, bar_h),
+                               int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                               str(label))
+                    p.drawText(int(width * 0.35) + max(w, 2) + 8,
+                               y + bar_h - 6, str(n))
+                    y += bar_h + 8
+        p.end()
+
+    atomic_output(path, write)
+
+
+def write_referrals(lists: dict[str, list[dict[str, str]]], folder: Path) -> list[str]:
+    """One XLSX per service (only services somebody asked for); returns the file names."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    headers = {"number": _("Application no."), "name": _("Name"), "phone": _("Phone"),
+               "community": _("Community"), "address": _("Address"),
+               "children": _("Children (birth date)")}
+    for service, rows in lists.items():
+        if not rows:
+            continue
+        keys = [k for k in headers if any(k in r for r in rows)]
+        name = f"{codes.label('services', service)}.xlsx".replace("/", "-")
+
+        def write(tmp: Path, rows: list[dict[str, str]] = rows, keys: list[str] = keys,
+                  service: str = service) -> None:
+            wb = Workbook()
+            ws = wb.active
+            ws.title = codes.label("services", service)[:30]
+            ws.append([headers[k] for k in keys])
+            for cell in ws[1]:
+                cell.font = Font(bold=True)
+            for r in rows:
+                ws.append([r.get(k, "") for k in keys])
+            ws.freeze_panes = "A2"
+            wb.save(tmp)
+
+        atomic_output(folder / name, write)
+        written.append(name)
+    return written
