@@ -87,6 +87,7 @@ def _delegate(name: str, args: argparse.Namespace, folder: Path | None) -> dict[
     kwargs = {"card": {"reader": args.reader, "port": args.port},
               "camera": {"seconds": args.seconds, "source": args.source},
               "sync": {"n": args.records},
-              "report": {"folder": folder, "records": args.records}}[name]
+              "report": {"folder": folder, "records": args.records,
+                         "import_rows": args.samples if args.samples != 200 else 10_000}}[name]
     result: dict[str, Any] = fn(**kwargs)
     return result

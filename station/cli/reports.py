@@ -38,6 +38,38 @@ def register(sub: Any) -> None:
     p.add_argument("--date", required=True, metavar="YYYY-MM-DD")
     p.add_argument("--out", required=True, metavar="FOLDER")
     p.set_defaults(func=cmd_referrals)
+    register_import(sub)
+
+
+def register_import(sub: Any) -> None:
+    p = sub.add_parser("import", help=_(
+        "bulk registration from an XLSX or CSV file; every row validated. Exit 0 when the "
+        "file was processed (rejected rows are listed with row, field and reason), 4 when no "
+        "row could be saved"))
+    p.add_argument("file", nargs="?", metavar="FILE.xlsx|FILE.csv")
+    p.add_argument("--dry-run", action="store_true", help=_("validate only, store nothing"))
+    p.add_argument("--template", metavar="FILE.xlsx", help=_("write the import template"))
+    p.add_argument("--errors", metavar="FILE.xlsx", help=_(
+        "write the rejected rows with an error column, to fix and import again"))
+    p.set_defaults(func=cmd_import)
+
+
+def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    from station.importer import import_file, write_error_sheet, write_template
+
+    if args.template:
+        write_template(Path(args.template))
+        ctx.emit({"template": args.template}, _("Template written: {out}", out=args.template))
+        return 0
+    if not args.file:
+        raise UsageError("no_file", _("Give the file to import, or --template FILE.xlsx"))
+    result = import_file(ctx.session(), Path(args.file), dry_run=args.dry_run)
+    if args.errors and result.bad_rows:
+        write_error_sheet(result, Path(args.errors))
+    ctx.emit(result.to_json(), _("{saved} saved, {skipped} already imported, {bad} row(s) "
+                                 "rejected", saved=result.saved, skipped=result.skipped,
+                                 bad=len(result.bad_rows)))
+    return 4 if result.bad_rows and not result.saved and not result.skipped else 0
 
 
 def _write(ctx: Context, start: dt.date, end: dt.date, fmt: str, out: str, what: str) -> int:
