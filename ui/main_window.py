@@ -56,6 +56,12 @@ class MainWindow(QMainWindow):
         self.photo_button.setToolTip(self.tr("Check the camera and take a test photo"))
         self.photo_button.clicked.connect(self.open_camera)
         QShortcut(QKeySequence("F3"), self, activated=self.open_camera)
+        self.import_button = QPushButton(self.tr("Import"))
+        self.import_button.clicked.connect(self.open_import)
+        self.import_button.setVisible(bridge.can("app.import"))
+        self.reports_button = QPushButton(self.tr("Reports"))
+        self.reports_button.clicked.connect(self.open_reports)
+        self.reports_button.setVisible(bridge.can("report.export"))
         self.logout_button = QPushButton(self.tr("Log out"))
         self.logout_button.clicked.connect(self.logout_requested.emit)
         hl = QHBoxLayout(header)
@@ -66,6 +72,8 @@ class MainWindow(QMainWindow):
         hl.addStretch(1)
         hl.addWidget(who)
         hl.addSpacing(12)
+        hl.addWidget(self.import_button)
+        hl.addWidget(self.reports_button)
         hl.addWidget(self.photo_button)
         hl.addWidget(self.logout_button)
 
@@ -192,6 +200,19 @@ class MainWindow(QMainWindow):
                 text += " · " + self.tr("offline: will retry")
         self.sync_label.setText(text)
         self.refresh()
+
+    def open_import(self) -> None:
+        from ui.exports_view import ImportDialog
+
+        self.import_dialog = ImportDialog(self.bridge, self)
+        self.import_dialog.finished.connect(lambda _r: self.refresh())
+        self.import_dialog.show()
+
+    def open_reports(self) -> None:
+        from ui.exports_view import ReportsDialog
+
+        self.reports_dialog = ReportsDialog(self.bridge, self)
+        self.reports_dialog.show()
 
     def open_camera(self) -> None:
         """The live preview with the station's camera (configured driver, off the main thread)."""

@@ -131,6 +131,81 @@
     </message>
   </context>
   <context>
+    <name>ImportDialog</name>
+    <message>
+      <source>Import a registration list</source>
+      <translation>导入登记名单</translation>
+    </message>
+    <message>
+      <source>No file chosen</source>
+      <translation>尚未选择文件</translation>
+    </message>
+    <message>
+      <source>Choose file…</source>
+      <translation>选择文件…</translation>
+    </message>
+    <message>
+      <source>Save the template…</source>
+      <translation>保存模板…</translation>
+    </message>
+    <message>
+      <source>Check only (store nothing)</source>
+      <translation>只校验（不保存）</translation>
+    </message>
+    <message>
+      <source>Import</source>
+      <translation>导入</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>取消</translation>
+    </message>
+    <message>
+      <source>Save rejected rows…</source>
+      <translation>保存未通过的行…</translation>
+    </message>
+    <message>
+      <source>Row</source>
+      <translation>行号</translation>
+    </message>
+    <message>
+      <source>Field</source>
+      <translation>字段</translation>
+    </message>
+    <message>
+      <source>Code</source>
+      <translation>代码</translation>
+    </message>
+    <message>
+      <source>Reason</source>
+      <translation>原因</translation>
+    </message>
+    <message>
+      <source>Registration list</source>
+      <translation>登记名单</translation>
+    </message>
+    <message>
+      <source>Save the template</source>
+      <translation>保存模板</translation>
+    </message>
+    <message>
+      <source>Row %1…</source>
+      <translation>第 %1 行…</translation>
+    </message>
+    <message>
+      <source>%1 saved, %2 already imported, %3 row(s) rejected</source>
+      <translation>已保存 %1 条，%2 条此前已导入，%3 行未通过</translation>
+    </message>
+    <message>
+      <source>cancelled</source>
+      <translation>已取消</translation>
+    </message>
+    <message>
+      <source>Save rejected rows</source>
+      <translation>保存未通过的行</translation>
+    </message>
+  </context>
+  <context>
     <name>KeyPage</name>
     <message>
       <source>Endorsement key</source>
@@ -201,6 +276,14 @@
     <message>
       <source>Check the camera and take a test photo</source>
       <translation>检查摄像头并拍一张测试照片</translation>
+    </message>
+    <message>
+      <source>Import</source>
+      <translation>导入</translation>
+    </message>
+    <message>
+      <source>Reports</source>
+      <translation>报表</translation>
     </message>
     <message>
       <source>Log out</source>
@@ -382,6 +465,61 @@
     <message>
       <source>Station %1 recovery code:</source>
       <translation>站点 %1 的恢复码：</translation>
+    </message>
+  </context>
+  <context>
+    <name>ReportsDialog</name>
+    <message>
+      <source>Reports</source>
+      <translation>报表</translation>
+    </message>
+    <message>
+      <source>Excel (XLSX, with charts)</source>
+      <translation>Excel（XLSX，含图表）</translation>
+    </message>
+    <message>
+      <source>PDF</source>
+      <translation>PDF</translation>
+    </message>
+    <message>
+      <source>CSV (Excel/WPS)</source>
+      <translation>CSV（Excel/WPS）</translation>
+    </message>
+    <message>
+      <source>Export report…</source>
+      <translation>导出报表…</translation>
+    </message>
+    <message>
+      <source>Export referral lists…</source>
+      <translation>导出转介名单…</translation>
+    </message>
+    <message>
+      <source>From</source>
+      <translation>起</translation>
+    </message>
+    <message>
+      <source>To</source>
+      <translation>止</translation>
+    </message>
+    <message>
+      <source>Format</source>
+      <translation>格式</translation>
+    </message>
+    <message>
+      <source>Save report</source>
+      <translation>保存报表</translation>
+    </message>
+    <message>
+      <source>Saved %1 (%2 applications)</source>
+      <translation>已保存 %1（%2 份申请）</translation>
+    </message>
+    <message>
+      <source>Folder for the lists</source>
+      <translation>名单保存的文件夹</translation>
+    </message>
+    <message>
+      <source>%1 referral list(s) saved</source>
+      <translation>已保存 %1 份转介名单</translation>
     </message>
   </context>
   <context>
