@@ -119,3 +119,23 @@ def test_merged_header_cells_are_ignored(station, tmp_path):
     wb.save(tmp_path / "m.xlsx")
     out = run_cli("import", str(tmp_path / "m.xlsx"), env=station.env())
     assert out.returncode == 2  # no recognised columns: a clear message
+
+
+def test_ten_thousand_rows_with_five_percent_bad_return_exactly_those(station, tmp_path):
+    from station.importer import import_file
+
+    rng = random.Random(10)
+    data = [flat(synthetic_record(rng, dt.date.today())) for _ in range(10_000)]
+    bad = set(range(0, 10_000, 20))  # 500 rows, 5 %
+    phone_col = [p for p, _ in TEMPLATE].index("person.phone")
+
+    def mangle(i, values):
+        if i in bad:
+            values[phone_col] = "000"
+        return values
+
+    write_xlsx(tmp_path / "big.xlsx", data, mangle=mangle)
+    result = import_file(station.login("coord"), tmp_path / "big.xlsx")
+    assert result.saved == 9_500
+    assert sorted(r for r, _row, _msg in result.bad_rows) == sorted(i + 2 for i in bad)
+    assert {e["field"] for e in result.errors} == {"person.phone"}

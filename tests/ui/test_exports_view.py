@@ -37,10 +37,11 @@ def test_report_dialog_exports_pdf_and_referrals(bridge, qtbot, tmp_path):
     text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True,
                           text=True).stdout
     assert "受理日报" in text
+    dlg.status.setText("")
     dlg.export_referrals(str(tmp_path / "refs"))
-    qtbot.waitUntil(lambda: "份" in dlg.status.text() or "referral" in dlg.status.text(),
+    qtbot.waitUntil(lambda: dlg.status.text() != "" and dlg.export_button.isEnabled(),
                     timeout=20_000)
-    assert any((tmp_path / "refs").iterdir())
+    assert any((tmp_path / "refs").iterdir()), dlg.status.text()
 
 
 def test_import_dialog_shows_rejected_rows_and_saves_the_error_sheet(bridge, qtbot, tmp_path):
