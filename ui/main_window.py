@@ -56,6 +56,10 @@ class MainWindow(QMainWindow):
         self.photo_button.setToolTip(self.tr("Check the camera and take a test photo"))
         self.photo_button.clicked.connect(self.open_camera)
         QShortcut(QKeySequence("F3"), self, activated=self.open_camera)
+        self.new_button = QPushButton(self.tr("New registration (F4)"))
+        self.new_button.clicked.connect(self.open_intake)
+        self.new_button.setVisible(bridge.can("app.create"))
+        QShortcut(QKeySequence("F4"), self, activated=self.open_intake)
         self.import_button = QPushButton(self.tr("Import"))
         self.import_button.clicked.connect(self.open_import)
         self.import_button.setVisible(bridge.can("app.import"))
@@ -72,6 +76,7 @@ class MainWindow(QMainWindow):
         hl.addStretch(1)
         hl.addWidget(who)
         hl.addSpacing(12)
+        hl.addWidget(self.new_button)
         hl.addWidget(self.import_button)
         hl.addWidget(self.reports_button)
         hl.addWidget(self.photo_button)
@@ -200,6 +205,18 @@ class MainWindow(QMainWindow):
                 text += " · " + self.tr("offline: will retry")
         self.sync_label.setText(text)
         self.refresh()
+
+    def open_intake(self) -> None:
+        if not self.bridge.can("app.create"):
+            return
+        self.bridge.op(lambda s: s.settings_map()).success(self._show_intake).run_in_background()
+
+    def _show_intake(self, settings: dict[str, str]) -> None:
+        from ui.intake import IntakeDialog
+
+        self.intake_dialog = IntakeDialog(self.bridge, settings, self)
+        self.intake_dialog.finished.connect(lambda _r: self.refresh())
+        self.intake_dialog.show()
 
     def open_import(self) -> None:
         from ui.exports_view import ImportDialog

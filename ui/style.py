@@ -17,6 +17,7 @@ QDialog#login #subtitle { color: #4a5a6a; }
 #hint { color: #3c4a57; background: #eef3f8; border: 1px solid #c8d6e5; border-radius: 4px;
     padding: 6px 8px; }
 #muted { color: #55606b; }
+#fieldError { color: #b00020; font-size: 12px; }
 #recovery { font-family: monospace; font-size: 28px; font-weight: 600; color: #1f4e79;
     background: #ffffff; border: 2px dashed #9fb0c2; border-radius: 6px; padding: 24px; }
 #photoStatus { font-size: 16px; font-weight: 600; color: #1f4e79; }

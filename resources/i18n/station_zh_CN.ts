@@ -206,6 +206,177 @@
     </message>
   </context>
   <context>
+    <name>IntakeDialog</name>
+    <message>
+      <source>New registration</source>
+      <translation>居住登记</translation>
+    </message>
+    <message>
+      <source>Read ID card (F2)</source>
+      <translation>读身份证（F2）</translation>
+    </message>
+    <message>
+      <source>Place the ID card on the reader</source>
+      <translation>请把身份证放在阅读器上</translation>
+    </message>
+    <message>
+      <source>Applicant</source>
+      <translation>申请人</translation>
+    </message>
+    <message>
+      <source>ID number</source>
+      <translation>公民身份号码</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>Sex (1 male, 2 female)</source>
+      <translation>性别（1 男，2 女）</translation>
+    </message>
+    <message>
+      <source>Ethnic group code</source>
+      <translation>民族代码</translation>
+    </message>
+    <message>
+      <source>Birth date</source>
+      <translation>出生日期</translation>
+    </message>
+    <message>
+      <source>Hukou address</source>
+      <translation>户籍地址</translation>
+    </message>
+    <message>
+      <source>Issuing authority</source>
+      <translation>签发机关</translation>
+    </message>
+    <message>
+      <source>Valid from</source>
+      <translation>有效期起</translation>
+    </message>
+    <message>
+      <source>Valid to</source>
+      <translation>有效期止</translation>
+    </message>
+    <message>
+      <source>Phone</source>
+      <translation>联系电话</translation>
+    </message>
+    <message>
+      <source>Residence in the city</source>
+      <translation>本市居住信息</translation>
+    </message>
+    <message>
+      <source>District</source>
+      <translation>区县</translation>
+    </message>
+    <message>
+      <source>Community</source>
+      <translation>社区</translation>
+    </message>
+    <message>
+      <source>Address</source>
+      <translation>地址</translation>
+    </message>
+    <message>
+      <source>Arrival date (YYYY-MM-DD)</source>
+      <translation>来本地日期（YYYY-MM-DD）</translation>
+    </message>
+    <message>
+      <source>Intended stay (months)</source>
+      <translation>拟居住时间（月）</translation>
+    </message>
+    <message>
+      <source>Reason</source>
+      <translation>居住事由</translation>
+    </message>
+    <message>
+      <source>Dwelling</source>
+      <translation>住所类型</translation>
+    </message>
+    <message>
+      <source>Landlord</source>
+      <translation>房东姓名</translation>
+    </message>
+    <message>
+      <source>Landlord's phone</source>
+      <translation>房东电话</translation>
+    </message>
+    <message>
+      <source>Landlord's ID number</source>
+      <translation>房东身份号码</translation>
+    </message>
+    <message>
+      <source>Employer and services</source>
+      <translation>就业单位和服务</translation>
+    </message>
+    <message>
+      <source>Employer</source>
+      <translation>就业单位</translation>
+    </message>
+    <message>
+      <source>Unified social credit code</source>
+      <translation>统一社会信用代码</translation>
+    </message>
+    <message>
+      <source>Employer's address</source>
+      <translation>单位地址</translation>
+    </message>
+    <message>
+      <source>No photo yet (F3)</source>
+      <translation>尚未拍照（F3）</translation>
+    </message>
+    <message>
+      <source>Take photo (F3)</source>
+      <translation>拍照（F3）</translation>
+    </message>
+    <message>
+      <source>Save (Ctrl+S)</source>
+      <translation>保存（Ctrl+S）</translation>
+    </message>
+    <message>
+      <source>Cannot save yet: %1 problem(s), first: %2</source>
+      <translation>暂不能保存：%1 处问题，第一处：%2</translation>
+    </message>
+    <message>
+      <source>Reading the card…</source>
+      <translation>正在读卡…</translation>
+    </message>
+    <message>
+      <source>From the ID card</source>
+      <translation>来自身份证</translation>
+    </message>
+    <message>
+      <source>Read from the card ✔</source>
+      <translation>已从身份证读取 ✔</translation>
+    </message>
+    <message>
+      <source>Photo</source>
+      <translation>拍照</translation>
+    </message>
+    <message>
+      <source>Photo taken ✔</source>
+      <translation>已拍照 ✔</translation>
+    </message>
+    <message>
+      <source> (checked by hand)</source>
+      <translation>（人工确认）</translation>
+    </message>
+    <message>
+      <source>Take the applicant's photo first (F3)</source>
+      <translation>请先为申请人拍照（F3）</translation>
+    </message>
+    <message>
+      <source>Saving…</source>
+      <translation>正在保存…</translation>
+    </message>
+    <message>
+      <source>Saved: application %1</source>
+      <translation>已保存：申请编号 %1</translation>
+    </message>
+  </context>
+  <context>
     <name>KeyPage</name>
     <message>
       <source>Endorsement key</source>
@@ -276,6 +447,10 @@
     <message>
       <source>Check the camera and take a test photo</source>
       <translation>检查摄像头并拍一张测试照片</translation>
+    </message>
+    <message>
+      <source>New registration (F4)</source>
+      <translation>居住登记（F4）</translation>
     </message>
     <message>
       <source>Import</source>
