@@ -126,6 +126,10 @@ class IntakeDialog(QDialog):
         self.blocking = QLabel("")
         self.blocking.setObjectName("error")
         self.blocking.setWordWrap(True)
+        self.receipt_button = QPushButton(self.tr("Receipt (Ctrl+P)"))
+        self.receipt_button.setEnabled(False)
+        self.receipt_button.clicked.connect(self.receipt)
+        QShortcut(QKeySequence("Ctrl+P"), self, activated=self.receipt)
         self.save_button = QPushButton(self.tr("Save (Ctrl+S)"))
         self.save_button.setObjectName("primary")
         self.save_button.clicked.connect(self.save)
@@ -142,6 +146,7 @@ class IntakeDialog(QDialog):
         bottom.addWidget(photo_button)
         bottom.addWidget(self.photo_label)
         bottom.addWidget(self.blocking, 1)
+        bottom.addWidget(self.receipt_button)
         bottom.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
@@ -304,8 +309,34 @@ class IntakeDialog(QDialog):
         self.bridge.op(lambda s: s.save_application(record, jpeg)).success(self._saved) \
             .failure(self._save_failed).with_progress(self.tr("Saving…")).run_in_background()
 
+    def receipt(self, pdf_path: str | None = None) -> None:
+        """Print the receipt; without a printer (or with ``pdf_path``) save it as PDF."""
+        if self.saved is None:
+            return
+        from station.receipt import receipt_data
+
+        number = self.saved["number"]
+        self.bridge.op(lambda s: receipt_data(s, number)).success(
+            lambda data: self._print(data, pdf_path)).run_in_background()
+
+    def _print(self, data: dict[str, Any], pdf_path: str | None) -> None:
+        from pathlib import Path
+
+        from ui.qt import QFileDialog
+        from ui.receipt import print_receipt, save_pdf
+
+        if pdf_path is None and print_receipt(data, self):
+            return
+        if pdf_path is None:
+            pdf_path, _f = QFileDialog.getSaveFileName(self, self.tr("Save the receipt"),
+                                                       f"receipt-{data['number']}.pdf", "*.pdf")
+        if pdf_path:
+            save_pdf(data, Path(pdf_path))
+            self.photo_label.setText(self.tr("Receipt saved: %1").replace("%1", pdf_path))
+
     def _saved(self, result: dict[str, str]) -> None:
         self.saved = result
+        self.receipt_button.setEnabled(True)
         self.blocking.setText("")
         self.photo_label.setText(self.tr("Saved: application %1").replace("%1", result["number"]))
 

@@ -332,6 +332,10 @@
       <translation>拍照（F3）</translation>
     </message>
     <message>
+      <source>Receipt (Ctrl+P)</source>
+      <translation>打印回执（Ctrl+P）</translation>
+    </message>
+    <message>
       <source>Save (Ctrl+S)</source>
       <translation>保存（Ctrl+S）</translation>
     </message>
@@ -370,6 +374,14 @@
     <message>
       <source>Saving…</source>
       <translation>正在保存…</translation>
+    </message>
+    <message>
+      <source>Save the receipt</source>
+      <translation>保存回执</translation>
+    </message>
+    <message>
+      <source>Receipt saved: %1</source>
+      <translation>回执已保存：%1</translation>
     </message>
     <message>
       <source>Saved: application %1</source>
@@ -613,6 +625,37 @@
     <message>
       <source>Cancel</source>
       <translation>取消</translation>
+    </message>
+  </context>
+  <context>
+    <name>Receipt</name>
+    <message>
+      <source>Residence permit application receipt</source>
+      <translation>居住证申领受理回执</translation>
+    </message>
+    <message>
+      <source>Application no.: %1</source>
+      <translation>申请编号：%1</translation>
+    </message>
+    <message>
+      <source>Applicant: %1   ID number: %2</source>
+      <translation>申请人：%1　公民身份号码：%2</translation>
+    </message>
+    <message>
+      <source>Kind: %1   Taken in: %2</source>
+      <translation>业务类型：%1　受理日期：%2</translation>
+    </message>
+    <message>
+      <source>Services requested: %1</source>
+      <translation>申请的公共服务：%1</translation>
+    </message>
+    <message>
+      <source>Promised pickup date: %1</source>
+      <translation>承诺领证日期：%1</translation>
+    </message>
+    <message>
+      <source>Station address: %1   Phone: %2</source>
+      <translation>受理点地址：%1　电话：%2</translation>
     </message>
   </context>
   <context>

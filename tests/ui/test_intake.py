@@ -28,7 +28,7 @@ def intake(qapp, qtbot, station):
     bridge.stop()
 
 
-def test_card_fills_person_then_save(intake, qtbot, station):
+def test_card_fills_person_then_save(intake, qtbot, station, tmp_path):
     dlg = intake
     assert "person.id_number" in dlg.blocking.text() or dlg.blocking.text()
     dlg.read_card()
@@ -57,3 +57,5 @@ def test_card_fills_person_then_save(intake, qtbot, station):
     rec = store.get_application(dlg.saved["uuid"], audit_view=False)
     assert rec["services"] == ["employment"] and rec["photo"]
     assert rec["person"]["phone"] == "13800001111"
+    dlg.receipt(str(tmp_path / "receipt.pdf"))
+    qtbot.waitUntil(lambda: (tmp_path / "receipt.pdf").exists(), timeout=15_000)

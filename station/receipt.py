@@ -1,0 +1,27 @@
+"""The intake receipt (受理回执): what it says, Qt-free. Rendering is in ui/receipt.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from station import codes
+from station.record import mask_id
+
+
+def receipt_data(store: Any, ref: str) -> dict[str, Any]:
+    rec = store.get_application(ref, audit_view=False)
+    days = int(store.config_get("receipt.pickup_days") or "15")
+    taken = dt.date.fromisoformat(rec["captured_at"][:10])
+    person = rec.get("person") or {}
+    return {
+        "number": rec["number"], "uuid": rec["uuid"], "kind": codes.label("kinds", rec["kind"]),
+        "name": person.get("name", ""), "id_masked": mask_id(person.get("id_number")),
+        "services": [codes.label("services", s) for s in rec.get("services") or []],
+        "taken": taken.isoformat(), "pickup": (taken + dt.timedelta(days=days)).isoformat(),
+        "station": store.config_get("station.name") or store.station_code,
+        "address": store.config_get("station.address") or "",
+        "phone": store.config_get("station.phone") or "",
+        "qr": json.dumps({"n": rec["number"], "u": rec["uuid"]}, separators=(",", ":")),
+    }
