@@ -48,9 +48,8 @@ def render(painter: QPainter, data: dict[str, Any], width: int) -> None:
 
 
 def save_pdf(data: dict[str, Any], path: Path) -> None:
-    from PySide6.QtGui import QPageSize, QPdfWriter
-
     from station.reports.writers import atomic_output
+    from ui.qt import QPageSize, QPdfWriter
 
     def write(tmp: Path) -> None:
         pdf = QPdfWriter(str(tmp))
