@@ -584,6 +584,30 @@ class Store:
         return int(self.conn.execute("SELECT count(*) FROM applications WHERE day = ?",
                                      (day.isoformat(),)).fetchone()[0])
 
+    # -- drafts --------------------------------------------------------------------------------
+    def save_draft(self, form: str, data: dict[str, Any]) -> None:
+        """What the operator has typed so far (crash- and lock-safe); not audited."""
+        self.require("app.create")
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO drafts (operator, form, data, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (operator, form) DO UPDATE SET data = excluded.data,"
+                " updated_at = excluded.updated_at",
+                (self.operator, form, json.dumps(data, ensure_ascii=False),
+                 _now().isoformat(timespec="seconds")))
+
+    def load_draft(self, form: str) -> dict[str, Any] | None:
+        self.require("app.create")
+        row = self.conn.execute("SELECT data FROM drafts WHERE operator = ? AND form = ?",
+                                (self.operator, form)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def clear_draft(self, form: str) -> None:
+        self.require("app.create")
+        with self.transaction():
+            self.conn.execute("DELETE FROM drafts WHERE operator = ? AND form = ?",
+                              (self.operator, form))
+
     # -- endorsements ------------------------------------------------------------------------
     def endorse_key(self) -> str:
         """The configured K_endorse (hex) for the card driver; never shown or logged."""

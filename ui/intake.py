@@ -30,10 +30,12 @@ from ui.qt import (
     QScrollArea,
     QShortcut,
     QSpinBox,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
 
+DRAFT = "intake.new"
 PERSON_FIELDS = ("id_number", "name", "sex", "ethnic", "birth_date", "hukou_address",
                  "id_authority", "id_valid_from", "id_valid_to")
 
@@ -154,8 +156,16 @@ class IntakeDialog(QDialog):
         QShortcut(QKeySequence("F2"), self, activated=self.read_card)
         QShortcut(QKeySequence("F3"), self, activated=self.take_photo)
         QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
+        self.draft_timer = QTimer(self)
+        self.draft_timer.setSingleShot(True)
+        self.draft_timer.setInterval(800)
+        self.draft_timer.timeout.connect(self.save_draft)
+        self.draft_saved = 0
+        self._restoring = False
         self._fill_communities()
         self._changed()
+        self.bridge.op(lambda s: s.load_draft(DRAFT)).success(self._offer_draft) \
+            .run_in_background()
 
     # -- fields ------------------------------------------------------------------------------
     def _field(self, form: QFormLayout, path: str, label: str) -> None:
@@ -209,7 +219,61 @@ class IntakeDialog(QDialog):
                 rec["employer"].pop("address")
         return rec
 
+    # -- drafts ------------------------------------------------------------------------------
+    def draft_state(self) -> dict[str, Any]:
+        return {"edits": {p: e.text() for p, e in self.edits.items()},
+                "readonly": [p for p, e in self.edits.items() if e.isReadOnly()],
+                "district": self.district.currentData(),
+                "community": self.community.currentData(), "months": self.months.value(),
+                "reason": self.reason.currentData(), "dwelling": self.dwelling.currentData(),
+                "services": [c for c, b in self.services.items() if b.isChecked()]}
+
+    def save_draft(self) -> None:
+        if self.saved is not None:
+            return
+        state = self.draft_state()
+
+        def done(_r: Any) -> None:
+            self.draft_saved += 1
+
+        self.bridge.op(lambda s: s.save_draft(DRAFT, state)).success(done).run_in_background()
+
+    def _offer_draft(self, draft: dict[str, Any] | None) -> None:
+        if not draft or not any(draft.get("edits", {}).values()):
+            return
+        self.restore_button = QPushButton(self.tr("Restore the unsaved form"))
+        self.restore_button.clicked.connect(lambda: self.restore_draft(draft))
+        self.card_status.setText(self.tr("An unsaved form was found (after a crash or lock)"))
+        self.layout().insertWidget(0, self.restore_button)
+
+    def restore_draft(self, draft: dict[str, Any]) -> None:
+        self._restoring = True
+        try:
+            for combo, key in ((self.district, "district"), (self.reason, "reason"),
+                               (self.dwelling, "dwelling")):
+                i = combo.findData(draft.get(key))
+                if i >= 0:
+                    combo.setCurrentIndex(i)
+            self._fill_communities()
+            i = self.community.findData(draft.get("community"))
+            if i >= 0:
+                self.community.setCurrentIndex(i)
+            self.months.setValue(int(draft.get("months", 12)))
+            for path, text in draft.get("edits", {}).items():
+                if path in self.edits:
+                    self.edits[path].setText(text)
+                    self.edits[path].setReadOnly(path in draft.get("readonly", []))
+            for code, box in self.services.items():
+                box.setChecked(code in draft.get("services", []))
+        finally:
+            self._restoring = False
+        if getattr(self, "restore_button", None) is not None:
+            self.restore_button.hide()
+        self._changed()
+
     def _changed(self, *_args: Any) -> list[Any]:
+        if hasattr(self, "draft_timer") and not self._restoring:
+            self.draft_timer.start()
         errors = validate_application(self.record(), city=self.settings.get("station.city"))
         by_field: dict[str, str] = {}
         for e in errors:
@@ -337,6 +401,8 @@ class IntakeDialog(QDialog):
     def _saved(self, result: dict[str, str]) -> None:
         self.saved = result
         self.receipt_button.setEnabled(True)
+        self.draft_timer.stop()
+        self.bridge.op(lambda s: s.clear_draft(DRAFT)).run_in_background()
         self.blocking.setText("")
         self.photo_label.setText(self.tr("Saved: application %1").replace("%1", result["number"]))
 

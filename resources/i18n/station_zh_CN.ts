@@ -340,6 +340,14 @@
       <translation>保存（Ctrl+S）</translation>
     </message>
     <message>
+      <source>Restore the unsaved form</source>
+      <translation>恢复未保存的表单</translation>
+    </message>
+    <message>
+      <source>An unsaved form was found (after a crash or lock)</source>
+      <translation>发现未保存的表单（程序中断或锁屏后）</translation>
+    </message>
+    <message>
       <source>Cannot save yet: %1 problem(s), first: %2</source>
       <translation>暂不能保存：%1 处问题，第一处：%2</translation>
     </message>
