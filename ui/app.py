@@ -105,6 +105,13 @@ class DesktopSession:
         self.window = MainWindow(self.bridge, self.sync)
         self.window.logout_requested.connect(self.logout)
         self.window.show()
+        from ui.idle_lock import IdleLock
+
+        try:
+            minutes = float(store.config_get("ui.idle_lock_minutes") or "5")
+        except ValueError:
+            minutes = 5.0
+        self.idle_lock = IdleLock(self.window, self.station, store.operator, minutes)
         self._backup_timer = QTimer(self.window)
         self._backup_timer.setInterval(10 * 60 * 1000)
         self._backup_timer.timeout.connect(self.backup_if_due)
@@ -146,6 +153,9 @@ class DesktopSession:
         ).run_in_background()
 
     def logout(self) -> None:
+        if getattr(self, "idle_lock", None) is not None:
+            self.idle_lock.stop()
+            self.idle_lock = None
         if self.sync is not None:
             self.sync.stop()
             self.sync = None

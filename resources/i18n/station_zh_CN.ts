@@ -412,6 +412,25 @@
     </message>
   </context>
   <context>
+    <name>LockDialog</name>
+    <message>
+      <source>Screen locked</source>
+      <translation>屏幕已锁定</translation>
+    </message>
+    <message>
+      <source>The screen is locked</source>
+      <translation>屏幕已锁定</translation>
+    </message>
+    <message>
+      <source>Operator %1: enter your password to continue</source>
+      <translation>操作员 %1：请输入密码继续</translation>
+    </message>
+    <message>
+      <source>Unlock</source>
+      <translation>解锁</translation>
+    </message>
+  </context>
+  <context>
     <name>LoginDialog</name>
     <message>
       <source>Residence-permit intake station</source>
