@@ -13,7 +13,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -296,7 +295,7 @@ def write_error_sheet(result: ImportResult, out: Path) -> None:
     """The bad rows with an error column, to fix and import again."""
     from openpyxl import Workbook
 
-    from station.reports.writers import atomic_output
+    from station.fsutil import atomic_output
 
     def write(tmp: Path) -> None:
         wb = Workbook()
@@ -314,7 +313,7 @@ def write_template(out: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from station.reports.writers import atomic_output
+    from station.fsutil import atomic_output
     from station.samples import sample_record
 
     example = sample_record()
@@ -349,4 +348,4 @@ def write_template(out: Path) -> None:
     atomic_output(out, write)
 
 
-__all__ = ["import_file", "write_error_sheet", "write_template", "ImportResult", "json"]
+__all__ = ["import_file", "write_error_sheet", "write_template", "ImportResult"]

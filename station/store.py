@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from station import audit as auditlog
-from station import db, roles
+from station import db, outbox, roles
 from station.errors import AuthError, NotFoundError, StorageError, UsageError, ValidationError
 from station.i18n import _
 from station.keys import (
@@ -656,11 +656,5 @@ def _fts_for(rec: dict[str, Any]) -> str:
 
 
 def _enqueue(conn: Any, uuid: str, version: int, chash: str) -> None:
-    """Hand the new version to the sync outbox (station/outbox.py) in the same transaction."""
-    try:
-        import station.outbox as outbox  # type: ignore[import-not-found,unused-ignore]
-    except ModuleNotFoundError as exc:  # until the sync issue lands its outbox
-        if exc.name != "station.outbox":
-            raise
-        return
+    """Hand the new version to the sync outbox in the same transaction."""
     outbox.enqueue(conn, uuid, version, chash)

@@ -203,8 +203,8 @@ class MainWindow(QMainWindow):
                 .replace("%4", str(state.get("ready_for_pickup", 0)))
             if state.get("error"):
                 text += " · " + self.tr("offline: will retry")
+            self.refresh()  # states in the list changed only when a round finished
         self.sync_label.setText(text)
-        self.refresh()
 
     def open_intake(self) -> None:
         if not self.bridge.can("app.create"):

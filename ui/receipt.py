@@ -48,7 +48,7 @@ def render(painter: QPainter, data: dict[str, Any], width: int) -> None:
 
 
 def save_pdf(data: dict[str, Any], path: Path) -> None:
-    from station.reports.writers import atomic_output
+    from station.fsutil import atomic_output
     from ui.qt import QPageSize, QPdfWriter
 
     def write(tmp: Path) -> None:

@@ -9,7 +9,6 @@ frozen formatted headers), PDF (Qt's QPdfWriter with a CJK font; QtGui only, no 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from typing import Any
 
@@ -40,11 +39,11 @@ def report_data(store: Store, start: dt.date, end: dt.date | None = None) -> dic
     services: Counter[str] = Counter()
     eligible = 0
     uuids = []
+    districts = codes.divisions(store.config_get("station.city") or "4501")
     for kind, community, division, operator, captured, blob, purged, uuid in rows:
         uuids.append(uuid)
         by_kind[kind] += 1
-        district = codes.divisions(store.config_get("station.city") or "4501").get(division or "",
-                                                                                 division or "")
+        district = districts.get(division or "", division or "")
         by_community[f"{district} {community or ''}".strip()] += 1
         by_operator[operator] += 1
         by_hour[int(captured[11:13])] += 1
@@ -153,4 +152,4 @@ def title(data: dict[str, Any]) -> str:
     return _("Intake report {start} to {end}", start=data["start"], end=data["end"])
 
 
-__all__ = ["report_data", "referral_lists", "audit_export", "title", "json"]
+__all__ = ["report_data", "referral_lists", "audit_export", "title"]

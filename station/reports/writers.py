@@ -5,33 +5,15 @@ failure (disk full, a crash) never leaves a half-written report under the final 
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from station import codes
+from station.fsutil import atomic_output
 from station.i18n import _
 from station.reports import title
-
-
-def atomic_output(path: Path, write: Callable[[Path], None]) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def sections(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:

@@ -109,7 +109,9 @@ def test_failed_write_leaves_no_file_with_the_final_name(filled, tmp_path, monke
 
     out = tmp_path / "reports"
     out.mkdir()
-    monkeypatch.setattr(writers.os, "fsync", full_disk)
+    from station import fsutil
+
+    monkeypatch.setattr(fsutil.os, "fsync", full_disk)
     with pytest.raises(OSError):
         writers.write_csv(data, out / "r.csv")
     assert list(out.iterdir()) == []
