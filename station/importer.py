@@ -14,10 +14,13 @@ import datetime as dt
 import hashlib
 import io
 import threading
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from station import codes
 from station.errors import FieldError, UsageError, ValidationError
@@ -57,9 +60,14 @@ class ImportResult:
     bad_rows: list[tuple[int, list[Any], str]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     cancelled: bool = False
+    interrupted_at: int | None = None  # the row after which the file could not be read on
 
     def to_json(self) -> dict[str, Any]:
-        return {"saved": self.saved, "skipped": self.skipped, "errors": self.errors}
+        out: dict[str, Any] = {"saved": self.saved, "skipped": self.skipped,
+                               "errors": self.errors}
+        if self.interrupted_at is not None:
+            out["interrupted_at_row"] = self.interrupted_at
+        return out
 
 
 def _reverse(table: str) -> dict[str, str]:
@@ -153,6 +161,14 @@ def row_to_record(cells: dict[str, Any]) -> tuple[dict[str, Any], list[FieldErro
     return record, problems
 
 
+class FileLost(UsageError):
+    """The file stopped being readable part-way through."""
+
+    def __init__(self) -> None:
+        super().__init__("file_lost", _(
+            "The file could not be read to the end (removed or changed while importing?)"))
+
+
 def read_rows(path: Path) -> Iterator[list[Any]]:
     """Rows of an XLSX or CSV file (CSV in UTF-8, UTF-8 with BOM or GBK/GB18030)."""
     suffix = path.suffix.lower()
@@ -166,7 +182,17 @@ def read_rows(path: Path) -> Iterator[list[Any]]:
                 raise UsageError("bad_file", _(
                     "The file is not a readable XLSX workbook")) from exc
             try:
-                for row in wb.worksheets[0].iter_rows(values_only=True):
+                rows = wb.worksheets[0].iter_rows(values_only=True)
+                while True:
+                    try:
+                        row = next(rows)
+                    except StopIteration:
+                        break
+                    except (OSError, EOFError, zipfile.BadZipFile, zlib.error,
+                            ElementTree.ParseError) as exc:
+                        # removed, truncated or replaced while being read (a USB stick
+                        # pulled, a network share gone)
+                        raise FileLost() from exc
                     yield list(row)
             finally:
                 wb.close()
@@ -185,6 +211,8 @@ def read_rows(path: Path) -> Iterator[list[Any]]:
             raise UsageError("bad_format", _("Import takes .xlsx or .csv files"))
     except FileNotFoundError as exc:
         raise UsageError("no_file", _("The file is not there (moved or deleted?)")) from exc
+    except OSError as exc:
+        raise FileLost() from exc
 
 
 def map_header(header: list[Any]) -> dict[int, str]:
@@ -221,7 +249,14 @@ def import_file(store: Any, path: Path, dry_run: bool = False,
     result.header = [_cell_text(c) for c in header]
     chunk: list[tuple[int, list[Any], dict[str, Any], str]] = []
     row_no = 1
-    for row in rows:
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except FileLost:
+            result.interrupted_at = row_no  # rows read so far are still validated and saved
+            break
         row_no += 1
         if cancel is not None and cancel.is_set():
             result.cancelled = True
@@ -244,7 +279,8 @@ def import_file(store: Any, path: Path, dry_run: bool = False,
     if progress:
         progress(row_no)
     store.audit("app.import", detail={"saved": result.saved, "skipped": result.skipped,
-                                      "errors": len(result.bad_rows), "dry_run": dry_run})
+                                      "errors": len(result.bad_rows), "dry_run": dry_run,
+                                      "interrupted_at_row": result.interrupted_at})
     return result
 
 

@@ -72,8 +72,26 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
     Setting("report.estimated_population",
             N_("estimated floating population of the station's area (for coverage)"), "",
             lambda v: v == "" or (v.isdigit() and int(v) > 0), N_("a positive whole number")),
+    Setting("report.community_population",
+            N_("estimated floating population per community, as name=number;name=number"), "",
+            lambda v: v == "" or community_population(v) is not None,
+            N_("name=number pairs separated by ';', numbers positive")),
     Setting("backup.folder", N_("folder for the daily backup"), ""),
 ]}
+
+
+def community_population(value: str) -> dict[str, int] | None:
+    """Parse ``幸福社区=1200;光明社区=800``; None when malformed."""
+    out: dict[str, int] = {}
+    for part in value.replace("；", ";").split(";"):
+        if not part.strip():
+            continue
+        name, sep, number = part.replace("＝", "=").partition("=")
+        name, number = name.strip(), number.strip()
+        if not sep or not name or not number.isdigit() or int(number) <= 0 or name in out:
+            return None
+        out[name] = int(number)
+    return out
 
 
 def check_setting(key: str, value: str, *, internal: bool = False) -> None:

@@ -233,6 +233,9 @@ class ImportDialog(QDialog):
             .replace("%3", str(len(result.bad_rows)))
         if result.cancelled:
             text += " · " + self.tr("cancelled")
+        if result.interrupted_at is not None:
+            text += " · " + self.tr("the file could not be read after row %1; import it again "
+                                    "when it is back").replace("%1", str(result.interrupted_at))
         self.summary.setText(text)
         self.table.setRowCount(len(result.errors))
         for i, e in enumerate(result.errors):

@@ -201,6 +201,10 @@
       <translation>已取消</translation>
     </message>
     <message>
+      <source>the file could not be read after row %1; import it again when it is back</source>
+      <translation>第 %1 行之后文件无法读取；文件恢复后请重新导入</translation>
+    </message>
+    <message>
       <source>Save rejected rows</source>
       <translation>保存未通过的行</translation>
     </message>

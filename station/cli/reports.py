@@ -66,9 +66,15 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     result = import_file(ctx.session(), Path(args.file), dry_run=args.dry_run)
     if args.errors and result.bad_rows:
         write_error_sheet(result, Path(args.errors))
-    ctx.emit(result.to_json(), _("{saved} saved, {skipped} already imported, {bad} row(s) "
-                                 "rejected", saved=result.saved, skipped=result.skipped,
-                                 bad=len(result.bad_rows)))
+    text = _("{saved} saved, {skipped} already imported, {bad} row(s) rejected",
+             saved=result.saved, skipped=result.skipped, bad=len(result.bad_rows))
+    if result.interrupted_at is not None:
+        text += "\n" + _("The file could not be read after row {row}; the rows before it are "
+                         "kept. Import the file again when it is back: rows already imported "
+                         "are skipped.", row=result.interrupted_at)
+    ctx.emit(result.to_json(), text)
+    if result.interrupted_at is not None:
+        return 2
     return 4 if result.bad_rows and not result.saved and not result.skipped else 0
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from station import codes
 from station.i18n import _
+from station.settings import community_population
 from station.store import Store, unpack_record
 from station.validation import eligibility
 
@@ -77,6 +78,7 @@ def report_data(store: Store, start: dt.date, end: dt.date | None = None) -> dic
         "grounds": dict(grounds), "services": {s: services.get(s, 0)
                                                for s in codes.table("services")},
         "sync": sync,
+        "coverage_by_community": _community_coverage(store, target),
         "indicators": {"registered_total": total_all, "estimated_population": population,
                        "coverage_percent": coverage, "coverage_target_percent": target,
                        "coordinators": staff,
@@ -105,6 +107,24 @@ def _sync_counts(store: Store, uuids: list[str], days: list[str]) -> dict[str, i
             "SELECT type, count(*) FROM status_events WHERE at >= ? AND at < ? AND type IN"
             " ('ready_for_pickup', 'collected') GROUP BY type", (first, last)):
         out["cards_ready" if kind == "ready_for_pickup" else "cards_collected"] = n
+    return out
+
+
+def _community_coverage(store: Store, target: int) -> list[dict[str, Any]]:
+    """Registrations (all time, kind new) against each community's estimated population."""
+    estimates = community_population(store.config_get("report.community_population") or "")
+    if not estimates:
+        return []
+    marks = ",".join("?" * len(estimates))
+    counts = dict(store.conn.execute(
+        f"SELECT community, count(*) FROM applications WHERE kind = 'new' AND community IN"
+        f" ({marks}) GROUP BY community", list(estimates)).fetchall())
+    out = []
+    for name, population in estimates.items():
+        registered = counts.get(name, 0)
+        percent = round(100 * registered / population, 1)
+        out.append({"community": name, "registered": registered, "population": population,
+                    "coverage_percent": percent, "meets_target": percent >= target})
     return out
 
 

@@ -39,6 +39,12 @@ def sections(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]
             [_("Population per coordinator"), ind["population_per_coordinator"] or "—"],
         ]),
         (_("By kind"), [_("Kind"), _("Applications")], kinds),
+        (_("Coverage by community"),
+         [_("Community"), _("Registered"), _("Estimated floating population"),
+          _("Coverage (%)"), _("Target reached")],
+         [[c["community"], c["registered"], c["population"], c["coverage_percent"],
+           _("yes") if c["meets_target"] else _("no")]
+          for c in data.get("coverage_by_community", [])]),
         (_("By community"), [_("Community"), _("Applications")],
          [[k, n] for k, n in data["by_community"].items()]),
         (_("By operator"), [_("Operator"), _("Applications")],
@@ -89,16 +95,18 @@ def write_xlsx(data: dict[str, Any], path: Path) -> None:
                 ws.append(row)
             ws.freeze_panes = "A3"
             ws.column_dimensions["A"].width = 34
-            ws.column_dimensions["B"].width = 16
+            for col in "BCDE"[:max(1, len(header) - 1)]:
+                ws.column_dimensions[col].width = 16
             if i > 0 and rows:
                 chart: Any = PieChart() if name == _("By kind") else BarChart()
                 chart.title = name
-                values = Reference(ws, min_col=2, min_row=2, max_row=2 + len(rows))
+                value_col = 2 if len(header) == 2 else 4  # coverage: chart the percentage
+                values = Reference(ws, min_col=value_col, min_row=2, max_row=2 + len(rows))
                 labels = Reference(ws, min_col=1, min_row=3, max_row=2 + len(rows))
                 chart.add_data(values, titles_from_data=True)
                 chart.set_categories(labels)
                 chart.height, chart.width = 8, 16
-                ws.add_chart(chart, "D3")
+                ws.add_chart(chart, "D3" if len(header) == 2 else "G3")
         wb.save(tmp)
 
     atomic_output(path, write)
@@ -157,11 +165,17 @@ def write_pdf(data: dict[str, Any], path: Path) -> None:
         for name, _hdr, rows in sections(data):
             y += 20
             line(name, 12, True)
+            columns = len(_hdr)
+            if columns > 2:
+                rows = [list(_hdr)] + rows
             for row in rows:
-                line(f"{row[0]}", 10, x=20)
-                y -= int(p.fontMetrics().height() * 1.3)
-                line(f"{row[1]}", 10, x=int(width * 0.6))
-            numeric = [r for r in rows if isinstance(r[1], int)]
+                for c, value in enumerate(row):
+                    x = 20 if c == 0 else int(width * (0.6 if columns == 2 else
+                                                       0.35 + 0.65 * (c - 1) / (columns - 1)))
+                    line(f"{value}", 10, bold=columns > 2 and row is rows[0], x=x)
+                    if c < len(row) - 1:
+                        y -= int(p.fontMetrics().height() * 1.3)
+            numeric = [r for r in rows if isinstance(r[1], int)] if columns == 2 else []
             if name != _("Summary") and numeric:
                 top = max(1, max(r[1] for r in numeric))
                 bar_h = 28

@@ -139,3 +139,47 @@ def test_ten_thousand_rows_with_five_percent_bad_return_exactly_those(station, t
     assert result.saved == 9_500
     assert sorted(r for r, _row, _msg in result.bad_rows) == sorted(i + 2 for i in bad)
     assert {e["field"] for e in result.errors} == {"person.phone"}
+
+
+def test_file_that_disappears_mid_import_keeps_whole_chunks_and_resumes(station, tmp_path):
+    """The file is cut short while being read (a USB stick pulled): the chunks already read
+    are saved whole, the result names the row, and importing the file again when it is back
+    saves only the rest."""
+    import shutil
+
+    from station.importer import import_file
+
+    data = rows(5_000, seed=3)
+    path = tmp_path / "drive.xlsx"
+    write_xlsx(path, data)
+    shutil.copy(path, tmp_path / "backup.xlsx")
+    size = path.stat().st_size
+
+    def pull_the_stick(_row):
+        if path.stat().st_size == size:
+            with open(path, "r+b") as f:
+                f.truncate(size // 3)
+
+    coord = station.login("coord")
+    result = import_file(coord, path, progress=pull_the_stick)
+    assert result.interrupted_at is not None and 500 <= result.saved < 5_000
+    stored = coord.conn.execute("SELECT count(*) FROM applications").fetchone()[0]
+    assert stored == result.saved  # nothing partial: every stored row is a whole record
+    shutil.copy(tmp_path / "backup.xlsx", path)
+    again = import_file(coord, path)
+    assert again.interrupted_at is None
+    assert again.skipped == result.saved and again.saved == 5_000 - result.saved
+    assert coord.conn.execute("SELECT count(*) FROM applications").fetchone()[0] == 5_000
+
+
+def test_cli_reports_a_file_cut_short(station, tmp_path):
+    data = rows(3, seed=4)
+    path = tmp_path / "cut.xlsx"
+    write_xlsx(path, data)
+    raw = path.read_bytes()
+    path.write_bytes(raw[: len(raw) // 2])  # a copy that stopped half-way
+    out = run_cli("import", str(path), env=station.env())
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    path.unlink()
+    out = run_cli("import", str(path), env=station.env())
+    assert out.returncode == 2 and "Traceback" not in out.stderr

@@ -115,3 +115,39 @@ def test_failed_write_leaves_no_file_with_the_final_name(filled, tmp_path, monke
     with pytest.raises(OSError):
         writers.write_csv(data, out / "r.csv")
     assert list(out.iterdir()) == []
+
+
+def test_coverage_by_community(filled, tmp_path):
+    from collections import Counter
+
+    station, recs = filled
+    per = Counter(r["residence"]["community"] for r in recs)
+    (first, n_first), *rest = per.most_common()
+    estimates = f"{first}={n_first * 10}；不存在社区=40"
+    tech = station.login("tech")
+    tech.config_set("report.community_population", estimates)
+    out = run_cli("report", "daily", "--date", TODAY, "--format", "xlsx", "--out",
+                  str(tmp_path / "c.xlsx"), env=zh(station))
+    assert out.returncode == 0, out.stderr
+    ws = load_workbook(tmp_path / "c.xlsx")["按社区覆盖率"]
+    rows = {r[0].value: [c.value for c in r[1:5]] for r in ws.iter_rows(min_row=3)}
+    assert rows[first] == [n_first, n_first * 10, 10.0, "否"]
+    assert rows["不存在社区"] == [0, 40, 0.0, "否"]
+    assert ws._charts
+    pdf = run_cli("report", "daily", "--date", TODAY, "--format", "pdf", "--out",
+                  str(tmp_path / "c.pdf"), env=zh(station))
+    assert pdf.returncode == 0, pdf.stderr
+    text = subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "按社区覆盖率" in text and first in text
+
+
+@pytest.mark.parametrize("value", ["幸福社区", "幸福社区=0", "=5", "幸福社区=5;幸福社区=6",
+                                   "幸福社区=-3", "幸福社区=1e3"])
+def test_bad_community_population_is_refused(station, value):
+    from station.errors import ValidationError
+
+    tech = station.login("tech")
+    with pytest.raises(ValidationError):
+        tech.config_set("report.community_population", value)
+    assert tech.config_get("report.community_population") in (None, "")
