@@ -5,6 +5,7 @@ from PySide6.QtCore import (  # noqa: F401
     QCoreApplication,
     QDate,
     QEvent,
+    QEventLoop,
     QLibraryInfo,
     QLocale,
     QModelIndex,
@@ -38,6 +39,7 @@ from PySide6.QtGui import (  # noqa: F401
     QShortcut,
 )
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter  # noqa: E402, F401
+from PySide6.QtTest import QTest  # noqa: F401
 from PySide6.QtWidgets import (  # noqa: F401
     QAbstractItemView,
     QApplication,

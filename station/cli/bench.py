@@ -12,18 +12,20 @@ from station.cli.context import Context
 from station.errors import UsageError
 from station.i18n import _
 
-NAMES = ("store", "search", "card", "camera", "sync", "report", "startup")
+NAMES = ("store", "search", "card", "camera", "sync", "report", "startup", "ui")
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("bench", help=_("run a benchmark and print its figures"))
     p.add_argument("name", choices=NAMES)
     p.add_argument("--records", type=int, default=10_000,
-                   help=_("applications in the benchmark database (store, search, report)"))
+                   help=_("applications in the benchmark database (store, search, report, "
+                          "ui)"))
     p.add_argument("--folder", metavar="DIR", help=_(
         "keep the benchmark station in this folder and reuse it (a large one takes long to "
         "fill)"))
-    p.add_argument("--samples", type=int, default=200, help=_("timed operations"))
+    p.add_argument("--samples", type=int, default=200,
+                   help=_("timed operations (ui: key presses)"))
     p.add_argument("--reader", help=_("PC/SC reader for the card benchmark"))
     p.add_argument("--port", help=_("serial port for the card benchmark"))
     p.add_argument("--source", help=_("camera source for the camera benchmark"))
@@ -40,7 +42,7 @@ def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
 
     name = args.name
     folder_ctx = None
-    if name in ("store", "search", "report"):
+    if name in ("store", "search", "report", "ui"):
         if args.folder:
             folder = Path(args.folder)
         else:
@@ -60,7 +62,7 @@ def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
 
             result = bench_startup()
         else:
-            result = _delegate(name, args, folder if name == "report" else None)
+            result = _delegate(name, args, folder if name in ("report", "ui") else None)
     finally:
         if folder_ctx is not None:
             folder_ctx.cleanup()
@@ -69,7 +71,8 @@ def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _delegate(name: str, args: argparse.Namespace, folder: Path | None) -> dict[str, Any]:
-    """Benchmarks that live with their parts (devices, sync, reports)."""
+    """Benchmarks that live with their parts (devices, sync, reports, the desktop: imported by
+    name, the core imports no ui module)."""
     import importlib
 
     targets = {
@@ -77,6 +80,7 @@ def _delegate(name: str, args: argparse.Namespace, folder: Path | None) -> dict[
         "camera": ("station.cli.photo", "bench_camera"),
         "sync": ("sync.bench", "bench_sync"),
         "report": ("station.reports.bench", "bench_report"),
+        "ui": ("ui.bench", "bench_ui"),
     }
     module_name, attr = targets[name]
     try:
@@ -88,6 +92,8 @@ def _delegate(name: str, args: argparse.Namespace, folder: Path | None) -> dict[
               "camera": {"seconds": args.seconds, "source": args.source},
               "sync": {"n": args.records},
               "report": {"folder": folder, "records": args.records,
-                         "import_rows": args.samples if args.samples != 200 else 10_000}}[name]
+                         "import_rows": args.samples if args.samples != 200 else 10_000},
+              "ui": {"folder": folder, "records": args.records, "samples": args.samples,
+                     "progress": _progress}}[name]
     result: dict[str, Any] = fn(**kwargs)
     return result
