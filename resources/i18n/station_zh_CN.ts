@@ -232,6 +232,42 @@
       <translation>公民身份号码</translation>
     </message>
     <message>
+      <source>Correct application %1</source>
+      <translation>更正申请 %1</translation>
+    </message>
+    <message>
+      <source>1 Applicant</source>
+      <translation>1 申请人</translation>
+    </message>
+    <message>
+      <source>2 Residence</source>
+      <translation>2 居住信息</translation>
+    </message>
+    <message>
+      <source>3 Work and family</source>
+      <translation>3 就业与家庭</translation>
+    </message>
+    <message>
+      <source>4 Services and photo</source>
+      <translation>4 服务与照片</translation>
+    </message>
+    <message>
+      <source>5 Review and save</source>
+      <translation>5 核对并保存</translation>
+    </message>
+    <message>
+      <source>← Back (Alt+←)</source>
+      <translation>← 上一步（Alt+←）</translation>
+    </message>
+    <message>
+      <source>Next (Alt+→) →</source>
+      <translation>下一步（Alt+→）→</translation>
+    </message>
+    <message>
+      <source>— not given —</source>
+      <translation>— 未填 —</translation>
+    </message>
+    <message>
       <source>Name</source>
       <translation>姓名</translation>
     </message>
@@ -264,8 +300,20 @@
       <translation>有效期止</translation>
     </message>
     <message>
+      <source>Contact and background</source>
+      <translation>联系方式与基本情况</translation>
+    </message>
+    <message>
       <source>Phone</source>
       <translation>联系电话</translation>
+    </message>
+    <message>
+      <source>Education</source>
+      <translation>文化程度</translation>
+    </message>
+    <message>
+      <source>Occupation</source>
+      <translation>职业</translation>
     </message>
     <message>
       <source>Residence in the city</source>
@@ -300,6 +348,10 @@
       <translation>住所类型</translation>
     </message>
     <message>
+      <source>Landlord (rented dwelling)</source>
+      <translation>房东信息（租赁房屋）</translation>
+    </message>
+    <message>
       <source>Landlord</source>
       <translation>房东姓名</translation>
     </message>
@@ -312,8 +364,12 @@
       <translation>房东身份号码</translation>
     </message>
     <message>
-      <source>Employer and services</source>
-      <translation>就业单位和服务</translation>
+      <source>Correction saved as version %1</source>
+      <translation>更正已保存为第 %1 版</translation>
+    </message>
+    <message>
+      <source>Nothing changed</source>
+      <translation>没有改动</translation>
     </message>
     <message>
       <source>Employer</source>
@@ -326,6 +382,50 @@
     <message>
       <source>Employer's address</source>
       <translation>单位地址</translation>
+    </message>
+    <message>
+      <source>Employer's phone</source>
+      <translation>单位电话</translation>
+    </message>
+    <message>
+      <source>Guardian (the applicant is under 16)</source>
+      <translation>监护人（申请人未满16周岁）</translation>
+    </message>
+    <message>
+      <source>Guardian's name</source>
+      <translation>监护人姓名</translation>
+    </message>
+    <message>
+      <source>Guardian's ID number</source>
+      <translation>监护人身份证号</translation>
+    </message>
+    <message>
+      <source>Relation</source>
+      <translation>关系</translation>
+    </message>
+    <message>
+      <source>Guardian's phone</source>
+      <translation>监护人电话</translation>
+    </message>
+    <message>
+      <source>Household members coming along (children for school places)</source>
+      <translation>随行家庭成员（子女入学请填写）</translation>
+    </message>
+    <message>
+      <source>ID number (if any)</source>
+      <translation>身份证号（如有）</translation>
+    </message>
+    <message>
+      <source>Add member (Ctrl+M)</source>
+      <translation>添加成员（Ctrl+M）</translation>
+    </message>
+    <message>
+      <source>No members added</source>
+      <translation>未添加成员</translation>
+    </message>
+    <message>
+      <source>Services requested (7+1)</source>
+      <translation>申请的服务（7+1）</translation>
     </message>
     <message>
       <source>No photo yet (F3)</source>
@@ -342,6 +442,10 @@
     <message>
       <source>Save (Ctrl+S)</source>
       <translation>保存（Ctrl+S）</translation>
+    </message>
+    <message>
+      <source>Employer (required for work or business)</source>
+      <translation>就业单位（务工、经商必填）</translation>
     </message>
     <message>
       <source>Restore the unsaved form</source>
@@ -364,12 +468,92 @@
       <translation>来自身份证</translation>
     </message>
     <message>
-      <source>Read from the card ✔</source>
-      <translation>已从身份证读取 ✔</translation>
-    </message>
-    <message>
       <source>Photo</source>
       <translation>拍照</translation>
+    </message>
+    <message>
+      <source>Remove</source>
+      <translation>删除</translation>
+    </message>
+    <message>
+      <source>Member %1</source>
+      <translation>第 %1 位成员</translation>
+    </message>
+    <message>
+      <source>Members</source>
+      <translation>家庭成员</translation>
+    </message>
+    <message>
+      <source>Guardian</source>
+      <translation>监护人</translation>
+    </message>
+    <message>
+      <source>Services</source>
+      <translation>服务</translation>
+    </message>
+    <message>
+      <source>Residence</source>
+      <translation>居住信息</translation>
+    </message>
+    <message>
+      <source>the photo</source>
+      <translation>照片</translation>
+    </message>
+    <message>
+      <source>Ready to save (Ctrl+S)</source>
+      <translation>可以保存（Ctrl+S）</translation>
+    </message>
+    <message>
+      <source>Photo: take the applicant's photo (F3)</source>
+      <translation>照片：请为申请人拍照（F3）</translation>
+    </message>
+    <message>
+      <source>%1 problem(s) block saving — Enter on one goes to the field</source>
+      <translation>%1 处问题未解决，不能保存 — 选中后按回车跳到该项</translation>
+    </message>
+    <message>
+      <source>Nothing blocks saving</source>
+      <translation>信息完整，可以保存</translation>
+    </message>
+    <message>
+      <source>Sex</source>
+      <translation>性别</translation>
+    </message>
+    <message>
+      <source>Arrival date</source>
+      <translation>来本市日期</translation>
+    </message>
+    <message>
+      <source>taken</source>
+      <translation>已拍</translation>
+    </message>
+    <message>
+      <source>kept from the saved version</source>
+      <translation>沿用已保存的照片</translation>
+    </message>
+    <message>
+      <source>missing</source>
+      <translation>未拍</translation>
+    </message>
+    <message>
+      <source>Services and photo</source>
+      <translation>服务与照片</translation>
+    </message>
+    <message>
+      <source>Read from the card ✔ (green fields)</source>
+      <translation>已读卡 ✔（绿色为证件信息）</translation>
+    </message>
+    <message>
+      <source>the same ID number</source>
+      <translation>身份证号相同</translation>
+    </message>
+    <message>
+      <source>the same name and birth date</source>
+      <translation>姓名和出生日期相同</translation>
+    </message>
+    <message>
+      <source>Already registered at this station (%1): application %2 of %3. Check whether this is an endorsement, a change or a replacement instead.</source>
+      <translation>本站已有此人的登记（%1）：%3 的申请 %2。请确认是否应办理签注、变更或补换证。</translation>
     </message>
     <message>
       <source>Photo taken ✔</source>
@@ -394,6 +578,10 @@
     <message>
       <source>Receipt saved: %1</source>
       <translation>回执已保存：%1</translation>
+    </message>
+    <message>
+      <source>Saved. Ctrl+P prints the receipt; Esc closes.</source>
+      <translation>已保存。Ctrl+P 打印回执，Esc 关闭。</translation>
     </message>
     <message>
       <source>Saved: application %1</source>

@@ -1,0 +1,138 @@
+"""Screenshots of the desktop's screens at 1366×768, to look at before closing an issue.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tools/screenshots.py OUT_DIR [--lang en]
+
+A throwaway station with simulated devices; the intake wizard is driven step by step (card
+read, typed fields, photo, review), then the main window, the record view and a correction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+PASSWORD = "shot-pass-1"
+
+
+def wait(app: Any, cond: Any, timeout: float = 15) -> None:
+    end = time.time() + timeout
+    while not cond() and time.time() < end:
+        app.processEvents()
+        time.sleep(0.02)
+    for _ in range(5):
+        app.processEvents()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--lang", default="zh_CN")
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ["STATION_LANG"] = args.lang
+
+    from station.photo import capture
+    from station.samples import sample_record
+    from station.store import Station
+    from ui.adapter import StationBridge
+    from ui.app import make_app
+
+    app = make_app(lang=args.lang)
+    tmp = tempfile.TemporaryDirectory(prefix="station-shots-")
+    station = Station(Path(tmp.name) / "data")
+    station.init("450103000099", "tech", PASSWORD, "4501")
+    with station.login("tech", PASSWORD) as tech:
+        tech.add_operator("coord", "coordinator", PASSWORD)
+        tech.add_operator("super", "supervisor", PASSWORD)
+        for kind in ("idreader", "camera"):
+            tech.config_set(f"{kind}.driver", "sim")
+        tech.config_set("station.name", "示例区居住证受理点")
+    store = station.login("coord", PASSWORD)
+    for _ in range(3):
+        store.save_application(sample_record())
+    bridge = StationBridge(store)
+
+    def shot(widget: Any, name: str) -> None:
+        for _ in range(10):
+            app.processEvents()
+        widget.grab().save(str(out / f"{name}.png"))
+        print(out / f"{name}.png")
+
+    from ui.main_window import MainWindow
+
+    window = MainWindow(bridge)
+    window.resize(1366, 768)
+    window.show()
+    wait(app, lambda: window.model.rowCount() > 0)
+    shot(window, "main")
+
+    from ui.intake import IntakeDialog
+
+    dlg = IntakeDialog(bridge, store.settings_map(), window)
+    dlg.resize(1280, 720)
+    dlg.show()
+    shot(dlg, "intake-1-empty")
+    dlg.read_card()
+    wait(app, lambda: dlg.edits["person.id_number"].text() != "")
+    dlg.edits["person.phone"].setText("13800001111")
+    shot(dlg, "intake-1-card")
+    dlg.go(1)
+    dlg.edits["residence.address"].setText("民族大道100号3栋2单元501")
+    dlg.edits["residence.arrival_date"].setText("2026-03-01")
+    dlg.edits["dwelling.landlord.name"].setText("测试房东")
+    dlg.edits["dwelling.landlord.phone"].setText("1380000222")
+    dlg.touched.add("dwelling.landlord.phone")
+    dlg._changed()
+    shot(dlg, "intake-2-residence")
+    dlg.edits["dwelling.landlord.phone"].setText("13800002222")
+    dlg.edits["dwelling.landlord.id_number"].setText("11010519491231002X")
+    dlg.go(2)
+    dlg.edits["employer.name"].setText("南宁示例物流有限公司")
+    dlg.edits["employer.uscc"].setText("91110000600037341L")
+    dlg.add_member({"relation": "child", "name": "测试儿童", "birth_date": "2018-05-01"})
+    shot(dlg, "intake-3-household")
+    dlg.go(3)
+    dlg.services["employment"].setChecked(True)
+    dlg.services["education"].setChecked(True)
+    face = ROOT / "resources" / "media" / "astronaut.png"
+    if face.exists():
+        import cv2
+
+        dlg._photo_taken(capture(cv2.imread(str(face))), dlg)
+    shot(dlg, "intake-4-services")
+    dlg.go(4)
+    shot(dlg, "intake-5-review")
+    dlg.save()
+    wait(app, lambda: dlg.saved is not None)
+    shot(dlg, "intake-6-saved")
+    dlg.close()
+    window.refresh()
+    wait(app, lambda: window.model.rowCount() > 3)
+    shot(window, "main-after")
+    try:
+        from ui.record_view import RecordView
+    except ImportError:
+        RecordView = None  # noqa: N806
+    if RecordView is not None:
+        number = dlg.saved["number"]
+        view = RecordView(bridge, number, window)
+        view.show()
+        wait(app, lambda: view.record is not None)
+        shot(view, "record-view")
+    bridge.stop()
+    store.close()
+    tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
