@@ -497,6 +497,12 @@ class Store:
         row = self._row(ref)
         return auditlog.history(self.conn, row["uuid"])
 
+    def sync_state(self, ref: str) -> dict[str, Any] | None:
+        """The record's upload state and the service's events (None: not queued)."""
+        self.require("app.view")
+        row = self._row(ref)
+        return outbox.record_state(self.conn, row["uuid"])
+
     def versions(self, ref: str) -> list[dict[str, Any]]:
         self.require("app.view")
         row = self._row(ref)

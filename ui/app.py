@@ -104,19 +104,48 @@ class DesktopSession:
         self.sync = self._start_sync(store)
         self.window = MainWindow(self.bridge, self.sync)
         self.window.logout_requested.connect(self.logout)
+        self.window.language_requested.connect(self.switch_language)
         self.window.show()
-        from ui.idle_lock import IdleLock
-
         try:
-            minutes = float(store.config_get("ui.idle_lock_minutes") or "5")
+            self._idle_minutes = float(store.config_get("ui.idle_lock_minutes") or "5")
         except ValueError:
-            minutes = 5.0
-        self.idle_lock = IdleLock(self.window, self.station, store.operator, minutes)
-        self._backup_timer = QTimer(self.window)
+            self._idle_minutes = 5.0
+        self._start_idle_lock()
+        self._backup_timer = QTimer(self.bridge)
         self._backup_timer.setInterval(10 * 60 * 1000)
         self._backup_timer.timeout.connect(self.backup_if_due)
         self._backup_timer.start()
         QTimer.singleShot(30_000, self.backup_if_due)
+
+    def _start_idle_lock(self) -> None:
+        from ui.idle_lock import IdleLock
+
+        self.idle_lock = IdleLock(self.window, self.station, self.bridge.operator,
+                                  self._idle_minutes)
+
+    def switch_language(self, lang: str) -> None:
+        """Switch the language at run time: the translators, then a fresh main window on the
+        same session (the database worker and sync keep running; dialogs open later come up
+        in the new language)."""
+        from ui.main_window import MainWindow
+
+        app = QApplication.instance()
+        if app is None or self.bridge is None:
+            return
+        install_language(app, lang)
+        old = self.window
+        if getattr(self, "idle_lock", None) is not None:
+            self.idle_lock.stop()
+        self.window = MainWindow(self.bridge, self.sync)
+        self.window.logout_requested.connect(self.logout)
+        self.window.language_requested.connect(self.switch_language)
+        if old is not None:
+            self.window.setGeometry(old.geometry())
+        self.window.show()
+        self._start_idle_lock()
+        if old is not None:
+            old.close()
+            old.deleteLater()
 
     def _start_sync(self, store: Any) -> Any:
         """Background sync when the station is enrolled and the role may sync."""

@@ -133,12 +133,14 @@ class IntakeDialog(QDialog):
     """The wizard. ``correct`` (a stored record) opens it as a correction of that record."""
 
     def __init__(self, bridge: StationBridge, settings: dict[str, str],
-                 parent: QWidget | None = None, correct: dict[str, Any] | None = None) -> None:
+                 parent: QWidget | None = None, correct: dict[str, Any] | None = None,
+                 kind: str | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("intake")
         self.bridge = bridge
         self.settings = settings
         self.correcting = correct
+        self.kind = kind or (correct.get("kind", "new") if correct else "new")
         self.photo: Any = None
         self.saved: dict[str, Any] | None = None
         self.touched: set[str] = set()
@@ -150,8 +152,14 @@ class IntakeDialog(QDialog):
         self.enter_filter = _EnterMovesOn(self)
         self._restoring = False
         self.draft_saved = 0
-        self.setWindowTitle(self.tr("Correct application %1").replace(
-            "%1", str(correct.get("number", ""))) if correct else self.tr("New registration"))
+        titles = {"change": self.tr("Change of address or employer: application %1"),
+                  "replacement": self.tr("Replacement card: application %1"),
+                  "deregistration": self.tr("Move-out: application %1")}
+        if correct:
+            title = titles.get(kind or "", self.tr("Correct application %1"))
+            self.setWindowTitle(title.replace("%1", str(correct.get("number", ""))))
+        else:
+            self.setWindowTitle(self.tr("New registration"))
         self.resize(1240, 700)
 
         self.stack = QStackedWidget()
@@ -515,7 +523,7 @@ class IntakeDialog(QDialog):
         person["education"] = self.education.currentData()
         person["occupation"] = self.occupation.currentData()
         rec: dict[str, Any] = {
-            "kind": self.correcting.get("kind", "new") if self.correcting else "new",
+            "kind": self.kind,
             "person": {k: v for k, v in person.items() if v is not None},
             "residence": {"division_code": self.district.currentData(),
                           "community": self.community.currentData(),

@@ -34,6 +34,7 @@ SEARCH_DELAY_MS = 150
 
 class MainWindow(QMainWindow):
     logout_requested = Signal()
+    language_requested = Signal(str)  # "zh_CN" or "en"
 
     def __init__(self, bridge: StationBridge, sync: Any = None,
                  parent: QWidget | None = None) -> None:
@@ -66,6 +67,14 @@ class MainWindow(QMainWindow):
         self.reports_button = QPushButton(self.tr("Reports"))
         self.reports_button.clicked.connect(self.open_reports)
         self.reports_button.setVisible(bridge.can("report.export"))
+        from station import i18n
+
+        other = "en" if i18n.language() != "en" else "zh_CN"
+        # each language is named in itself, as language pickers do
+        self.language_button = QPushButton("English" if other == "en" else "中文")
+        self.language_button.setObjectName("language")
+        self.language_button.setToolTip(self.tr("Switch the interface language"))
+        self.language_button.clicked.connect(lambda: self.language_requested.emit(other))
         self.logout_button = QPushButton(self.tr("Log out"))
         self.logout_button.clicked.connect(self.logout_requested.emit)
         hl = QHBoxLayout(header)
@@ -80,6 +89,7 @@ class MainWindow(QMainWindow):
         hl.addWidget(self.import_button)
         hl.addWidget(self.reports_button)
         hl.addWidget(self.photo_button)
+        hl.addWidget(self.language_button)
         hl.addWidget(self.logout_button)
 
         self.search = QLineEdit()
@@ -113,13 +123,20 @@ class MainWindow(QMainWindow):
         self.result_label = QLabel("")
         self.result_label.setObjectName("muted")
 
+        self.table.doubleClicked.connect(lambda index: self.open_record(index.row()))
+        self.table.activated.connect(lambda index: self.open_record(index.row()))
+
         body = QWidget()
-        bl = QVBoxLayout(body)
-        bl.setContentsMargins(20, 16, 20, 12)
+        outer = QHBoxLayout(body)
+        outer.setContentsMargins(20, 16, 20, 12)
+        outer.setSpacing(18)
+        outer.addWidget(self._home_panel())
+        bl = QVBoxLayout()
         bl.setSpacing(10)
         bl.addWidget(self.search)
         bl.addWidget(self.result_label)
         bl.addWidget(self.table, 1)
+        outer.addLayout(bl, 1)
 
         central = QWidget()
         cl = QVBoxLayout(central)
@@ -147,14 +164,86 @@ class MainWindow(QMainWindow):
         self.search.setFocus()
         self.refresh()
 
+    def _home_panel(self) -> QWidget:
+        """Today's figures and one big entry per workflow of the day."""
+        panel = QWidget()
+        panel.setObjectName("home")
+        panel.setFixedWidth(300)
+        panel.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.today_count = QLabel("—")
+        self.today_count.setObjectName("bigNumber")
+        today_caption = QLabel(self.tr("applications taken in today"))
+        today_caption.setObjectName("muted")
+        self.backlog = QLabel(self.tr("Sync: not enrolled") if self.sync is None else "")
+        self.backlog.setObjectName("muted")
+        self.backlog.setWordWrap(True)
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(16, 16, 16, 16)
+        layout.setSpacing(8)
+        layout.addWidget(self.today_count)
+        layout.addWidget(today_caption)
+        layout.addWidget(self.backlog)
+        layout.addSpacing(10)
+        find_first = self.tr("Find the applicant in the list, open the record (Enter) and "
+                             "choose %1 there").replace
+        entries = [
+            (self.tr("New registration  F4"), self.open_intake, self.bridge.can("app.create"),
+             ""),
+            (self.tr("Change of address or employer"), lambda: self.find_first(
+                find_first("%1", self.tr("change"))), self.bridge.can("app.correct_own"), ""),
+            (self.tr("Replacement card"), lambda: self.find_first(
+                find_first("%1", self.tr("replacement"))), self.bridge.can("app.correct_own"),
+             ""),
+            (self.tr("Move-out"), lambda: self.find_first(
+                find_first("%1", self.tr("move-out"))), self.bridge.can("app.correct_own"), ""),
+            (self.tr("Yearly endorsement"), None, False,
+             self.tr("At the station: 'station card endorse' (screen in a later version)")),
+            (self.tr("Card pickup"), None, False,
+             self.tr("Cards ready are listed in the sync status (screen in a later version)")),
+            (self.tr("Search  Ctrl+F"), self.search.setFocus, self.bridge.can("app.search"), ""),
+        ]
+        self.entries: dict[str, QPushButton] = {}
+        for text, action, allowed, tip in entries:
+            button = QPushButton(text)
+            button.setObjectName("entry")
+            button.setAutoDefault(False)
+            if action is not None:
+                button.clicked.connect(action)
+            button.setEnabled(allowed and action is not None)
+            if tip:
+                button.setToolTip(tip)
+            button.setVisible(allowed or action is None)
+            layout.addWidget(button)
+            self.entries[text] = button
+        layout.addStretch(1)
+        return panel
+
+    def find_first(self, hint: str) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+        self.result_label.setText(hint)
+
     # -- data --------------------------------------------------------------------------------
     def refresh(self) -> None:
         today = dt.date.today()
         if self.bridge.can("app.search"):
             self.bridge.op(lambda s: s.count_for_day(today)).success(
-                lambda n: self.today_label.setText(
-                    self.tr("Taken in today: %1").replace("%1", str(n)))).run_in_background()
+                self._show_today).run_in_background()
         self._run_search()
+
+    def _show_today(self, n: int) -> None:
+        self.today_label.setText(self.tr("Taken in today: %1").replace("%1", str(n)))
+        self.today_count.setText(str(n))
+
+    def open_record(self, row: int) -> None:
+        if not self.bridge.can("app.view") or not 0 <= row < self.model.rowCount():
+            return
+        from ui.record_view import RecordView
+
+        ref = self.model.row_data(row)["uuid"]
+        self.record_view = RecordView(self.bridge, ref, self)
+        self.record_view.changed.connect(self.refresh)
+        self.record_view.show()
 
     def _schedule_search(self) -> None:
         self._timer.start()
@@ -181,7 +270,7 @@ class MainWindow(QMainWindow):
         self.model.set_rows(rows)
         self.table.resizeColumnsToContents()
         for column in range(self.model.columnCount() - 1):
-            self.table.setColumnWidth(column, self.table.columnWidth(column) + 24)
+            self.table.setColumnWidth(column, self.table.columnWidth(column) + 12)
         if text:
             self.result_label.setText(self.tr("%1 found").replace("%1", str(len(rows))))
         else:
@@ -203,6 +292,7 @@ class MainWindow(QMainWindow):
                 .replace("%4", str(state.get("ready_for_pickup", 0)))
             if state.get("error"):
                 text += " · " + self.tr("offline: will retry")
+            self.backlog.setText(text)
             self.refresh()  # states in the list changed only when a round finished
         self.sync_label.setText(text)
 

@@ -26,6 +26,10 @@ QListWidget#steps::item:selected { background: #1f6fb2; color: #ffffff; }
 QListWidget#problems { background: #ffffff; border: 1px solid #f3b6bf; }
 QListWidget#problems::item { padding: 6px 8px; color: #8a0018; }
 QScrollArea#page, QScrollArea#page > QWidget > QWidget { background: transparent; }
+QWidget#home { background: #ffffff; border: 1px solid #d3dce5; border-radius: 6px; }
+QLabel#bigNumber { font-size: 40px; font-weight: 600; color: #1f4e79; }
+QPushButton#entry { text-align: left; padding: 11px 14px; font-size: 15px; }
+QPushButton#entry:enabled { border-left: 4px solid #1f6fb2; }
 QLabel#photoFrame { background: #ffffff; border: 1px dashed #9fb0c2; }
 QGroupBox { font-weight: 600; color: #1f4e79; border: 1px solid #d3dce5; border-radius: 6px;
     margin-top: 14px; padding: 14px 10px 10px 10px; background: #ffffff; }

@@ -232,6 +232,18 @@
       <translation>公民身份号码</translation>
     </message>
     <message>
+      <source>Change of address or employer: application %1</source>
+      <translation>变更住址或单位：申请 %1</translation>
+    </message>
+    <message>
+      <source>Replacement card: application %1</source>
+      <translation>补换证：申请 %1</translation>
+    </message>
+    <message>
+      <source>Move-out: application %1</source>
+      <translation>注销（迁出）：申请 %1</translation>
+    </message>
+    <message>
       <source>Correct application %1</source>
       <translation>更正申请 %1</translation>
     </message>
@@ -692,6 +704,10 @@
       <translation>报表</translation>
     </message>
     <message>
+      <source>Switch the interface language</source>
+      <translation>切换界面语言</translation>
+    </message>
+    <message>
       <source>Log out</source>
       <translation>退出登录</translation>
     </message>
@@ -706,6 +722,62 @@
     <message>
       <source>Sync now</source>
       <translation>立即同步</translation>
+    </message>
+    <message>
+      <source>applications taken in today</source>
+      <translation>今日受理申请</translation>
+    </message>
+    <message>
+      <source>Find the applicant in the list, open the record (Enter) and choose %1 there</source>
+      <translation>请先在列表中找到申请人，打开记录（回车）后选择“%1”</translation>
+    </message>
+    <message>
+      <source>New registration  F4</source>
+      <translation>居住登记  F4</translation>
+    </message>
+    <message>
+      <source>Change of address or employer</source>
+      <translation>变更住址或单位</translation>
+    </message>
+    <message>
+      <source>change</source>
+      <translation>变更</translation>
+    </message>
+    <message>
+      <source>Replacement card</source>
+      <translation>补换证</translation>
+    </message>
+    <message>
+      <source>replacement</source>
+      <translation>补换证</translation>
+    </message>
+    <message>
+      <source>Move-out</source>
+      <translation>注销（迁出）</translation>
+    </message>
+    <message>
+      <source>move-out</source>
+      <translation>注销</translation>
+    </message>
+    <message>
+      <source>Yearly endorsement</source>
+      <translation>年度签注</translation>
+    </message>
+    <message>
+      <source>At the station: 'station card endorse' (screen in a later version)</source>
+      <translation>目前在本站用命令“station card endorse”办理（界面将在后续版本提供）</translation>
+    </message>
+    <message>
+      <source>Card pickup</source>
+      <translation>领证</translation>
+    </message>
+    <message>
+      <source>Cards ready are listed in the sync status (screen in a later version)</source>
+      <translation>待领取的证件显示在同步状态中（界面将在后续版本提供）</translation>
+    </message>
+    <message>
+      <source>Search  Ctrl+F</source>
+      <translation>查询  Ctrl+F</translation>
     </message>
     <message>
       <source>Taken in today: %1</source>
@@ -875,6 +947,221 @@
     <message>
       <source>Station address: %1   Phone: %2</source>
       <translation>受理点地址：%1　电话：%2</translation>
+    </message>
+  </context>
+  <context>
+    <name>RecordView</name>
+    <message>
+      <source>Application %1</source>
+      <translation>申请 %1</translation>
+    </message>
+    <message>
+      <source>Loading…</source>
+      <translation>正在加载…</translation>
+    </message>
+    <message>
+      <source>Time</source>
+      <translation>时间</translation>
+    </message>
+    <message>
+      <source>Operator</source>
+      <translation>操作员</translation>
+    </message>
+    <message>
+      <source>What</source>
+      <translation>事项</translation>
+    </message>
+    <message>
+      <source>Version</source>
+      <translation>版本</translation>
+    </message>
+    <message>
+      <source>Saved</source>
+      <translation>保存时间</translation>
+    </message>
+    <message>
+      <source>What changed</source>
+      <translation>改动内容</translation>
+    </message>
+    <message>
+      <source>Event</source>
+      <translation>事件</translation>
+    </message>
+    <message>
+      <source>Record</source>
+      <translation>登记信息</translation>
+    </message>
+    <message>
+      <source>History</source>
+      <translation>操作记录</translation>
+    </message>
+    <message>
+      <source>Versions</source>
+      <translation>历史版本</translation>
+    </message>
+    <message>
+      <source>Sync</source>
+      <translation>上传状态</translation>
+    </message>
+    <message>
+      <source>Correct (Ctrl+E)</source>
+      <translation>更正（Ctrl+E）</translation>
+    </message>
+    <message>
+      <source>Change address or employer</source>
+      <translation>变更住址或单位</translation>
+    </message>
+    <message>
+      <source>Replace a lost or damaged card</source>
+      <translation>补领或换领证件</translation>
+    </message>
+    <message>
+      <source>Move out (deregister)</source>
+      <translation>迁出注销</translation>
+    </message>
+    <message>
+      <source>Close (Esc)</source>
+      <translation>关闭（Esc）</translation>
+    </message>
+    <message>
+      <source>%1 · version %2 · %3 · taken in %4 by %5</source>
+      <translation>%1 · 第 %2 版 · %3 · %4 由 %5 受理</translation>
+    </message>
+    <message>
+      <source>The service says: %1</source>
+      <translation>中心反馈：%1</translation>
+    </message>
+    <message>
+      <source>No photo</source>
+      <translation>无照片</translation>
+    </message>
+    <message>
+      <source>first version</source>
+      <translation>首次登记</translation>
+    </message>
+    <message>
+      <source>Upload: %1</source>
+      <translation>上传：%1</translation>
+    </message>
+    <message>
+      <source>Kind</source>
+      <translation>业务类型</translation>
+    </message>
+    <message>
+      <source>Photo</source>
+      <translation>照片</translation>
+    </message>
+    <message>
+      <source>Taken in</source>
+      <translation>受理</translation>
+    </message>
+    <message>
+      <source>Corrected</source>
+      <translation>更正</translation>
+    </message>
+    <message>
+      <source>Viewed</source>
+      <translation>查看</translation>
+    </message>
+    <message>
+      <source>Imported</source>
+      <translation>导入</translation>
+    </message>
+    <message>
+      <source>Endorsed</source>
+      <translation>签注</translation>
+    </message>
+    <message>
+      <source>Sent</source>
+      <translation>已上传</translation>
+    </message>
+    <message>
+      <source>Personal data removed</source>
+      <translation>已清除个人信息</translation>
+    </message>
+    <message>
+      <source>(version %1)</source>
+      <translation>（第 %1 版）</translation>
+    </message>
+    <message>
+      <source>Applicant</source>
+      <translation>申请人</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>ID number</source>
+      <translation>公民身份号码</translation>
+    </message>
+    <message>
+      <source>Sex</source>
+      <translation>性别</translation>
+    </message>
+    <message>
+      <source>Birth date</source>
+      <translation>出生日期</translation>
+    </message>
+    <message>
+      <source>Phone</source>
+      <translation>联系电话</translation>
+    </message>
+    <message>
+      <source>Hukou address</source>
+      <translation>户籍地址</translation>
+    </message>
+    <message>
+      <source>Residence</source>
+      <translation>居住信息</translation>
+    </message>
+    <message>
+      <source>District</source>
+      <translation>区县</translation>
+    </message>
+    <message>
+      <source>Community</source>
+      <translation>社区</translation>
+    </message>
+    <message>
+      <source>Address</source>
+      <translation>地址</translation>
+    </message>
+    <message>
+      <source>Arrival date</source>
+      <translation>来本市日期</translation>
+    </message>
+    <message>
+      <source>Reason</source>
+      <translation>居住事由</translation>
+    </message>
+    <message>
+      <source>Dwelling</source>
+      <translation>住所类型</translation>
+    </message>
+    <message>
+      <source>Employer</source>
+      <translation>就业单位</translation>
+    </message>
+    <message>
+      <source>USCC</source>
+      <translation>统一社会信用代码</translation>
+    </message>
+    <message>
+      <source>Guardian</source>
+      <translation>监护人</translation>
+    </message>
+    <message>
+      <source>Members</source>
+      <translation>家庭成员</translation>
+    </message>
+    <message>
+      <source>Services</source>
+      <translation>服务</translation>
+    </message>
+    <message>
+      <source>Requested</source>
+      <translation>申请的服务</translation>
     </message>
   </context>
   <context>

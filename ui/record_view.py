@@ -1,0 +1,326 @@
+"""One application: the record, its history (from the audit log), its versions, its sync state,
+and a correction that stores a new version (and a new upload when it was already sent).
+
+Opening the view shows the full record and is audited (``app.view``), like ``station app show``.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from station import codes
+from station.errors import StationError
+from ui.adapter import StationBridge
+from ui.models import kind_label, state_label
+from ui.qt import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QPixmap,
+    QPushButton,
+    QScrollArea,
+    QShortcut,
+    Qt,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+
+class RecordView(QDialog):
+    changed = Signal()  # a correction was saved
+
+    def __init__(self, bridge: StationBridge, ref: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recordView")
+        self.bridge = bridge
+        self.ref = ref
+        self.record: dict[str, Any] | None = None
+        self.setWindowTitle(self.tr("Application %1").replace("%1", ref))
+        self.resize(1100, 680)
+
+        self.heading = QLabel(self.tr("Loading…"))
+        self.heading.setObjectName("photoStatus")
+        self.heading.setWordWrap(True)
+        self.state = QLabel("")
+        self.state.setObjectName("muted")
+        self.state.setWordWrap(True)
+        self.photo = QLabel()
+        self.photo.setObjectName("photoFrame")
+        self.photo.setFixedSize(132, 176)
+        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.details = QLabel("")
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setWordWrap(True)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.history = self._table([self.tr("Time"), self.tr("Operator"), self.tr("What")])
+        self.versions = self._table([self.tr("Version"), self.tr("Saved"), self.tr("Operator"),
+                                     self.tr("What changed")])
+        self.sync = self._table([self.tr("Time"), self.tr("Event")])
+        self.tabs = QTabWidget()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.details)
+        self.tabs.addTab(scroll, self.tr("Record"))
+        self.tabs.addTab(self.history, self.tr("History"))
+        self.tabs.addTab(self.versions, self.tr("Versions"))
+        self.tabs.addTab(self.sync, self.tr("Sync"))
+
+        self.correct_button = QPushButton(self.tr("Correct (Ctrl+E)"))
+        self.correct_button.setObjectName("primary")
+        self.correct_button.setEnabled(False)
+        self.correct_button.clicked.connect(self.open_correction)
+        self.correct_button.setVisible(bridge.can("app.correct_own"))
+        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.open_correction)
+        self.action_buttons = {
+            "change": QPushButton(self.tr("Change address or employer")),
+            "replacement": QPushButton(self.tr("Replace a lost or damaged card")),
+            "deregistration": QPushButton(self.tr("Move out (deregister)")),
+        }
+        for kind, button in self.action_buttons.items():
+            button.setEnabled(False)
+            button.setVisible(bridge.can("app.correct_own"))
+            button.clicked.connect(lambda _c=False, k=kind: self.open_correction(k))
+        close = QPushButton(self.tr("Close (Esc)"))
+        close.clicked.connect(self.reject)
+        for button in (self.correct_button, close, *self.action_buttons.values()):
+            button.setAutoDefault(False)
+
+        top = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.addWidget(self.heading)
+        titles.addWidget(self.state)
+        titles.addStretch(1)
+        top.addLayout(titles, 1)
+        top.addWidget(self.photo)
+        buttons = QHBoxLayout()
+        for button in self.action_buttons.values():
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.correct_button)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(buttons)
+        self.load()
+
+    def _table(self, headers: list[str]) -> QTableWidget:
+        table = QTableWidget(0, len(headers))
+        table.setHorizontalHeaderLabels(headers)
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setAlternatingRowColors(True)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        return table
+
+    @staticmethod
+    def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+        table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                table.setItem(r, c, QTableWidgetItem(value))
+
+    # -- data --------------------------------------------------------------------------------
+    def load(self) -> None:
+        ref = self.ref
+
+        def work(s: Any) -> dict[str, Any]:
+            rec = s.get_application(ref)
+            out = {"record": rec, "history": s.history(ref), "versions": s.versions(ref),
+                   "sync": s.sync_state(ref), "photo": None}
+            if rec.get("photo"):
+                try:
+                    out["photo"] = s.photo(rec["photo"])
+                except StationError:
+                    out["photo"] = None
+            return out
+
+        self.bridge.op(work).success(self._show).failure(self._failed).run_in_background()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.heading.setText(exc.message if isinstance(exc, StationError) else
+                             type(exc).__name__)
+
+    def _show(self, data: dict[str, Any]) -> None:
+        rec = data["record"]
+        person = rec.get("person") or {}
+        self.heading.setText(f"{person.get('name', '')}  ·  {rec['number']}")
+        state = state_label(rec.get("state") or "saved")
+        sync = data["sync"] or {}
+        if sync.get("service_state"):
+            state = state_label(sync["service_state"])
+        elif sync.get("state"):
+            state = state_label(sync["state"])
+        self.state.setText(self.tr("%1 · version %2 · %3 · taken in %4 by %5")
+                           .replace("%1", kind_label(rec["kind"]))
+                           .replace("%2", str(rec["version"])).replace("%3", state)
+                           .replace("%4", str(rec["captured_at"])[:16].replace("T", " "))
+                           .replace("%5", str(rec["operator"])))
+        if sync.get("state") in ("rejected", "conflict") and sync.get("message"):
+            self.state.setText(self.state.text() + "\n" + self.tr("The service says: %1")
+                               .replace("%1", str(sync["message"])))
+        pixmap = QPixmap()
+        if data["photo"] and pixmap.loadFromData(data["photo"]):
+            self.photo.setPixmap(pixmap.scaled(self.photo.size(),
+                                               Qt.AspectRatioMode.KeepAspectRatio,
+                                               Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.photo.setText(self.tr("No photo"))
+        self.details.setText(self._details_html(rec))
+        self._fill(self.history, [[h["ts"][:19].replace("T", " "), h["operator"],
+                                   self.action_label(h["action"], h.get("detail"))]
+                                  for h in data["history"]])
+        saved_at = next((h["ts"] for h in reversed(data["history"])
+                         if h["action"] == "app.correct" and isinstance(h.get("detail"), dict)
+                         and h["detail"].get("version") == rec["version"]),
+                        rec.get("captured_at", ""))
+        versions = data["versions"] + [{"version": rec["version"], "record": rec,
+                                        "operator": rec["operator"], "saved_at": saved_at}]
+        rows = []
+        for i, v in enumerate(versions):
+            before = versions[i - 1]["record"] if i else None
+            rows.append([str(v["version"]), str(v["saved_at"])[:19].replace("T", " "),
+                         str(v["operator"]), self.tr("first version") if before is None
+                         else "、".join(dict.fromkeys(self.field_label(f) for f in
+                                                     changed_fields(before, v["record"])))
+                         or "—"])
+        self._fill(self.versions, rows)
+        events = [[str(e["at"])[:19].replace("T", " "), state_label(e["type"])]
+                  for e in sync.get("events", [])]
+        if sync.get("state"):
+            events.insert(0, ["", self.tr("Upload: %1").replace("%1", state_label(sync["state"]))])
+        self._fill(self.sync, events)
+        self.record = rec
+        open_ = bool(rec.get("person")) and rec["kind"] != "deregistration"
+        self.correct_button.setEnabled(bool(rec.get("person")))  # purged records stay closed
+        for button in self.action_buttons.values():
+            button.setEnabled(open_)
+
+    def field_label(self, path: str) -> str:
+        """A changed field as the coordinator knows it (the dotted path when unknown)."""
+        labels = {"kind": self.tr("Kind"), "photo": self.tr("Photo"),
+                  "person.name": self.tr("Name"), "person.id_number": self.tr("ID number"),
+                  "person.phone": self.tr("Phone"), "person.birth_date": self.tr("Birth date"),
+                  "residence.address": self.tr("Address"),
+                  "residence.community": self.tr("Community"),
+                  "residence.division_code": self.tr("District"),
+                  "residence.arrival_date": self.tr("Arrival date"),
+                  "residence.reason": self.tr("Reason"), "services": self.tr("Services"),
+                  "members": self.tr("Members")}
+        if path in labels:
+            return labels[path]
+        head = path.split(".", 1)[0]
+        groups = {"person": self.tr("Applicant"), "residence": self.tr("Residence"),
+                  "dwelling": self.tr("Dwelling"), "employer": self.tr("Employer"),
+                  "guardian": self.tr("Guardian")}
+        return groups.get(head, path)
+
+    def action_label(self, action: str, detail: Any) -> str:
+        labels = {"app.create": self.tr("Taken in"), "app.correct": self.tr("Corrected"),
+                  "app.view": self.tr("Viewed"), "app.import": self.tr("Imported"),
+                  "card.endorse": self.tr("Endorsed"), "sync.sent": self.tr("Sent"),
+                  "app.purge": self.tr("Personal data removed")}
+        text = labels.get(action, action)
+        if isinstance(detail, dict) and detail.get("version"):
+            text += " " + self.tr("(version %1)").replace("%1", str(detail["version"]))
+        return text
+
+    def _details_html(self, rec: dict[str, Any]) -> str:
+        def esc(value: Any) -> str:
+            return html.escape(str(value)) if value not in (None, "") else "—"
+
+        def section(title: str, rows: list[tuple[str, Any]]) -> str:
+            body = "".join(f"<tr><td class='k' width='170'>{html.escape(k)}</td>"
+                           f"<td>{esc(v)}</td></tr>" for k, v in rows)
+            return f"<h3>{html.escape(title)}</h3><table cellpadding='3'>{body}</table>"
+
+        p, r = rec.get("person") or {}, rec.get("residence") or {}
+        d = rec.get("dwelling") or {}
+        districts = codes.all_districts()
+        parts = [
+            section(self.tr("Applicant"), [
+                (self.tr("Name"), p.get("name")), (self.tr("ID number"), p.get("id_number")),
+                (self.tr("Sex"), codes.label("sex", p["sex"]) if p.get("sex") else None),
+                (self.tr("Birth date"), p.get("birth_date")), (self.tr("Phone"), p.get("phone")),
+                (self.tr("Hukou address"), p.get("hukou_address"))]),
+            section(self.tr("Residence"), [
+                (self.tr("District"), districts.get(r.get("division_code", ""),
+                                                    r.get("division_code"))),
+                (self.tr("Community"), r.get("community")), (self.tr("Address"), r.get("address")),
+                (self.tr("Arrival date"), r.get("arrival_date")),
+                (self.tr("Reason"), codes.label("reason", r["reason"]) if r.get("reason")
+                 else None),
+                (self.tr("Dwelling"), codes.label("dwelling", d["type"]) if d.get("type")
+                 else None)]),
+        ]
+        if rec.get("employer"):
+            e = rec["employer"]
+            parts.append(section(self.tr("Employer"), [(self.tr("Employer"), e.get("name")),
+                                                       (self.tr("USCC"), e.get("uscc"))]))
+        if rec.get("guardian"):
+            g = rec["guardian"]
+            parts.append(section(self.tr("Guardian"), [(self.tr("Name"), g.get("name")),
+                                                       (self.tr("Phone"), g.get("phone"))]))
+        if rec.get("members"):
+            parts.append(section(self.tr("Members"), [
+                (codes.label("relations", m.get("relation") or "other"),
+                 f"{m.get('name', '')} {m.get('birth_date', '')}") for m in rec["members"]]))
+        parts.append(section(self.tr("Services"), [(self.tr("Requested"), "、".join(
+            codes.label("services", s) for s in rec.get("services") or []))]))
+        return ("<style>h3{color:#1f4e79;margin:8px 0 2px 0;} td.k{color:#55606b;}</style>"
+                + "".join(parts))
+
+    # -- correction --------------------------------------------------------------------------
+    def open_correction(self, kind: str | None = None) -> None:
+        """A correction (same kind), or a change / replacement / move-out: each a new version
+        of the record, uploaded as its kind."""
+        if self.record is None or not self.correct_button.isEnabled() or \
+                not self.bridge.can("app.correct_own"):
+            return
+        record = self.record
+        self.bridge.op(lambda s: s.settings_map()).success(
+            lambda settings: self._show_correction(settings, record, kind)).run_in_background()
+
+    def _show_correction(self, settings: dict[str, str], record: dict[str, Any],
+                         kind: str | None) -> None:
+        from ui.intake import IntakeDialog
+
+        self.correction = IntakeDialog(self.bridge, settings, self, correct=record, kind=kind)
+        self.correction.finished.connect(self._correction_closed)
+        self.correction.show()
+
+    def _correction_closed(self, _result: int) -> None:
+        if self.correction.saved and self.correction.saved.get("changed"):
+            self.changed.emit()
+            self.load()
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted paths whose values differ (station keys such as the photo hash included)."""
+    out: list[str] = []
+    for key in sorted(set(before) | set(after)):
+        if key in ("version", "state") and not prefix:
+            continue
+        a, b = before.get(key), after.get(key)
+        path = f"{prefix}{key}"
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += changed_fields(a, b, path + ".")
+        elif a != b:
+            out.append(path)
+    return out
+
+
+__all__ = ["RecordView", "changed_fields"]
