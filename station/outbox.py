@@ -30,6 +30,8 @@ def enqueue(conn: Any, uuid: str, version: int, content_hash: str) -> None:
         " VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (uuid) DO UPDATE SET"
         " version = excluded.version, content_hash = excluded.content_hash, state = 'pending',"
         " batch_id = NULL, result_code = NULL, result_field = NULL, result_message = NULL,"
+        " service_state = CASE WHEN outbox.service_state = 'rejected' THEN NULL"
+        " ELSE outbox.service_state END,"  # a corrected rejection is no longer in need of action
         " updated_at = excluded.updated_at", (uuid, version, content_hash, _now()))
 
 

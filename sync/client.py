@@ -187,6 +187,7 @@ class SyncClient:
             if nxt is None:
                 break
             self._send(nxt, counts)
+        counts["handovers"] = self.send_handovers()
         counts["events"] = self.pull_changes()
         counts["pending"] = outbox.summary(self.conn)["pending"]
         with self.store.transaction():
@@ -338,6 +339,24 @@ class SyncClient:
                               " state = 'sending'")
             self.conn.execute("DELETE FROM meta WHERE key = 'restored_from'")
 
+    def send_handovers(self) -> int:
+        """Handovers recorded at the desk go out here (a handover works offline). One the
+        service refuses (unknown, not ready) keeps its reason for the sync status screen."""
+        from station import desk
+
+        sent = 0
+        for h in desk.unsent_handovers(self.store):
+            try:
+                self.handover(h["uuid"], h["operator"], h["at"])
+            except CentralError as exc:
+                if exc.code in ("unknown_application", "not_ready", "bad_request"):
+                    desk.mark_handover(self.store, h["uuid"], error=exc.code)
+                    continue
+                raise
+            desk.mark_handover(self.store, h["uuid"])
+            sent += 1
+        return sent
+
     def handover(self, uuid: str, operator: str, at: str) -> None:
         body = json.dumps({"uuid": uuid, "at": at, "operator": operator}).encode()
         resp = self.request("POST", f"/v1/stations/{self.station_id}/handovers", body,
@@ -351,7 +370,7 @@ class SyncClient:
         """Sync until nothing is pending, retrying with backoff; CentralError when it cannot."""
         attempt = 0
         total = {"sent": 0, "accepted": 0, "duplicate": 0, "conflict": 0, "rejected": 0,
-                 "retry": 0, "pending": 0, "events": 0}
+                 "retry": 0, "pending": 0, "events": 0, "handovers": 0}
         while True:
             try:
                 counts = self.sync_once()

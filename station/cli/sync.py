@@ -57,15 +57,17 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_handover(ctx: Context, args: argparse.Namespace) -> int:
-    import datetime as dt
-
-    from sync.client import SyncClient
+    from station import desk, outbox
+    from sync.client import RetryLater, SyncClient
 
     store = ctx.session()
-    store.require("pickup.handover")
-    rec = store.get_application(args.ref, audit_view=False)
-    at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    SyncClient(store).handover(rec["uuid"], store.operator, at)
-    store.audit("pickup.handover", rec["uuid"])
-    ctx.emit({"uuid": rec["uuid"], "at": at}, _("Handover recorded"))
+    done = desk.record_handover(store, args.ref, id_checked=False)
+    sent = False
+    if outbox.get(store.conn, "station_id"):
+        try:
+            sent = SyncClient(store).send_handovers() > 0
+        except RetryLater:
+            sent = False
+    ctx.emit(dict(done, sent=sent), _("Handover recorded") if sent else _(
+        "Handover recorded; it goes to the central service with the next sync"))
     return 0
