@@ -23,6 +23,7 @@ from ui.qt import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     Qt,
     QVBoxLayout,
@@ -188,6 +189,7 @@ class DevicesPage(QWizardPage):
                  "camera": ("camera.device", "0")}
         for kind, _label in self.KINDS:
             combo = QComboBox()
+            combo.setObjectName("driver")  # driver names as in the settings: 'sim', 'serial'…
             for name in devices.driver_names(kind):
                 combo.addItem(name, name)
             edit = QLineEdit()
@@ -360,12 +362,25 @@ class CheckPage(QWizardPage):
 
         self.wiz.run_with_store(doctor, self._show, lambda e: self.list.addItem(_error_text(e)))
 
+    def check_label(self, name: str) -> str:
+        """The doctor's check, as the technician reads it (its name when it is a new one)."""
+        labels = {"version": self.tr("Program version"), "data_folder": self.tr("Data folder"),
+                  "key_slots": self.tr("Key slots"), "database": self.tr("Database"),
+                  "disk": self.tr("Disk space"), "clock": self.tr("Clock"),
+                  "translations": self.tr("Translations"), "login": self.tr("Operator login"),
+                  "id_reader": self.tr("ID card reader"),
+                  "permit_reader": self.tr("Permit card reader"), "camera": self.tr("Camera"),
+                  "central": self.tr("Central service")}
+        return labels.get(name, name)
+
     def _show(self, checks: list[Any]) -> None:
         self.list.clear()
         marks = {"ok": "✔", "warn": "!", "fail": "✘"}
         for c in checks:
-            self.list.addItem(f"{marks[c.status]} {c.name}: {c.detail}" +
-                              (f" → {c.fix}" if c.fix and c.status != "ok" else ""))
+            item = QListWidgetItem(f"{marks[c.status]} {self.check_label(c.name)}: {c.detail}" +
+                                   (f" → {c.fix}" if c.fix and c.status != "ok" else ""))
+            item.setData(Qt.ItemDataRole.UserRole, c.name)
+            self.list.addItem(item)
 
 
 class FirstRunWizard(QWizard):

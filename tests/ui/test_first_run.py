@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from station.store import Station
+from ui.qt import Qt
 
 
 @pytest.fixture
@@ -58,8 +59,9 @@ def test_first_run_creates_station_operators_and_settings(wizard, qtbot, tmp_pat
     wiz.next()  # final check
     check = wiz.currentPage()
     qtbot.waitUntil(lambda: check.list.count() > 3, timeout=15_000)
-    texts = [check.list.item(i).text() for i in range(check.list.count())]
-    assert any(t.startswith("✔ database") for t in texts)
+    texts = {check.list.item(i).data(Qt.ItemDataRole.UserRole): check.list.item(i).text()
+             for i in range(check.list.count())}
+    assert texts["database"].startswith("✔ " + check.check_label("database"))
     wiz.done(1)
     station = Station(tmp_path / "new")
     with station.login("coord1", "coord-pass-1") as store:
