@@ -204,6 +204,14 @@ def confirm_day(store: Store, day: dt.date) -> dict[str, Any]:
     return {"day": day.isoformat(), "at": at, **summary}
 
 
+def endorse_outcome(exc: BaseException) -> str:
+    """After a failed card write: 'uncertain' when the card went away during the write itself
+    (it may hold the endorsement), else 'failed' (refused before or by the card: nothing on
+    it)."""
+    code = getattr(exc, "code", "")
+    return "uncertain" if code in ("card_removed", "endorse_not_stored") else "failed"
+
+
 def card_person(store: Store, id_number: str) -> dict[str, Any] | None:
     """The newest full record of this ID number at the station (endorsement match)."""
     store.require("app.view")
@@ -218,4 +226,4 @@ def card_person(store: Store, id_number: str) -> dict[str, Any] | None:
 
 __all__ = ["pickup_queue", "find_in_queue", "record_handover", "unsent_handovers",
            "mark_handover", "note_photo_override", "sync_overview", "day_review", "confirm_day",
-           "card_person", "unpack_record"]
+           "card_person", "endorse_outcome", "unpack_record"]

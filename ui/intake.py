@@ -645,6 +645,19 @@ class IntakeDialog(QDialog):
         if edit is not None:
             edit.setFocus()
 
+    def focus_field(self, path: str, message: str = "") -> None:
+        """Open at a field (a rejection names one): its step, the field focused and marked."""
+        self.go(step_of(path) if path else 0)
+        edit = self.edits.get(path)
+        if edit is not None:
+            edit.setFocus()
+            edit.selectAll()
+            if message:
+                self.hints[path].setText(message)
+                self.hints[path].show()
+        elif path.startswith("photo"):
+            self.photo_button.setFocus()
+
     def label_of(self, path: str) -> str:
         """The field's label as the coordinator sees it (for the problem list)."""
         edit = self.edits.get(path)
@@ -963,11 +976,21 @@ class IntakeDialog(QDialog):
         record = self.record()
         jpeg = self.photo.jpeg if self.photo is not None else None
         self.save_button.setEnabled(False)
+        override = list(self.photo.analysis.reasons) if self.photo is not None and \
+            self.photo.override else None
+
+        def noted(s: Any, result: dict[str, Any]) -> dict[str, Any]:
+            if override is not None:  # a photo taken although a check failed: a review flag
+                from station.desk import note_photo_override
+
+                note_photo_override(s, result["uuid"], override)
+            return result
+
         if self.correcting:
             ref = str(self.correcting["uuid"])
-            op = self.bridge.op(lambda s: s.correct_application(ref, record, jpeg))
+            op = self.bridge.op(lambda s: noted(s, s.correct_application(ref, record, jpeg)))
         else:
-            op = self.bridge.op(lambda s: s.save_application(record, jpeg))
+            op = self.bridge.op(lambda s: noted(s, s.save_application(record, jpeg)))
         op.success(self._saved).failure(self._save_failed) \
             .with_progress(self.tr("Saving…")).run_in_background()
 

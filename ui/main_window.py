@@ -78,13 +78,18 @@ class MainWindow(QMainWindow):
         self.logout_button = QPushButton(self.tr("Log out"))
         self.logout_button.clicked.connect(self.logout_requested.emit)
         hl = QHBoxLayout(header)
-        hl.setContentsMargins(20, 12, 20, 12)
-        hl.addWidget(title)
-        hl.addSpacing(16)
-        hl.addWidget(station)
+        hl.setContentsMargins(20, 8, 20, 8)
+        titles = QVBoxLayout()  # title over "station · operator": room for the buttons
+        titles.setSpacing(0)
+        titles.addWidget(title)
+        line = QHBoxLayout()
+        line.addWidget(station)
+        line.addSpacing(12)
+        line.addWidget(who)
+        line.addStretch(1)
+        titles.addLayout(line)
+        hl.addLayout(titles)
         hl.addStretch(1)
-        hl.addWidget(who)
-        hl.addSpacing(12)
         hl.addWidget(self.new_button)
         hl.addWidget(self.import_button)
         hl.addWidget(self.reports_button)
@@ -168,7 +173,8 @@ class MainWindow(QMainWindow):
         """Today's figures and one big entry per workflow of the day."""
         panel = QWidget()
         panel.setObjectName("home")
-        panel.setFixedWidth(300)
+        panel.setMinimumWidth(300)
+        panel.setMaximumWidth(380)
         panel.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.today_count = QLabel("—")
         self.today_count.setObjectName("bigNumber")
@@ -196,11 +202,13 @@ class MainWindow(QMainWindow):
              ""),
             (self.tr("Move-out"), lambda: self.find_first(
                 find_first("%1", self.tr("move-out"))), self.bridge.can("app.correct_own"), ""),
-            (self.tr("Yearly endorsement"), None, False,
-             self.tr("At the station: 'station card endorse' (screen in a later version)")),
-            (self.tr("Card pickup"), None, False,
-             self.tr("Cards ready are listed in the sync status (screen in a later version)")),
+            (self.tr("Yearly endorsement"), lambda: self.open_with_settings(self._endorse),
+             self.bridge.can("endorse"), ""),
+            (self.tr("Card pickup"), lambda: self.open_with_settings(self._pickup),
+             self.bridge.can("pickup.handover"), ""),
             (self.tr("Search  Ctrl+F"), self.search.setFocus, self.bridge.can("app.search"), ""),
+            (self.tr("Sync status"), self.open_sync_status, self.bridge.can("app.search"), ""),
+            (self.tr("Day review"), self.open_review, self.bridge.can("review"), ""),
         ]
         self.entries: dict[str, QPushButton] = {}
         for text, action, allowed, tip in entries:
@@ -217,6 +225,36 @@ class MainWindow(QMainWindow):
             self.entries[text] = button
         layout.addStretch(1)
         return panel
+
+    def open_with_settings(self, show: Any) -> None:
+        self.bridge.op(lambda s: s.settings_map()).success(show).run_in_background()
+
+    def _endorse(self, settings: dict[str, str]) -> None:
+        from ui.endorse import EndorseDialog
+
+        self.endorse_dialog = EndorseDialog(self.bridge, settings, self)
+        self.endorse_dialog.finished.connect(lambda _r: self.refresh())
+        self.endorse_dialog.show()
+
+    def _pickup(self, settings: dict[str, str]) -> None:
+        from ui.pickup import PickupDialog
+
+        self.pickup_dialog = PickupDialog(self.bridge, settings, self.sync, self)
+        self.pickup_dialog.finished.connect(lambda _r: self.refresh())
+        self.pickup_dialog.show()
+
+    def open_sync_status(self) -> None:
+        from ui.sync_view import SyncStatusDialog
+
+        self.sync_dialog = SyncStatusDialog(self.bridge, self.sync, self)
+        self.sync_dialog.finished.connect(lambda _r: self.refresh())
+        self.sync_dialog.show()
+
+    def open_review(self) -> None:
+        from ui.review import ReviewDialog
+
+        self.review_dialog = ReviewDialog(self.bridge, self)
+        self.review_dialog.show()
 
     def find_first(self, hint: str) -> None:
         self.search.setFocus()

@@ -14,10 +14,8 @@ from station.errors import StationError
 from ui.adapter import StationBridge
 from ui.models import kind_label, state_label
 from ui.qt import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QKeySequence,
     QLabel,
     QPixmap,
@@ -25,13 +23,12 @@ from ui.qt import (
     QScrollArea,
     QShortcut,
     Qt,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
     Signal,
 )
+from ui.tables import fill_table, make_table
 
 
 class RecordView(QDialog):
@@ -62,10 +59,10 @@ class RecordView(QDialog):
         self.details.setWordWrap(True)
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.history = self._table([self.tr("Time"), self.tr("Operator"), self.tr("What")])
-        self.versions = self._table([self.tr("Version"), self.tr("Saved"), self.tr("Operator"),
+        self.history = make_table([self.tr("Time"), self.tr("Operator"), self.tr("What")])
+        self.versions = make_table([self.tr("Version"), self.tr("Saved"), self.tr("Operator"),
                                      self.tr("What changed")])
-        self.sync = self._table([self.tr("Time"), self.tr("Event")])
+        self.sync = make_table([self.tr("Time"), self.tr("Event")])
         self.tabs = QTabWidget()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -115,24 +112,6 @@ class RecordView(QDialog):
         layout.addLayout(buttons)
         self.load()
 
-    def _table(self, headers: list[str]) -> QTableWidget:
-        table = QTableWidget(0, len(headers))
-        table.setHorizontalHeaderLabels(headers)
-        table.verticalHeader().setVisible(False)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setAlternatingRowColors(True)
-        table.horizontalHeader().setStretchLastSection(True)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        return table
-
-    @staticmethod
-    def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
-        table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                table.setItem(r, c, QTableWidgetItem(value))
-
     # -- data --------------------------------------------------------------------------------
     def load(self) -> None:
         ref = self.ref
@@ -180,7 +159,7 @@ class RecordView(QDialog):
         else:
             self.photo.setText(self.tr("No photo"))
         self.details.setText(self._details_html(rec))
-        self._fill(self.history, [[h["ts"][:19].replace("T", " "), h["operator"],
+        fill_table(self.history, [[h["ts"][:19].replace("T", " "), h["operator"],
                                    self.action_label(h["action"], h.get("detail"))]
                                   for h in data["history"]])
         saved_at = next((h["ts"] for h in reversed(data["history"])
@@ -197,12 +176,12 @@ class RecordView(QDialog):
                          else "、".join(dict.fromkeys(self.field_label(f) for f in
                                                      changed_fields(before, v["record"])))
                          or "—"])
-        self._fill(self.versions, rows)
+        fill_table(self.versions, rows)
         events = [[str(e["at"])[:19].replace("T", " "), state_label(e["type"])]
                   for e in sync.get("events", [])]
         if sync.get("state"):
             events.insert(0, ["", self.tr("Upload: %1").replace("%1", state_label(sync["state"]))])
-        self._fill(self.sync, events)
+        fill_table(self.sync, events)
         self.record = rec
         open_ = bool(rec.get("person")) and rec["kind"] != "deregistration"
         self.correct_button.setEnabled(bool(rec.get("person")))  # purged records stay closed

@@ -114,7 +114,7 @@ class PermitCardReader(ABC):
         return self._call(lambda: self._read(wait, None))
 
     def endorse(self, year: int, station_code: str, key: bytes | str, date: dt.date, *,
-                wait: float = 0.0) -> dict[str, Any]:
+                wait: float = 0.0, expect_permit: str | None = None) -> dict[str, Any]:
         """Write ``year``'s endorsement (station ``station_code``, ``date``) with the 16-byte key
         (bytes, or the configured 32 hex digits), waiting up to ``wait`` s for the card.
 
@@ -124,7 +124,10 @@ class PermitCardReader(ABC):
         ``endorsed`` = ``{"year", "station", "date"}``."""
         check_endorsement(year, station_code)
         key16 = parse_endorse_key(key)
-        return self._call(lambda: self._endorse(year, station_code, key16, date, wait))
+        if expect_permit is None:
+            return self._call(lambda: self._endorse(year, station_code, key16, date, wait))
+        return self._call(lambda: self._endorse(year, station_code, key16, date, wait,
+                                                expect_permit))
 
     # -- events ---------------------------------------------------------------------------------
     def start(self, on_event: EventCallback) -> None:
@@ -204,7 +207,7 @@ class PermitCardReader(ABC):
 
     @abstractmethod
     def _endorse(self, year: int, station: str, key: bytes, date: dt.date,
-                 wait: float) -> dict[str, Any]: ...
+                 wait: float, expect_permit: str | None = None) -> dict[str, Any]: ...
 
     @abstractmethod
     def _watch(self, stop: threading.Event, changed: Changed) -> None:

@@ -134,13 +134,19 @@ class CardSession:
         return record
 
     # -- the endorsement ------------------------------------------------------------------------
-    def endorse(self, year: int, station: str, key: bytes, date: dt.date) -> dict[str, Any]:
+    def endorse(self, year: int, station: str, key: bytes, date: dt.date,
+                expect_permit: str | None = None) -> dict[str, Any]:
         """Write ``year``'s endorsement unless the card already has it; return the card as read
-        back after the write, plus ``endorsed`` (the new record)."""
+        back after the write, plus ``endorsed`` (the new record). With ``expect_permit``, a
+        card with another permit number (swapped after the check) is refused unwritten."""
         apdu.check_endorsement(year, station)
         key = apdu.parse_endorse_key(key)
         self.select_application()
         record: dict[str, Any] = apdu.parse_holder(self.read_holder_bytes())
+        if expect_permit is not None and record["permit"].get("number") != expect_permit:
+            raise PermitCardError("different_card", _(
+                "This is not the card that was checked (another card is on the reader); read "
+                "the card again"))
         before = self.read_endorsements()
         if any(e.year == year for e in before):
             raise apdu.AlreadyEndorsedError(year)

@@ -323,8 +323,9 @@ class PcscPermitCardReader(PermitCardReader):
         return self._session(reader, wait, lambda s: s.read_card())
 
     def _endorse(self, year: int, station: str, key: bytes, date: dt.date,
-                 wait: float) -> dict[str, Any]:
-        return self._session(None, wait, lambda s: s.endorse(year, station, key, date))
+                 wait: float, expect_permit: str | None = None) -> dict[str, Any]:
+        return self._session(None, wait,
+                             lambda s: s.endorse(year, station, key, date, expect_permit))
 
     # -- insert/remove events -----------------------------------------------------------------
     def _wake_watch(self) -> None:

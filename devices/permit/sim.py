@@ -137,9 +137,9 @@ class SimulatedPermitCardReader(PermitCardReader):
         return self._session(card).read_card()
 
     def _endorse(self, year: int, station: str, key: bytes, date: dt.date,
-                 wait: float) -> dict[str, Any]:
+                 wait: float, expect_permit: str | None = None) -> dict[str, Any]:
         card = self._wait_card(wait)
-        return self._session(card).endorse(year, station, key, date)
+        return self._session(card).endorse(year, station, key, date, expect_permit)
 
     def _wake_watch(self) -> None:
         with self._cond:

@@ -45,6 +45,54 @@
       <source>Checking…</source>
       <translation>正在检查…</translation>
     </message>
+    <message>
+      <source>Program version</source>
+      <translation>程序版本</translation>
+    </message>
+    <message>
+      <source>Data folder</source>
+      <translation>数据文件夹</translation>
+    </message>
+    <message>
+      <source>Key slots</source>
+      <translation>密钥槽</translation>
+    </message>
+    <message>
+      <source>Database</source>
+      <translation>数据库</translation>
+    </message>
+    <message>
+      <source>Disk space</source>
+      <translation>磁盘空间</translation>
+    </message>
+    <message>
+      <source>Clock</source>
+      <translation>系统时钟</translation>
+    </message>
+    <message>
+      <source>Translations</source>
+      <translation>翻译文件</translation>
+    </message>
+    <message>
+      <source>Operator login</source>
+      <translation>操作员登录</translation>
+    </message>
+    <message>
+      <source>ID card reader</source>
+      <translation>身份证阅读器</translation>
+    </message>
+    <message>
+      <source>Permit card reader</source>
+      <translation>居住证读写器</translation>
+    </message>
+    <message>
+      <source>Camera</source>
+      <translation>摄像头</translation>
+    </message>
+    <message>
+      <source>Central service</source>
+      <translation>中心服务</translation>
+    </message>
   </context>
   <context>
     <name>DesktopSession</name>
@@ -90,6 +138,81 @@
     <message>
       <source>Testing…</source>
       <translation>正在测试…</translation>
+    </message>
+  </context>
+  <context>
+    <name>EndorseDialog</name>
+    <message>
+      <source>Yearly endorsement %1</source>
+      <translation>%1 年度签注</translation>
+    </message>
+    <message>
+      <source>1. Place the residence permit card on the reader and read it (F2)</source>
+      <translation>1. 将居住证放在读写器上并读卡（F2）</translation>
+    </message>
+    <message>
+      <source>Read permit card (F2)</source>
+      <translation>读居住证（F2）</translation>
+    </message>
+    <message>
+      <source>Create the record from the card</source>
+      <translation>按证件信息建立登记</translation>
+    </message>
+    <message>
+      <source>Update address or employer</source>
+      <translation>更新住址或单位</translation>
+    </message>
+    <message>
+      <source>Write the endorsement (Ctrl+Enter)</source>
+      <translation>写入签注（Ctrl+Enter）</translation>
+    </message>
+    <message>
+      <source>Close (Esc)</source>
+      <translation>关闭（Esc）</translation>
+    </message>
+    <message>
+      <source>Reading the card…</source>
+      <translation>正在读卡…</translation>
+    </message>
+    <message>
+      <source>%1 · permit %2 · endorsed: %3</source>
+      <translation>%1 · 居住证 %2 · 已签注：%3</translation>
+    </message>
+    <message>
+      <source>none yet</source>
+      <translation>尚无</translation>
+    </message>
+    <message>
+      <source>This holder has no record at this station (registered before it existed): create it from the card first</source>
+      <translation>本站没有此持证人的登记（在本站启用前办理）：请先按证件信息建立登记</translation>
+    </message>
+    <message>
+      <source>Record: application %1, version %2</source>
+      <translation>登记：申请 %1，第 %2 版</translation>
+    </message>
+    <message>
+      <source>Still qualifies ✔</source>
+      <translation>仍符合条件 ✔</translation>
+    </message>
+    <message>
+      <source>Does not qualify now: %1 — update the record first</source>
+      <translation>目前不符合条件：%1 — 请先更新登记</translation>
+    </message>
+    <message>
+      <source>This card is already endorsed for %1; nothing to write</source>
+      <translation>此证 %1 年已签注，无需写入</translation>
+    </message>
+    <message>
+      <source>Writing the endorsement — keep the card on the reader…</source>
+      <translation>正在写入签注 — 请勿移开证件…</translation>
+    </message>
+    <message>
+      <source>The card was removed during the write: put it back and read it (F2) to see whether the endorsement is on it</source>
+      <translation>写入时证件被移开：请放回并读卡（F2），确认签注是否已写入</translation>
+    </message>
+    <message>
+      <source>Endorsed for %1 ✔ — recorded, and sent with the next sync</source>
+      <translation>%1 年签注完成 ✔ — 已记录，将随下次同步上报</translation>
     </message>
   </context>
   <context>
@@ -764,20 +887,20 @@
       <translation>年度签注</translation>
     </message>
     <message>
-      <source>At the station: 'station card endorse' (screen in a later version)</source>
-      <translation>目前在本站用命令“station card endorse”办理（界面将在后续版本提供）</translation>
-    </message>
-    <message>
       <source>Card pickup</source>
       <translation>领证</translation>
     </message>
     <message>
-      <source>Cards ready are listed in the sync status (screen in a later version)</source>
-      <translation>待领取的证件显示在同步状态中（界面将在后续版本提供）</translation>
-    </message>
-    <message>
       <source>Search  Ctrl+F</source>
       <translation>查询  Ctrl+F</translation>
+    </message>
+    <message>
+      <source>Sync status</source>
+      <translation>同步状态</translation>
+    </message>
+    <message>
+      <source>Day review</source>
+      <translation>当日审核</translation>
     </message>
     <message>
       <source>Taken in today: %1</source>
@@ -916,6 +1039,89 @@
     <message>
       <source>Cancel</source>
       <translation>取消</translation>
+    </message>
+  </context>
+  <context>
+    <name>PickupDialog</name>
+    <message>
+      <source>Card pickup</source>
+      <translation>领证</translation>
+    </message>
+    <message>
+      <source>Loading…</source>
+      <translation>正在加载…</translation>
+    </message>
+    <message>
+      <source>Read the holder's ID card (F2) or choose the row, then hand over (Ctrl+Enter)</source>
+      <translation>读取领证人身份证（F2）或选中一行，然后发证（Ctrl+Enter）</translation>
+    </message>
+    <message>
+      <source>Application no.</source>
+      <translation>申请编号</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>ID number</source>
+      <translation>公民身份号码</translation>
+    </message>
+    <message>
+      <source>Phone (last 4)</source>
+      <translation>电话（后4位）</translation>
+    </message>
+    <message>
+      <source>Ready since</source>
+      <translation>可领取日期</translation>
+    </message>
+    <message>
+      <source>Waiting (days)</source>
+      <translation>已等待（天）</translation>
+    </message>
+    <message>
+      <source>Read ID card (F2)</source>
+      <translation>读身份证（F2）</translation>
+    </message>
+    <message>
+      <source>Hand over (Ctrl+Enter)</source>
+      <translation>发证（Ctrl+Enter）</translation>
+    </message>
+    <message>
+      <source>Close (Esc)</source>
+      <translation>关闭（Esc）</translation>
+    </message>
+    <message>
+      <source>%1 card(s) waiting; the oldest for %2 day(s)</source>
+      <translation>%1 张证件待领取；最早的已等待 %2 天</translation>
+    </message>
+    <message>
+      <source>No cards waiting for pickup</source>
+      <translation>没有待领取的证件</translation>
+    </message>
+    <message>
+      <source>Reading the card…</source>
+      <translation>正在读卡…</translation>
+    </message>
+    <message>
+      <source>No card is waiting for this ID card's holder</source>
+      <translation>没有此身份证持有人的待领证件</translation>
+    </message>
+    <message>
+      <source>ID card checked ✔ — the card is selected; hand over with Ctrl+Enter</source>
+      <translation>身份证核验 ✔ — 已选中证件；按 Ctrl+Enter 发证</translation>
+    </message>
+    <message>
+      <source>Hand over the card of %1 (%2)?</source>
+      <translation>将证件发给 %1（%2）？</translation>
+    </message>
+    <message>
+      <source>The holder's ID card was not read: check the ID document by eye.</source>
+      <translation>未读取领证人身份证：请人工核对证件。</translation>
+    </message>
+    <message>
+      <source>Handover recorded; it is sent with the next sync</source>
+      <translation>已记录发证；将随下次同步上报</translation>
     </message>
   </context>
   <context>
@@ -1247,6 +1453,97 @@
     </message>
   </context>
   <context>
+    <name>ReviewDialog</name>
+    <message>
+      <source>Day review</source>
+      <translation>当日审核</translation>
+    </message>
+    <message>
+      <source>Loading…</source>
+      <translation>正在加载…</translation>
+    </message>
+    <message>
+      <source>Operator</source>
+      <translation>操作员</translation>
+    </message>
+    <message>
+      <source>Applications</source>
+      <translation>申请数</translation>
+    </message>
+    <message>
+      <source>Community</source>
+      <translation>社区</translation>
+    </message>
+    <message>
+      <source>Application no.</source>
+      <translation>申请编号</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>Flag</source>
+      <translation>提示</translation>
+    </message>
+    <message>
+      <source>Details</source>
+      <translation>详情</translation>
+    </message>
+    <message>
+      <source>Confirm the day</source>
+      <translation>确认当日工作</translation>
+    </message>
+    <message>
+      <source>Close (Esc)</source>
+      <translation>关闭（Esc）</translation>
+    </message>
+    <message>
+      <source>Day</source>
+      <translation>日期</translation>
+    </message>
+    <message>
+      <source>By operator</source>
+      <translation>按操作员</translation>
+    </message>
+    <message>
+      <source>By community</source>
+      <translation>按社区</translation>
+    </message>
+    <message>
+      <source>Flagged records (Enter opens the record)</source>
+      <translation>需核查的记录（回车打开）</translation>
+    </message>
+    <message>
+      <source>Possible duplicate: same ID number</source>
+      <translation>可能重复：身份证号相同</translation>
+    </message>
+    <message>
+      <source>Possible duplicate: same name and birth date</source>
+      <translation>可能重复：姓名和出生日期相同</translation>
+    </message>
+    <message>
+      <source>Photo taken although a check failed</source>
+      <translation>照片未通过检查仍被采用</translation>
+    </message>
+    <message>
+      <source>Corrected after upload</source>
+      <translation>上报后被更正</translation>
+    </message>
+    <message>
+      <source>%1 application(s), %2 flagged</source>
+      <translation>%1 件申请，%2 件需核查</translation>
+    </message>
+    <message>
+      <source>confirmed by %1 at %2</source>
+      <translation>%1 已于 %2 确认</translation>
+    </message>
+    <message>
+      <source>Confirm %1: %2 application(s), %3 flagged record(s)?</source>
+      <translation>确认 %1：%2 件申请，%3 件需核查记录？</translation>
+    </message>
+  </context>
+  <context>
     <name>StationPage</name>
     <message>
       <source>The station</source>
@@ -1275,6 +1572,73 @@
     <message>
       <source>Phone</source>
       <translation>电话</translation>
+    </message>
+  </context>
+  <context>
+    <name>SyncStatusDialog</name>
+    <message>
+      <source>Sync status</source>
+      <translation>同步状态</translation>
+    </message>
+    <message>
+      <source>Loading…</source>
+      <translation>正在加载…</translation>
+    </message>
+    <message>
+      <source>Needs action (Enter opens the correction)</source>
+      <translation>需要处理（回车打开更正）</translation>
+    </message>
+    <message>
+      <source>Application no.</source>
+      <translation>申请编号</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>State</source>
+      <translation>状态</translation>
+    </message>
+    <message>
+      <source>Field</source>
+      <translation>字段</translation>
+    </message>
+    <message>
+      <source>The service says</source>
+      <translation>中心反馈</translation>
+    </message>
+    <message>
+      <source>Sync now</source>
+      <translation>立即同步</translation>
+    </message>
+    <message>
+      <source>Close (Esc)</source>
+      <translation>关闭（Esc）</translation>
+    </message>
+    <message>
+      <source>Sending…</source>
+      <translation>正在发送…</translation>
+    </message>
+    <message>
+      <source>%1 waiting to be sent · %2 accepted · %3 need action · %4 cards ready · %5 handovers not yet sent</source>
+      <translation>%1 件待上报 · %2 件已接收 · %3 件需处理 · %4 张证件可领 · %5 条发证记录待上报</translation>
+    </message>
+    <message>
+      <source>Last successful sync: %1</source>
+      <translation>上次成功同步：%1</translation>
+    </message>
+    <message>
+      <source>never</source>
+      <translation>从未</translation>
+    </message>
+    <message>
+      <source>Last problem: %1 (retried automatically)</source>
+      <translation>上次问题：%1（将自动重试）</translation>
+    </message>
+    <message>
+      <source>This station is not enrolled with the central service; a technician enrols it</source>
+      <translation>本站尚未在中心服务登记，请技术人员办理</translation>
     </message>
   </context>
   <context>

@@ -79,6 +79,7 @@ def cmd_read(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_endorse(ctx: Context, args: argparse.Namespace) -> int:
     import devices
+    from station.desk import endorse_outcome
 
     store = ctx.session()
     store.require("endorse")
@@ -90,14 +91,19 @@ def cmd_endorse(ctx: Context, args: argparse.Namespace) -> int:
     reader = devices.open_device("permit", settings, **overrides)
     today = dt.date.today()
     try:
+        checked = reader.read(wait=args.wait)
+        store.settle_endorsements(checked)
+        store.begin_endorsement(checked, args.year, today)
         try:
-            card = reader.endorse(args.year, store.station_code, key, today, wait=args.wait)
-        except DeviceError:
-            store.audit("card.endorse_failed", detail={"year": args.year})
+            card = reader.endorse(args.year, store.station_code, key, today, wait=args.wait,
+                                  expect_permit=checked["permit"].get("number"))
+        except DeviceError as exc:
+            store.finish_endorsement(checked, args.year, endorse_outcome(exc))
             raise
     finally:
         reader.close()
-    recorded = store.record_endorsement(card, args.year, today)
+    store.finish_endorsement(card, args.year, "done")
+    recorded = {"year": args.year, "station": store.station_code, "date": today.isoformat()}
     ctx.emit({"endorsed": recorded, **card},
              _("Endorsed for {year}", year=args.year) + "\n" + _summary(card))
     return 0
