@@ -128,8 +128,55 @@ def main() -> int:
         view.show()
         wait(app, lambda: view.record is not None)
         shot(view, "record-view")
+    # the day's screens; the service's answers are written straight into the outbox here
+    # (a screenshot tool, not the product: the tests drive the real service)
+    for i, row in enumerate(store.list_applications(None, 3)):
+        store.conn.execute("UPDATE outbox SET state = 'accepted', service_state = ?,"
+                           " service_at = ? WHERE uuid = ?",
+                           ("ready_for_pickup" if i else "rejected",
+                            f"2026-11-{20 + i}T10:00:00+08:00", row["uuid"]))
+        if not i:
+            store.conn.execute("INSERT INTO status_events (seq, uuid, type, at, detail) VALUES"
+                               " (1, ?, 'rejected', '2026-11-20T10:00:00+08:00', ?)",
+                               (row["uuid"], '{"code": "photo_quality", "field": "photo"}'))
+    from ui.pickup import PickupDialog
+    from ui.sync_view import SyncStatusDialog
+
+    pickup = PickupDialog(bridge, store.settings_map(), None, window)
+    pickup.show()
+    wait(app, lambda: pickup.table.rowCount() > 0)
+    shot(pickup, "pickup")
+    status = SyncStatusDialog(bridge, None, window)
+    status.show()
+    wait(app, lambda: status.table.rowCount() > 0)
+    shot(status, "sync-status")
+    from ui.endorse import EndorseDialog
+
+    with station.login("tech", PASSWORD) as tech:
+        tech.config_set("permit.driver", "sim")
+        tech.config_set("permit.endorse_key", "8f3a61c2d4e5f60718293a4b5c6d7e80")
+    endorse = EndorseDialog(bridge, store.settings_map(), window)
+    endorse.show()
+    endorse.read_card()
+    wait(app, lambda: endorse.rounds > 0)
+    shot(endorse, "endorse")
     bridge.stop()
     store.close()
+    sup = station.login("super", PASSWORD)
+    sup_bridge = StationBridge(sup)
+    from ui.review import ReviewDialog
+
+    review = ReviewDialog(sup_bridge)
+    review.show()
+    wait(app, lambda: review.data is not None)
+    shot(review, "review")
+    supwin = MainWindow(sup_bridge)
+    supwin.resize(1366, 768)
+    supwin.show()
+    wait(app, lambda: supwin.model.rowCount() > 0)
+    shot(supwin, "main-supervisor")
+    sup_bridge.stop()
+    sup.close()
     tmp.cleanup()
     return 0
 

@@ -20,6 +20,7 @@ from station.validation import eligibility
 from ui.adapter import StationBridge, run_in_thread
 from ui.qt import (
     QDialog,
+    QGroupBox,
     QHBoxLayout,
     QKeySequence,
     QLabel,
@@ -88,12 +89,18 @@ class EndorseDialog(QDialog):
         buttons.addWidget(self.outcome, 1)
         buttons.addWidget(self.write_button)
         buttons.addWidget(close)
+        card_box = QGroupBox(self.tr("The card"))
+        QVBoxLayout(card_box).addWidget(self.holder)
+        record_box = QGroupBox(self.tr("The holder's record and eligibility"))
+        rl = QVBoxLayout(record_box)
+        rl.addWidget(self.match)
+        rl.addWidget(self.check)
+        self.holder.setText(self.tr("No card read yet"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.step_card)
         layout.addLayout(row)
-        layout.addWidget(self.holder)
-        layout.addWidget(self.match)
-        layout.addWidget(self.check)
+        layout.addWidget(card_box)
+        layout.addWidget(record_box)
         layout.addStretch(1)
         layout.addLayout(buttons)
 

@@ -29,7 +29,10 @@ def fill_table(table: QTableWidget, rows: list[list[Any]], keys: list[Any] | Non
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            item = QTableWidgetItem("" if value is None else str(value))
+            text = "" if value is None else str(value)
+            item = QTableWidgetItem(text)
+            if len(text) > 16:
+                item.setToolTip(text)  # the whole text when the column elides it
             if c == 0 and keys is not None:
                 item.setData(Qt.ItemDataRole.UserRole, keys[r])
             table.setItem(r, c, item)

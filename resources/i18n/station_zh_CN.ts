@@ -171,6 +171,18 @@
       <translation>关闭（Esc）</translation>
     </message>
     <message>
+      <source>The card</source>
+      <translation>证件</translation>
+    </message>
+    <message>
+      <source>The holder's record and eligibility</source>
+      <translation>持证人登记与资格</translation>
+    </message>
+    <message>
+      <source>No card read yet</source>
+      <translation>尚未读卡</translation>
+    </message>
+    <message>
       <source>Reading the card…</source>
       <translation>正在读卡…</translation>
     </message>
