@@ -39,7 +39,6 @@ from PySide6.QtGui import (  # noqa: F401
     QShortcut,
 )
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter  # noqa: E402, F401
-from PySide6.QtTest import QTest  # noqa: F401
 from PySide6.QtWidgets import (  # noqa: F401
     QAbstractItemView,
     QApplication,
@@ -80,3 +79,10 @@ from PySide6.QtWidgets import (  # noqa: F401
     QWizard,
     QWizardPage,
 )
+
+
+def qtest() -> object:
+    """QtTest's QTest, loaded only when a benchmark asks (not at every start)."""
+    from PySide6.QtTest import QTest
+
+    return QTest
