@@ -258,9 +258,18 @@ class IntakeDialog(QDialog):
         self.duplicate_label.setObjectName("warning")
         self.duplicate_label.setWordWrap(True)
         self.duplicate_label.hide()
+        self.unlock_button = QPushButton(self.tr("Unlock card fields"))
+        self.unlock_button.setToolTip(self.tr("Supervisors only: edit fields read from the "
+                                              "ID card (a misprinted card)"))
+        self.unlock_button.clicked.connect(self.unlock_card_fields)
+        self.unlock_button.setVisible(self.bridge.can("app.correct_any"))
+        self.unlock_button.setEnabled(False)
+        self.duplicate_label.setTextFormat(Qt.TextFormat.RichText)
+        self.duplicate_label.linkActivated.connect(self.open_duplicate)
         top = QHBoxLayout()
         top.addWidget(self.card_button)
         top.addWidget(self.card_status, 1)
+        top.addWidget(self.unlock_button)
         card = QGroupBox(self.tr("From the ID card"))
         cform = self._form(card)
         labels = {"id_number": self.tr("ID number"), "name": self.tr("Name"),
@@ -865,7 +874,26 @@ class IntakeDialog(QDialog):
 
         run_in_thread(work, self.bridge.dispatch, self._card_read, self._card_failed)
 
+    def unlock_card_fields(self) -> None:
+        """A supervisor may edit what the card gave (the record keeps who saved it)."""
+        if not self.bridge.can("app.correct_any"):
+            return
+        for edit in self.edits.values():
+            if edit.property("fromCard"):
+                edit.setReadOnly(False)
+                edit.setStyleSheet("background: #fff8e6; border-color: #e0b050;")
+                edit.setToolTip(self.tr("From the ID card, unlocked by the supervisor"))
+        self.unlock_button.setEnabled(False)
+
+    def open_duplicate(self, uuid: str) -> None:
+        from ui.record_view import RecordView
+
+        self.duplicate_view = RecordView(self.bridge, uuid, self)
+        self.duplicate_view.show()
+
     def _mark_from_card(self, edit: QLineEdit) -> None:
+        if hasattr(self, "unlock_button"):
+            self.unlock_button.setEnabled(True)
         edit.setReadOnly(True)
         edit.setToolTip(self.tr("From the ID card"))
         edit.setProperty("fromCard", True)
@@ -911,10 +939,11 @@ class IntakeDialog(QDialog):
         first = found[0]
         how = self.tr("the same ID number") if first.get("match") == "id_number" else \
             self.tr("the same name and birth date")
+        link = f"<a href='{first['uuid']}'>{first['number']}</a>"
         self.duplicate_label.setText(
             self.tr("Already registered at this station (%1): application %2 of %3. Check "
                     "whether this is an endorsement, a change or a replacement instead.")
-            .replace("%1", how).replace("%2", str(first["number"]))
+            .replace("%1", how).replace("%2", link)
             .replace("%3", str(first["captured_at"])[:10]))
         self.duplicate_label.show()
 

@@ -415,6 +415,14 @@
       <translation>— 未填 —</translation>
     </message>
     <message>
+      <source>Unlock card fields</source>
+      <translation>解锁证件信息</translation>
+    </message>
+    <message>
+      <source>Supervisors only: edit fields read from the ID card (a misprinted card)</source>
+      <translation>仅限站长：修改从身份证读取的信息（证件印制有误时）</translation>
+    </message>
+    <message>
       <source>Name</source>
       <translation>姓名</translation>
     </message>
@@ -509,6 +517,10 @@
     <message>
       <source>Landlord's ID number</source>
       <translation>房东身份号码</translation>
+    </message>
+    <message>
+      <source>From the ID card, unlocked by the supervisor</source>
+      <translation>来自身份证，已由站长解锁</translation>
     </message>
     <message>
       <source>Correction saved as version %1</source>

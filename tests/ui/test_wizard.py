@@ -195,3 +195,39 @@ def test_correction_creates_a_new_version(make, qtbot, station):
     again = station.login("super").get_application(saved["uuid"], audit_view=False)
     assert again["person"]["phone"] == "13900009999" and again["version"] == 2
     assert again.get("photo") == rec.get("photo")
+
+
+def test_duplicate_applicant_is_caught_with_a_link_to_the_record(make, qtbot, station):
+    from devices.idcard.sim import SimulatedIdCardReader
+
+    reader = SimulatedIdCardReader(seed=11)
+    try:
+        person = reader.read(wait=5)["person"]
+    finally:
+        reader.close()
+    rec = sample_record()
+    rec["person"].update({k: v for k, v in person.items() if k in rec["person"] and v})
+    first = station.login("coord").save_application(rec)
+    dlg = make({"idreader.seed": "11"})
+    dlg.read_card()
+    qtbot.waitUntil(lambda: dlg.duplicate_label.isVisibleTo(dlg), timeout=15_000)
+    assert first["number"] in dlg.duplicate_label.text()
+    assert f"href='{first['uuid']}'" in dlg.duplicate_label.text()
+    dlg.open_duplicate(first["uuid"])
+    qtbot.waitUntil(lambda: dlg.duplicate_view.record is not None, timeout=10_000)
+    assert dlg.duplicate_view.record["number"] == first["number"]
+
+
+def test_card_fields_locked_for_coordinators_unlocked_by_a_supervisor(make, qtbot):
+    coord = make()
+    coord.read_card()
+    qtbot.waitUntil(lambda: coord.edits["person.name"].isReadOnly(), timeout=15_000)
+    assert coord.unlock_button.isHidden()
+    coord.unlock_card_fields()  # refused for a coordinator
+    assert coord.edits["person.name"].isReadOnly()
+    sup = make(user="super")
+    sup.read_card()
+    qtbot.waitUntil(lambda: sup.edits["person.name"].isReadOnly(), timeout=15_000)
+    assert not sup.unlock_button.isHidden() and sup.unlock_button.isEnabled()
+    sup.unlock_button.click()
+    assert not sup.edits["person.name"].isReadOnly()
