@@ -73,6 +73,31 @@ def run_in_thread(fn: Callable[[], Any], dispatch: Callable[[Callable[[], None]]
     return t
 
 
+def read_device(kind: str, settings: dict[str, str], action: Callable[[Any], Any],
+                dispatch: Callable[[Callable[[], None]], None], on_done: Callable[[Any], None],
+                on_error: Callable[[BaseException], None]) -> threading.Thread:
+    """Open the configured ``kind`` device, run ``action(device)`` and close it, off the main
+    thread; the outcome is reported on the main thread."""
+    import devices
+
+    def work() -> Any:
+        device = devices.open_device(kind, settings)
+        try:
+            return action(device)
+        finally:
+            device.close()
+
+    return run_in_thread(work, dispatch, on_done, on_error)
+
+
+def read_id_card(settings: dict[str, str], dispatch: Callable[[Callable[[], None]], None],
+                 on_done: Callable[[Any], None],
+                 on_error: Callable[[BaseException], None]) -> threading.Thread:
+    """One ID card read (waiting up to 10 s for the card)."""
+    return read_device("idreader", settings, lambda r: r.read(wait=10), dispatch, on_done,
+                       on_error)
+
+
 class SyncBridge(QObject):
     """The background sync service, its state as a Qt signal."""
 

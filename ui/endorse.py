@@ -17,7 +17,7 @@ from station import desk
 from station.desk import endorse_outcome
 from station.errors import StationError
 from station.validation import eligibility
-from ui.adapter import StationBridge, run_in_thread
+from ui.adapter import StationBridge, read_device
 from ui.qt import (
     QDialog,
     QGroupBox,
@@ -105,28 +105,14 @@ class EndorseDialog(QDialog):
         layout.addLayout(buttons)
 
     # -- read and match ----------------------------------------------------------------------
-    def _reader_work(self, fn: Any) -> Any:
-        import devices
-
-        settings = self.settings
-
-        def work() -> Any:
-            reader = devices.open_device("permit", settings)
-            try:
-                return fn(reader)
-            finally:
-                reader.close()
-
-        return work
-
     def read_card(self) -> None:
         if not self.read_button.isEnabled():
             return
         self.read_button.setEnabled(False)
         self.write_button.setEnabled(False)
         self.outcome.setText(self.tr("Reading the card…"))
-        run_in_thread(self._reader_work(lambda r: r.read(wait=10)), self.bridge.dispatch,
-                      self._card_read, self._device_failed)
+        read_device("permit", self.settings, lambda r: r.read(wait=10), self.bridge.dispatch,
+                    self._card_read, self._device_failed)
 
     def _card_read(self, card: dict[str, Any]) -> None:
         self.read_button.setEnabled(True)
@@ -263,9 +249,10 @@ class EndorseDialog(QDialog):
                                             "endorsement is on it"))
 
         def with_key(key: str) -> None:
-            work = self._reader_work(lambda r: r.endorse(year, self.bridge.station_code, key,
-                                                         today, wait=5, expect_permit=permit))
-            run_in_thread(work, self.bridge.dispatch, written, failed)
+            read_device("permit", self.settings,
+                        lambda r: r.endorse(year, self.bridge.station_code, key, today, wait=5,
+                                            expect_permit=permit),
+                        self.bridge.dispatch, written, failed)
 
         self.bridge.op(prepare).success(with_key).failure(self._failed).run_in_background()
 

@@ -20,7 +20,7 @@ from typing import Any
 from station import codes
 from station.errors import StationError
 from station.validation import validate_application
-from ui.adapter import StationBridge, run_in_thread
+from ui.adapter import StationBridge, read_id_card
 from ui.qt import (
     QCheckBox,
     QComboBox,
@@ -855,24 +855,12 @@ class IntakeDialog(QDialog):
 
     # -- devices -----------------------------------------------------------------------------
     def read_card(self) -> None:
-        import devices
-
         if self.correcting or not self.card_button.isEnabled():
             return
         self.go(0)
         self.card_button.setEnabled(False)
         self.card_status.setText(self.tr("Reading the card…"))
-        settings = self.settings
-
-        def work() -> dict[str, Any]:
-            reader = devices.open_device("idreader", settings)
-            try:
-                data: dict[str, Any] = reader.read(wait=10)
-                return data
-            finally:
-                reader.close()
-
-        run_in_thread(work, self.bridge.dispatch, self._card_read, self._card_failed)
+        read_id_card(self.settings, self.bridge.dispatch, self._card_read, self._card_failed)
 
     def unlock_card_fields(self) -> None:
         """A supervisor may edit what the card gave (the record keeps who saved it)."""

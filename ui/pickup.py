@@ -8,7 +8,7 @@ from typing import Any
 
 from station import desk
 from station.errors import StationError
-from ui.adapter import StationBridge, run_in_thread
+from ui.adapter import StationBridge, read_id_card
 from ui.qt import (
     QDialog,
     QHBoxLayout,
@@ -92,21 +92,9 @@ class PickupDialog(QDialog):
 
     # -- the holder's ID card ----------------------------------------------------------------
     def read_card(self) -> None:
-        import devices
-
         self.card_button.setEnabled(False)
         self.status.setText(self.tr("Reading the card…"))
-        settings = self.settings
-
-        def work() -> dict[str, Any]:
-            reader = devices.open_device("idreader", settings)
-            try:
-                data: dict[str, Any] = reader.read(wait=10)
-                return data
-            finally:
-                reader.close()
-
-        run_in_thread(work, self.bridge.dispatch, self._card_read, self._card_failed)
+        read_id_card(self.settings, self.bridge.dispatch, self._card_read, self._card_failed)
 
     def _card_read(self, data: dict[str, Any]) -> None:
         self.card_button.setEnabled(True)

@@ -12,15 +12,6 @@ from tests.conftest import PASSWORD
 
 
 @pytest.fixture
-def app(qapp):
-    from ui.app import install_language, make_app
-
-    make_app()
-    yield qapp
-    install_language(qapp, "zh_CN")
-
-
-@pytest.fixture
 def desktop(app, station, qtbot):
     from ui.app import DesktopSession
 
