@@ -89,14 +89,35 @@ class IdleLock(QObject):
         return False
 
     def lock(self) -> None:
+        """Hide every window of the station (an open intake form shows personal data) behind
+        an application-modal lock; they come back as they were after the unlock."""
+        from ui.qt import QApplication
+
         if self.dialog is not None:
             return
-        self.dialog = LockDialog(self.station, self.operator, self.window)
+        app = QApplication.instance()
+        self.hidden: list[QWidget] = [
+            w for w in (app.topLevelWidgets() if isinstance(app, QApplication) else [])
+            if w.isVisible() and not isinstance(w, LockDialog)]
+        for w in self.hidden:
+            w.hide()
+        self.dialog = LockDialog(self.station, self.operator)
+        self.dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+        self.dialog.setMinimumSize(460, 260)
         self.dialog.finished.connect(self._unlocked)
-        self.dialog.open()
+        self.dialog.show()
+        self.dialog.activateWindow()
 
     def _unlocked(self, _result: int) -> None:
+        if self.dialog is not None:
+            self.dialog.deleteLater()
         self.dialog = None
+        for w in getattr(self, "hidden", []):
+            try:
+                w.show()
+            except RuntimeError:  # closed while locked (deleted by Qt)
+                continue
+        self.hidden = []
         self.timer.start()
 
     def stop(self) -> None:

@@ -14,8 +14,12 @@ def test_lock_and_unlock(qapp, qtbot, station):
     window = QWidget()
     qtbot.addWidget(window)
     window.show()
+    form = QWidget()  # another window (an open intake form): hidden while locked
+    qtbot.addWidget(form)
+    form.show()
     lock = IdleLock(window, station.station, "coord", minutes=0.002)  # about 0.1 s
     qtbot.waitUntil(lambda: lock.dialog is not None, timeout=5_000)
+    assert not window.isVisible() and not form.isVisible()
     dlg = lock.dialog
     dlg.reject()  # Esc does nothing
     assert lock.dialog is not None
@@ -26,4 +30,5 @@ def test_lock_and_unlock(qapp, qtbot, station):
     dlg.password.setText(PASSWORD)
     dlg.try_unlock()
     qtbot.waitUntil(lambda: lock.dialog is None, timeout=10_000)
+    assert window.isVisible() and form.isVisible()
     lock.stop()
