@@ -36,6 +36,38 @@ def state_label(state: str) -> str:
     return labels.get(state, state)
 
 
+def field_label(path: str) -> str:
+    """A record field as the coordinator knows it (the dotted path when unknown)."""
+    labels = {"kind": QCoreApplication.translate("fields", "Kind"), "photo": QCoreApplication.translate("fields", "Photo"),
+              "person.name": QCoreApplication.translate("fields", "Name"), "person.id_number": QCoreApplication.translate("fields", "ID number"),
+              "person.phone": QCoreApplication.translate("fields", "Phone"), "person.birth_date": QCoreApplication.translate("fields", "Birth date"),
+              "residence.address": QCoreApplication.translate("fields", "Address"),
+              "residence.community": QCoreApplication.translate("fields", "Community"),
+              "residence.division_code": QCoreApplication.translate("fields", "District"),
+              "residence.arrival_date": QCoreApplication.translate("fields", "Arrival date"),
+              "residence.reason": QCoreApplication.translate("fields", "Reason"), "services": QCoreApplication.translate("fields", "Services"),
+              "members": QCoreApplication.translate("fields", "Members")}
+    if path in labels:
+        return labels[path]
+    groups = {"person": QCoreApplication.translate("fields", "Applicant"), "residence": QCoreApplication.translate("fields", "Residence"),
+              "dwelling": QCoreApplication.translate("fields", "Dwelling"), "employer": QCoreApplication.translate("fields", "Employer"),
+              "guardian": QCoreApplication.translate("fields", "Guardian")}
+    return groups.get(path.split(".", 1)[0], path)
+
+
+def service_message(code: str | None, message: str | None) -> str:
+    """What the central service said, in words: its message, else the code explained."""
+    if message and message != code:
+        return message
+    known = {"photo_quality": QCoreApplication.translate("service", "The photo does not meet the card standard"),
+             "address_unknown": QCoreApplication.translate("service", "The address could not be verified"),
+             "conflict": QCoreApplication.translate("service", "The service holds another version of this record: "
+                                       "a supervisor settles it with the service"),
+             "photo_missing": QCoreApplication.translate("service", "The photo did not arrive with the record"),
+             "hash_mismatch": QCoreApplication.translate("service", "The record arrived damaged; it is sent again")}
+    return known.get(code or "", code or "")
+
+
 class ApplicationListModel(QAbstractTableModel):
     """Search results / the day's list: summaries with masked ID numbers, never full records."""
 

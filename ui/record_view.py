@@ -12,7 +12,7 @@ from typing import Any
 from station import codes
 from station.errors import StationError
 from ui.adapter import StationBridge
-from ui.models import kind_label, state_label
+from ui.models import field_label, kind_label, state_label
 from ui.qt import (
     QDialog,
     QHBoxLayout,
@@ -173,7 +173,7 @@ class RecordView(QDialog):
             before = versions[i - 1]["record"] if i else None
             rows.append([str(v["version"]), str(v["saved_at"])[:19].replace("T", " "),
                          str(v["operator"]), self.tr("first version") if before is None
-                         else "、".join(dict.fromkeys(self.field_label(f) for f in
+                         else "、".join(dict.fromkeys(field_label(f) for f in
                                                      changed_fields(before, v["record"])))
                          or "—"])
         fill_table(self.versions, rows)
@@ -187,25 +187,6 @@ class RecordView(QDialog):
         self.correct_button.setEnabled(bool(rec.get("person")))  # purged records stay closed
         for button in self.action_buttons.values():
             button.setEnabled(open_)
-
-    def field_label(self, path: str) -> str:
-        """A changed field as the coordinator knows it (the dotted path when unknown)."""
-        labels = {"kind": self.tr("Kind"), "photo": self.tr("Photo"),
-                  "person.name": self.tr("Name"), "person.id_number": self.tr("ID number"),
-                  "person.phone": self.tr("Phone"), "person.birth_date": self.tr("Birth date"),
-                  "residence.address": self.tr("Address"),
-                  "residence.community": self.tr("Community"),
-                  "residence.division_code": self.tr("District"),
-                  "residence.arrival_date": self.tr("Arrival date"),
-                  "residence.reason": self.tr("Reason"), "services": self.tr("Services"),
-                  "members": self.tr("Members")}
-        if path in labels:
-            return labels[path]
-        head = path.split(".", 1)[0]
-        groups = {"person": self.tr("Applicant"), "residence": self.tr("Residence"),
-                  "dwelling": self.tr("Dwelling"), "employer": self.tr("Employer"),
-                  "guardian": self.tr("Guardian")}
-        return groups.get(head, path)
 
     def action_label(self, action: str, detail: Any) -> str:
         labels = {"app.create": self.tr("Taken in"), "app.correct": self.tr("Corrected"),

@@ -9,7 +9,7 @@ from typing import Any
 from station import desk
 from station.errors import StationError
 from ui.adapter import StationBridge
-from ui.models import state_label
+from ui.models import field_label, service_message, state_label
 from ui.qt import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from ui.tables import fill_table, make_table, row_key
 
@@ -85,7 +85,8 @@ class SyncStatusDialog(QDialog):
         self.last.setText(last)
         rows = ov["needs_action_list"]
         fill_table(self.table, [[r["number"], r["name"], state_label(r["state"]),
-                                 r["field"], r["message"]] for r in rows],
+                                 field_label(r["field"]) if r["field"] else "—",
+                                 service_message(r["code"], r["message"])] for r in rows],
                    [r["uuid"] for r in rows])
 
     def sync_now(self) -> None:

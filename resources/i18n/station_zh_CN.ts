@@ -1274,14 +1274,6 @@
       <translation>上传：%1</translation>
     </message>
     <message>
-      <source>Kind</source>
-      <translation>业务类型</translation>
-    </message>
-    <message>
-      <source>Photo</source>
-      <translation>照片</translation>
-    </message>
-    <message>
       <source>Taken in</source>
       <translation>受理</translation>
     </message>
@@ -1697,6 +1689,81 @@
     </message>
   </context>
   <context>
+    <name>fields</name>
+    <message>
+      <source>Kind</source>
+      <translation>业务类型</translation>
+    </message>
+    <message>
+      <source>Photo</source>
+      <translation>照片</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>ID number</source>
+      <translation>公民身份号码</translation>
+    </message>
+    <message>
+      <source>Phone</source>
+      <translation>联系电话</translation>
+    </message>
+    <message>
+      <source>Birth date</source>
+      <translation>出生日期</translation>
+    </message>
+    <message>
+      <source>Address</source>
+      <translation>地址</translation>
+    </message>
+    <message>
+      <source>Community</source>
+      <translation>社区</translation>
+    </message>
+    <message>
+      <source>District</source>
+      <translation>区县</translation>
+    </message>
+    <message>
+      <source>Arrival date</source>
+      <translation>来本市日期</translation>
+    </message>
+    <message>
+      <source>Reason</source>
+      <translation>居住事由</translation>
+    </message>
+    <message>
+      <source>Services</source>
+      <translation>服务</translation>
+    </message>
+    <message>
+      <source>Members</source>
+      <translation>家庭成员</translation>
+    </message>
+    <message>
+      <source>Applicant</source>
+      <translation>申请人</translation>
+    </message>
+    <message>
+      <source>Residence</source>
+      <translation>居住信息</translation>
+    </message>
+    <message>
+      <source>Dwelling</source>
+      <translation>住所类型</translation>
+    </message>
+    <message>
+      <source>Employer</source>
+      <translation>就业单位</translation>
+    </message>
+    <message>
+      <source>Guardian</source>
+      <translation>监护人</translation>
+    </message>
+  </context>
+  <context>
     <name>kinds</name>
     <message>
       <source>New registration</source>
@@ -1717,6 +1784,29 @@
     <message>
       <source>Move-out</source>
       <translation>注销</translation>
+    </message>
+  </context>
+  <context>
+    <name>service</name>
+    <message>
+      <source>The photo does not meet the card standard</source>
+      <translation>照片不符合制证标准</translation>
+    </message>
+    <message>
+      <source>The address could not be verified</source>
+      <translation>地址无法核实</translation>
+    </message>
+    <message>
+      <source>The service holds another version of this record: a supervisor settles it with the service</source>
+      <translation>中心已有此记录的另一版本：由站长与中心协调处理</translation>
+    </message>
+    <message>
+      <source>The photo did not arrive with the record</source>
+      <translation>照片未随记录送达</translation>
+    </message>
+    <message>
+      <source>The record arrived damaged; it is sent again</source>
+      <translation>记录传输损坏，将重新发送</translation>
     </message>
   </context>
   <context>

@@ -115,7 +115,8 @@ def test_sync_status_rejection_opens_the_correction_at_the_field(station, centra
     qtbot.addWidget(dlg)
     dlg.show()
     qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=10_000)
-    assert dlg.table.item(0, 3).text() == "residence.address"
+    assert dlg.overview["needs_action_list"][0]["field"] == "residence.address"
+    assert dlg.table.item(0, 3).text() == "地址"  # the field as the coordinator knows it
     assert "1" in dlg.figures.text()
     dlg.open_correction(0)
     qtbot.waitUntil(lambda: getattr(dlg, "correction", None) is not None, timeout=10_000)
