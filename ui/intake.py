@@ -146,6 +146,7 @@ class IntakeDialog(QDialog):
         self.touched: set[str] = set()
         self.edits: dict[str, QLineEdit] = {}
         self.hints: dict[str, QLabel] = {}
+        self.labels: dict[str, str] = {}  # field path → its label on the form
         self.members: list[MemberRow] = []
         self.errors: list[Any] = []
         self.duplicates: list[dict[str, Any]] = []
@@ -183,6 +184,13 @@ class IntakeDialog(QDialog):
             scroll.setWidget(page)
             self.stack.addWidget(scroll)
 
+        self.labels.update({  # the fields that are pickers, not text boxes
+            "person.education": self.tr("Education"), "person.occupation": self.tr("Occupation"),
+            "residence.division_code": self.tr("District"),
+            "residence.community": self.tr("Community"),
+            "residence.intended_months": self.tr("Intended stay (months)"),
+            "residence.reason": self.tr("Reason"), "dwelling.type": self.tr("Dwelling"),
+            "guardian.relation": self.tr("Relation"), "services": self.tr("Services")})
         self.back_button = QPushButton(self.tr("← Back (Alt+←)"))
         self.back_button.clicked.connect(lambda: self.go(self.stack.currentIndex() - 1))
         self.next_button = QPushButton(self.tr("Next (Alt+→) →"))
@@ -383,24 +391,32 @@ class IntakeDialog(QDialog):
             box = QCheckBox(codes.label("services", code))
             box.toggled.connect(self._changed)
             self.services[code] = box
-            grid.addWidget(box, i // 2, i % 2)
+            grid.addWidget(box, i // 4, i % 4)
         photo = QGroupBox(self.tr("Photo"))
-        pl = QVBoxLayout(photo)
+        ph = QHBoxLayout(photo)
         self.photo_view = QLabel()
         self.photo_view.setFixedSize(180, 240)
         self.photo_view.setObjectName("photoFrame")
         self.photo_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.photo_label = QLabel(self.tr("No photo yet (F3)"))
+        self.photo_label = QLabel(self.tr("No photo yet: F3 starts the camera, the photo is "
+                                          "taken when every check passes"))
         self.photo_label.setWordWrap(True)
+        self.photo_label.setFixedWidth(180)
         self.photo_button = QPushButton(self.tr("Take photo (F3)"))
         self.photo_button.setObjectName("primary")
         self.photo_button.clicked.connect(self.take_photo)
-        pl.addWidget(self.photo_view, 0, Qt.AlignmentFlag.AlignHCenter)
-        pl.addWidget(self.photo_label)
-        pl.addWidget(self.photo_button)
-        layout = QHBoxLayout(page)
-        layout.addWidget(services, 2, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(photo, 1, Qt.AlignmentFlag.AlignTop)
+        side = QVBoxLayout()
+        side.addWidget(self.photo_view)
+        side.addWidget(self.photo_label)
+        side.addWidget(self.photo_button)
+        side.addStretch(1)
+        ph.addLayout(side)
+        self.preview_area = QVBoxLayout()  # the live preview, created on the first F3
+        ph.addLayout(self.preview_area, 1)
+        self.preview: Any = None
+        layout = QVBoxLayout(page)
+        layout.addWidget(services)
+        layout.addWidget(photo, 1)
         return page
 
     def _page_review(self) -> QWidget:
@@ -471,6 +487,7 @@ class IntakeDialog(QDialog):
         holder.addWidget(hint)
         form.addRow(label, holder)
         self.edits[path], self.hints[path] = edit, hint
+        self.labels[path] = label
 
     def _fill_communities(self) -> None:
         self.community.clear()
@@ -617,6 +634,8 @@ class IntakeDialog(QDialog):
     # -- steps -------------------------------------------------------------------------------
     def go(self, index: int) -> None:
         index = max(0, min(index, self.stack.count() - 1))
+        if index != 3:
+            self.stop_camera()  # the camera runs only on the photo step
         if self.stack.currentIndex() != index:
             self.stack.setCurrentIndex(index)
         if self.steps.currentRow() != index:
@@ -669,18 +688,8 @@ class IntakeDialog(QDialog):
 
     def label_of(self, path: str) -> str:
         """The field's label as the coordinator sees it (for the problem list)."""
-        edit = self.edits.get(path)
-        if edit is not None:
-            form = edit.parentWidget().layout() if edit.parentWidget() else None
-            if isinstance(form, QFormLayout):
-                for r in range(form.rowCount()):
-                    field = form.itemAt(r, QFormLayout.ItemRole.FieldRole)
-                    label = form.itemAt(r, QFormLayout.ItemRole.LabelRole)
-                    if field is not None and label is not None and field.layout() is not None \
-                            and field.layout().indexOf(edit) >= 0:
-                        widget = label.widget()
-                        if isinstance(widget, QLabel):
-                            return widget.text()
+        if path in self.labels:
+            return self.labels[path]
         if path.startswith("members."):
             parts = path.split(".")
             return self.tr("Member %1").replace("%1", str(int(parts[1]) + 1)) \
@@ -829,7 +838,8 @@ class IntakeDialog(QDialog):
                 row(self.tr("Intended stay (months)"), r.get("intended_months")),
                 row(self.tr("Reason"), self.reason.currentText()),
                 row(self.tr("Dwelling"), self.dwelling.currentText()
-                    + (f" · {d['landlord'].get('name', '')}" if d.get("landlord") else ""))]),
+                    + (f" · {d['landlord']['name']}" if (d.get("landlord") or {}).get("name")
+                       else ""))]),
         ]
         if rec.get("employer"):
             e = rec["employer"]
@@ -936,26 +946,35 @@ class IntakeDialog(QDialog):
         self.duplicate_label.show()
 
     def take_photo(self) -> None:
+        """The live preview inside the photo step (the camera runs only while it is shown);
+        the photo is taken when every check has passed, or by hand with a confirmation."""
         import devices
         from ui.photo_preview import PhotoPreview
 
         self.go(3)
-        dialog = QDialog(self)
-        dialog.setWindowTitle(self.tr("Photo"))
-        dialog.resize(1000, 600)
-        preview = PhotoPreview(parent=dialog)
-        QVBoxLayout(dialog).addWidget(preview)
+        if self.preview is None:
+            self.preview = PhotoPreview()
+            self.preview.setMinimumSize(640, 340)
+            self.preview.captured.connect(lambda shot: self._photo_taken(shot, self))
+            self.preview.failed.connect(self.photo_label.setText)  # the form stays as it is
+            self.preview_area.addWidget(self.preview)
         try:
             camera = devices.open_device("camera", self.settings)
         except StationError as exc:
             self.photo_label.setText(exc.message)
             return
-        preview.captured.connect(lambda shot: self._photo_taken(shot, dialog))
-        preview.failed.connect(self.photo_label.setText)  # what was typed stays as it is
-        preview.start(camera)
-        dialog.finished.connect(lambda _r: preview.stop())
-        self.photo_dialog = dialog
-        dialog.show()
+        self.preview.show()
+        self.preview.start(camera)
+        self.preview.setFocus()
+
+    def stop_camera(self) -> None:
+        if self.preview is not None:
+            self.preview.stop()
+            self.preview.hide()
+
+    def done(self, result: int) -> None:  # noqa: D102 - QDialog's; the camera goes off
+        self.stop_camera()
+        super().done(result)
 
     def _photo_taken(self, shot: Any, dialog: QDialog) -> None:
         from ui.qt import QPixmap
@@ -968,6 +987,8 @@ class IntakeDialog(QDialog):
                 Qt.TransformationMode.SmoothTransformation))
         self.photo_label.setText(self.tr("Photo taken ✔") + (
             self.tr(" (checked by hand)") if shot.override else ""))
+        self.photo_button.setText(self.tr("Retake (F3)"))
+        self.stop_camera()
         if dialog is not self:
             dialog.accept()
         self._changed()

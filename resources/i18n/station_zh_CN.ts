@@ -519,8 +519,16 @@
       <translation>房东身份号码</translation>
     </message>
     <message>
+      <source>No photo yet: F3 starts the camera, the photo is taken when every check passes</source>
+      <translation>尚未拍照：按 F3 打开摄像头，各项检查通过后自动拍照</translation>
+    </message>
+    <message>
       <source>From the ID card, unlocked by the supervisor</source>
       <translation>来自身份证，已由站长解锁</translation>
+    </message>
+    <message>
+      <source>Retake (F3)</source>
+      <translation>重拍（F3）</translation>
     </message>
     <message>
       <source>Correction saved as version %1</source>
@@ -585,10 +593,6 @@
     <message>
       <source>Services requested (7+1)</source>
       <translation>申请的服务（7+1）</translation>
-    </message>
-    <message>
-      <source>No photo yet (F3)</source>
-      <translation>尚未拍照（F3）</translation>
     </message>
     <message>
       <source>Take photo (F3)</source>
