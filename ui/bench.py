@@ -267,6 +267,8 @@ def intake_figures(demo: Any, samples: int, probe: BlockProbe) -> dict[str, Any]
         card, card_ms = probe.measure(
             dlg.read_card, lambda: dlg.edits["person.id_number"].text() != "", "the card read")
         _fill_valid(dlg)
+        live, live_ms = probe.measure(  # camera start, live preview, automatic capture
+            dlg.take_photo, lambda: dlg.photo is not None, "the live photo")
         dlg.photo = _photo()
         save, save_ms = probe.measure(dlg.save, lambda: dlg.saved is not None or (
             dlg.save_button.isEnabled() and bool(dlg.blocking.text())), "saving")
@@ -277,7 +279,7 @@ def intake_figures(demo: Any, samples: int, probe: BlockProbe) -> dict[str, Any]
     finally:
         bridge.stop()
     return {"keystroke": keys, "card_block": card, "card_ms": card_ms, "save_block": save,
-            "save_ms": save_ms}
+            "save_ms": save_ms, "live_block": live, "live_ms": live_ms}
 
 
 def search_figures(demo: Any, probe: BlockProbe) -> dict[str, Any]:
@@ -339,10 +341,12 @@ def bench_ui(folder: Path, records: int = 10_000, samples: int = 200,
         "login_to_home_ms": home,
         "keystroke_to_validation_ms": intake["keystroke"],
         "main_thread_block_ms": {"card_read": intake["card_block"],
+                                 "live_photo": intake["live_block"],
                                  "photo_save": intake["save_block"],
                                  "search": search["block"],
                                  "probe_interval_ms": PROBE_INTERVAL_MS},
         "card_read_to_filled_ms": intake["card_ms"],
         "save_to_saved_ms": intake["save_ms"],
+        "camera_start_to_photo_ms": intake["live_ms"],
         "search_to_list_ms": search["search_to_list"],
     }

@@ -70,6 +70,22 @@ def age_on(birth: str, today: dt.date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+def preload_photo_modules() -> None:
+    """Import the live preview and the camera drivers (OpenCV, numpy: ~0.2 s) on a helper
+    thread while the coordinator types, so that F3 does not stall the window."""
+    import sys
+    import threading
+
+    if "ui.photo_preview" in sys.modules:
+        return
+
+    def work() -> None:
+        import devices.camera  # noqa: F401
+        import ui.photo_preview  # noqa: F401
+
+    threading.Thread(target=work, name="ui-preload", daemon=True).start()
+
+
 class _EnterMovesOn(QObject):
     """Enter in a line edit moves to the next field, as on a paper form (not 'press OK')."""
 
@@ -237,6 +253,7 @@ class IntakeDialog(QDialog):
         if not correct:
             self.bridge.op(lambda s: s.load_draft(DRAFT)).success(self._offer_draft) \
                 .run_in_background()
+        preload_photo_modules()
 
     # -- pages -------------------------------------------------------------------------------
     def _form(self, parent: QWidget | None = None) -> QFormLayout:
