@@ -17,7 +17,7 @@ from station import desk
 from station.desk import endorse_outcome
 from station.errors import StationError
 from station.validation import eligibility
-from ui.adapter import StationBridge, read_device
+from ui.adapter import StationBridge, run_in_thread
 from ui.qt import (
     QDialog,
     QGroupBox,
@@ -44,6 +44,7 @@ class EndorseDialog(QDialog):
         self.record: dict[str, Any] | None = None
         self.endorsed: dict[str, Any] | None = None
         self.rounds = 0  # finished reads and writes (for tests and probes)
+        self.reader: Any = None
         self.setWindowTitle(self.tr("Yearly endorsement %1").replace("%1", str(self.year)))
         self.resize(900, 560)
         self.step_card = QLabel(self.tr("1. Place the residence permit card on the reader and "
@@ -105,14 +106,33 @@ class EndorseDialog(QDialog):
         layout.addLayout(buttons)
 
     # -- read and match ----------------------------------------------------------------------
+    def with_reader(self, action: Any, on_done: Any, on_error: Any) -> None:
+        """Run ``action(reader)`` off the main thread on the reader this screen keeps open (one
+        reader session from the check to the write, as a card terminal does)."""
+        import devices
+
+        if self.reader is None:
+            try:
+                self.reader = devices.open_device("permit", self.settings)
+            except StationError as exc:
+                on_error(exc)
+                return
+        reader = self.reader
+        run_in_thread(lambda: action(reader), self.bridge.dispatch, on_done, on_error)
+
+    def done(self, result: int) -> None:  # the reader is released with the screen
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
+        super().done(result)
+
     def read_card(self) -> None:
         if not self.read_button.isEnabled():
             return
         self.read_button.setEnabled(False)
         self.write_button.setEnabled(False)
         self.outcome.setText(self.tr("Reading the card…"))
-        read_device("permit", self.settings, lambda r: r.read(wait=10), self.bridge.dispatch,
-                    self._card_read, self._device_failed)
+        self.with_reader(lambda r: r.read(wait=10), self._card_read, self._device_failed)
 
     def _card_read(self, card: dict[str, Any]) -> None:
         self.read_button.setEnabled(True)
@@ -249,10 +269,9 @@ class EndorseDialog(QDialog):
                                             "endorsement is on it"))
 
         def with_key(key: str) -> None:
-            read_device("permit", self.settings,
-                        lambda r: r.endorse(year, self.bridge.station_code, key, today, wait=5,
-                                            expect_permit=permit),
-                        self.bridge.dispatch, written, failed)
+            self.with_reader(lambda r: r.endorse(year, self.bridge.station_code, key, today,
+                                                 wait=5, expect_permit=permit),
+                             written, failed)
 
         self.bridge.op(prepare).success(with_key).failure(self._failed).run_in_background()
 

@@ -37,13 +37,22 @@ def desk(qapp, qtbot, station, vpcd):
     bridge.stop()
 
 
-def open_dialog(qtbot, bridge, settings):
+@pytest.fixture
+def open_dialog():
     from ui.endorse import EndorseDialog
 
-    dlg = EndorseDialog(bridge, settings)
-    qtbot.addWidget(dlg)
-    dlg.show()
-    return dlg
+    made = []
+
+    def make(qtbot, bridge, settings):
+        dlg = EndorseDialog(bridge, settings)
+        qtbot.addWidget(dlg)
+        dlg.show()
+        made.append(dlg)
+        return dlg
+
+    yield make
+    for dlg in made:  # the screen keeps its reader open until it closes
+        dlg.close()
 
 
 def read(qtbot, dlg):
@@ -63,7 +72,7 @@ def rows(station):
         "SELECT permit_number, year, state FROM endorsements").fetchall()
 
 
-def test_endorse_records_and_syncs_then_refuses_twice(desk, qtbot, station, vpcd):
+def test_endorse_records_and_syncs_then_refuses_twice(desk, qtbot, station, vpcd, open_dialog):
     bridge, settings = desk
     card = PermitCard.build(3, 2, key=bytes.fromhex(KEY))
     virtual = vpcd.insert(card)
@@ -90,7 +99,8 @@ def test_endorse_records_and_syncs_then_refuses_twice(desk, qtbot, station, vpcd
         vpcd.remove(virtual)
 
 
-def test_card_swapped_between_check_and_write_is_not_written(desk, qtbot, station, vpcd):
+def test_card_swapped_between_check_and_write_is_not_written(desk, qtbot, station, vpcd,
+                                                             open_dialog):
     bridge, settings = desk
     checked = vpcd.insert(PermitCard.build(3, 2, key=bytes.fromhex(KEY)))
     other = PermitCard.build(5, 2, key=bytes.fromhex(KEY))
@@ -109,7 +119,8 @@ def test_card_swapped_between_check_and_write_is_not_written(desk, qtbot, statio
         vpcd.remove_all()
 
 
-def test_card_pulled_during_the_write_is_settled_by_the_next_read(desk, qtbot, station, vpcd):
+def test_card_pulled_during_the_write_is_settled_by_the_next_read(desk, qtbot, station, vpcd,
+                                                                 open_dialog):
     bridge, settings = desk
     card = PermitCard.build(3, 2, key=bytes.fromhex(KEY))
     # read: 7 APDUs; the write's own check: 8 more; the card goes before the append
@@ -130,7 +141,7 @@ def test_card_pulled_during_the_write_is_settled_by_the_next_read(desk, qtbot, s
         vpcd.remove(virtual)
 
 
-def test_not_a_permit_card(desk, qtbot, station, vpcd):
+def test_not_a_permit_card(desk, qtbot, station, vpcd, open_dialog):
     bridge, settings = desk
     virtual = vpcd.insert(PermitCard.build(3, 0, options=CardOptions(not_permit=0x6A82)))
     try:

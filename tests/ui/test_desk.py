@@ -82,3 +82,49 @@ def test_language_switch_at_run_time(desk, qtbot):
     qtbot.waitUntil(lambda: session.window is not win, timeout=5_000)
     assert session.window.logout_button.text() == "退出登录"
     assert QApplication.instance() is not None and PASSWORD
+
+
+def test_endorsement_in_the_demo_with_the_simulated_reader(app, qtbot, station):
+    """A holder registered before the station existed: the record is created from the card,
+    the endorsement written, and the card read again shows it (one reader per screen)."""
+    from station.photo import capture
+    from tests import media
+    from ui.adapter import StationBridge
+    from ui.endorse import EndorseDialog
+
+    tech = station.login("tech")
+    tech.config_set("permit.driver", "sim")
+    tech.config_set("permit.endorse_key", "000102030405060708090a0b0c0d0e0f")
+    store = station.station.login("coord", PASSWORD)
+    bridge = StationBridge(store)
+    dlg = EndorseDialog(bridge, store.settings_map())
+    qtbot.addWidget(dlg)
+    try:
+        dlg.read_card()
+        qtbot.waitUntil(lambda: dlg.rounds == 1, timeout=10_000)
+        assert dlg.record is None and not dlg.create_button.isHidden()
+        dlg.create_record()
+        editor = dlg.editor
+        qtbot.addWidget(editor)
+        assert editor.kind == "endorsement" and editor.edits["person.name"].isReadOnly()
+        rest = sample_record()
+        rest["person"] = {k: (editor.edits[f"person.{k}"].text() if f"person.{k}" in
+                              editor.edits else "") or v for k, v in rest["person"].items()}
+        editor.load_record(rest)
+        editor._photo_taken(capture(media.good()), editor)
+        editor.save()
+        qtbot.waitUntil(lambda: editor.saved is not None, timeout=10_000)
+        editor.accept()
+        qtbot.waitUntil(lambda: dlg.record is not None, timeout=10_000)
+        assert dlg.write_button.isEnabled()
+        before = dlg.rounds
+        dlg.write()
+        qtbot.waitUntil(lambda: dlg.rounds > before, timeout=10_000)
+        assert dlg.endorsed is not None
+        before = dlg.rounds
+        dlg.read_card()
+        qtbot.waitUntil(lambda: dlg.rounds > before, timeout=10_000)
+        assert dlg.already_endorsed() and not dlg.write_button.isEnabled()
+    finally:
+        dlg.close()
+        bridge.stop()
