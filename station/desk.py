@@ -15,7 +15,7 @@ from station import outbox
 from station.errors import NotFoundError, UsageError
 from station.i18n import _
 from station.record import mask_id
-from station.store import Store, unpack_record
+from station.store import Store
 
 
 def _now() -> str:
@@ -120,10 +120,7 @@ def sync_overview(store: Store) -> dict[str, Any]:
             " OR (o.service_state = 'rejected' AND o.state NOT IN ('pending', 'in_flight'))"
             " ORDER BY o.updated_at"):
         if sstate == "rejected" and state not in ("rejected", "conflict"):
-            detail = store.conn.execute(
-                "SELECT detail FROM status_events WHERE uuid = ? AND type = 'rejected'"
-                " ORDER BY seq DESC LIMIT 1", (uuid,)).fetchone()
-            info = json.loads(detail[0]) if detail and detail[0] else {}
+            info = _event_detail(store, uuid, "rejected")
             state, code, field = "rejected", info.get("code"), info.get("field")
             message = message or info.get("message")
         action.append({"uuid": uuid, "number": number, "name": name, "state": state,
@@ -131,6 +128,27 @@ def sync_overview(store: Store) -> dict[str, Any]:
     summary["needs_action_list"] = action
     summary["needs_action"] = len(action)
     return summary
+
+
+def _event_detail(store: Store, uuid: str, kind: str) -> dict[str, str]:
+    """The newest event's detail as text fields; whatever else the service sent is ignored."""
+    row = store.conn.execute("SELECT detail FROM status_events WHERE uuid = ? AND type = ?"
+                             " ORDER BY seq DESC LIMIT 1", (uuid, kind)).fetchone()
+    try:
+        info = json.loads(row[0]) if row and row[0] else {}
+    except ValueError:
+        info = {}
+    if not isinstance(info, dict):
+        return {}
+    return {k: v for k, v in info.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _when(stamp: str) -> dt.datetime | None:
+    try:
+        when = dt.datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo else when.astimezone()
 
 
 # -- the supervisor's review --------------------------------------------------------------------
@@ -160,23 +178,27 @@ def day_review(store: Store, day: dt.date) -> dict[str, Any]:
             flags.append(dict(base, flag="duplicate_id", others=[r[0] for r in same_id]))
         if same_nb:
             flags.append(dict(base, flag="duplicate_name_birth", others=[r[0] for r in same_nb]))
-    uuids = [r[0] for r in rows]
-    marks = ",".join("?" * len(uuids))
-    if uuids:
+    by_uuid = {r[0]: r for r in rows}
+    marks = ",".join("?" * len(by_uuid))
+    if by_uuid:
         for uuid, reasons in store.conn.execute(
-                f"SELECT uuid, reasons FROM photo_overrides WHERE uuid IN ({marks})", uuids):
-            row = next(r for r in rows if r[0] == uuid)
+                f"SELECT uuid, reasons FROM photo_overrides WHERE uuid IN ({marks})",
+                list(by_uuid)):
+            row = by_uuid[uuid]
             flags.append({"uuid": uuid, "number": row[1], "name": row[2], "operator": row[5],
                           "flag": "photo_override", "others": json.loads(reasons)})
-    # corrections made after the record had been accepted by the service (any day's records)
-    for uuid, number, name, operator, ts in store.conn.execute(
-            "SELECT a.uuid, a.number, a.name, au.operator, au.ts FROM audit au"
+    # corrections made today after the service had received the record (any day's records);
+    # the times are compared as instants: the service's clock zone is not the station's
+    next_day = (day + dt.timedelta(days=1)).isoformat()
+    for uuid, number, name, operator, ts, received in store.conn.execute(
+            "SELECT a.uuid, a.number, a.name, au.operator, au.ts, (SELECT min(e.at) FROM"
+            " status_events e WHERE e.uuid = a.uuid AND e.type = 'received') FROM audit au"
             " JOIN applications a ON a.uuid = au.record_uuid WHERE au.action = 'app.correct'"
-            " AND substr(au.ts, 1, 10) = ? AND EXISTS (SELECT 1 FROM status_events e"
-            " WHERE e.uuid = a.uuid AND e.type = 'received' AND e.at <= au.ts)",
-            (day.isoformat(),)):
-        flags.append({"uuid": uuid, "number": number, "name": name, "operator": operator,
-                      "flag": "corrected_after_upload", "others": [ts]})
+            " AND au.ts >= ? AND au.ts < ?", (day.isoformat(), next_day)):
+        corrected, got = _when(ts), _when(received)
+        if corrected is not None and got is not None and got <= corrected:
+            flags.append({"uuid": uuid, "number": number, "name": name, "operator": operator,
+                          "flag": "corrected_after_upload", "others": [ts]})
     confirmed = store.conn.execute("SELECT operator, at FROM day_confirmations WHERE day = ?",
                                    (day.isoformat(),)).fetchone()
     return {"day": day.isoformat(), "total": len(rows),
@@ -226,4 +248,4 @@ def card_person(store: Store, id_number: str) -> dict[str, Any] | None:
 
 __all__ = ["pickup_queue", "find_in_queue", "record_handover", "unsent_handovers",
            "mark_handover", "note_photo_override", "sync_overview", "day_review", "confirm_day",
-           "card_person", "endorse_outcome", "unpack_record"]
+           "card_person", "endorse_outcome"]

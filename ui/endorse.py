@@ -44,6 +44,7 @@ class EndorseDialog(QDialog):
         self.record: dict[str, Any] | None = None
         self.endorsed: dict[str, Any] | None = None
         self.rounds = 0  # finished reads and writes (for tests and probes)
+        self.eligible = False  # of the matched record, checked when it is matched
         self.reader: Any = None
         self.setWindowTitle(self.tr("Yearly endorsement %1").replace("%1", str(self.year)))
         self.resize(900, 560)
@@ -154,6 +155,7 @@ class EndorseDialog(QDialog):
     def _matched(self, record: dict[str, Any] | None) -> None:
         self.rounds += 1
         self.record = record
+        self.eligible = False
         self.create_button.setVisible(record is None)
         self.update_button.setEnabled(record is not None)
         if record is None:
@@ -165,6 +167,7 @@ class EndorseDialog(QDialog):
         self.match.setText(self.tr("Record: application %1, version %2")
                            .replace("%1", record["number"]).replace("%2", str(record["version"])))
         info = eligibility(record, dt.date.today())
+        self.eligible = bool(info["eligible"])
         if info["eligible"]:
             self.check.setText(self.tr("Still qualifies ✔"))
             self.check.setObjectName("hint")
@@ -185,9 +188,8 @@ class EndorseDialog(QDialog):
         if already:
             self.outcome.setText(self.tr("This card is already endorsed for %1; nothing to write")
                                 .replace("%1", str(self.year)))
-        eligible = self.record is not None and bool(
-            eligibility(self.record, dt.date.today())["eligible"])
-        self.write_button.setEnabled(self.card is not None and eligible and not already
+        self.write_button.setEnabled(self.card is not None and self.record is not None
+                                     and self.eligible and not already
                                      and self.endorsed is None)
         if self.write_button.isEnabled():
             self.write_button.setFocus()

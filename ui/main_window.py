@@ -191,17 +191,17 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.backlog)
         layout.addSpacing(10)
         find_first = self.tr("Find the applicant in the list, open the record (Enter) and "
-                             "choose %1 there").replace
+                             "choose %1 there")
+        change, replace, move = (find_first.replace("%1", action) for action in (
+            self.tr("change"), self.tr("replacement"), self.tr("move-out")))
+        may_correct = self.bridge.can("app.correct_own")
         entries = [
             (self.tr("New registration  F4"), self.open_intake, self.bridge.can("app.create"),
              ""),
-            (self.tr("Change of address or employer"), lambda: self.find_first(
-                find_first("%1", self.tr("change"))), self.bridge.can("app.correct_own"), ""),
-            (self.tr("Replacement card"), lambda: self.find_first(
-                find_first("%1", self.tr("replacement"))), self.bridge.can("app.correct_own"),
-             ""),
-            (self.tr("Move-out"), lambda: self.find_first(
-                find_first("%1", self.tr("move-out"))), self.bridge.can("app.correct_own"), ""),
+            (self.tr("Change of address or employer"), lambda: self.find_first(change),
+             may_correct, ""),
+            (self.tr("Replacement card"), lambda: self.find_first(replace), may_correct, ""),
+            (self.tr("Move-out"), lambda: self.find_first(move), may_correct, ""),
             (self.tr("Yearly endorsement"), lambda: self.open_with_settings(self._endorse),
              self.bridge.can("endorse"), ""),
             (self.tr("Card pickup"), lambda: self.open_with_settings(self._pickup),

@@ -106,3 +106,27 @@ def test_day_review_flags_and_confirmation(station, central):
     assert sup.conn.execute("SELECT count(*) FROM audit WHERE action = 'day.confirm'"
                             ).fetchone()[0] == 1
     assert sup.verify_audit().ok
+
+
+@pytest.mark.parametrize("detail", [[1, 2], "not an object", {"code": 7, "field": ["x"]},
+                                    {"field": "residence.address", "extra": {"deep": 1}}])
+def test_sync_overview_survives_odd_rejection_details(station, central, detail):
+    """Whatever detail a service puts on a rejection, the overview lists the record with the
+    text fields it can use and drops the rest; nothing stored changes."""
+    coord = enrolled(station, central)
+    saved = fill(coord, 1)
+    SyncClient(coord).run(sleep=no_sleep)
+    cursor = int(outbox.get(coord.conn, "cursor", "0") or 0)
+    with coord.transaction():
+        outbox.apply_events(coord.conn, [{"seq": cursor + 100, "uuid": saved[0]["uuid"],
+                                          "type": "rejected", "at": "2026-01-01T00:00:00Z",
+                                          "detail": detail}], cursor, cursor + 100)
+    before = coord.conn.execute("SELECT count(*), max(content_hash) FROM applications"
+                                ).fetchone()
+    rows = desk.sync_overview(coord)["needs_action_list"]
+    assert [r["uuid"] for r in rows] == [saved[0]["uuid"]]
+    assert rows[0]["field"] == (detail.get("field", "") if isinstance(detail, dict)
+                                and isinstance(detail.get("field"), str) else "")
+    assert all(isinstance(rows[0][k], str) for k in ("field", "message"))
+    assert coord.conn.execute("SELECT count(*), max(content_hash) FROM applications"
+                              ).fetchone() == before
