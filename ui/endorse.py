@@ -11,6 +11,7 @@ card pulled during the write leaves the endorsement 'uncertain' until the card i
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 from station import desk
@@ -121,9 +122,12 @@ class EndorseDialog(QDialog):
         reader = self.reader
         run_in_thread(lambda: action(reader), self.bridge.dispatch, on_done, on_error)
 
-    def done(self, result: int) -> None:  # the reader is released with the screen
+    def done(self, result: int) -> None:
+        """The reader is released with the screen, off the main thread: a read still waiting
+        for a card ends first (up to its 10 s), and the window must not wait for it."""
         if self.reader is not None:
-            self.reader.close()
+            threading.Thread(target=self.reader.close, name="ui-permit-close",
+                             daemon=True).start()
             self.reader = None
         super().done(result)
 
