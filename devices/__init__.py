@@ -17,8 +17,16 @@ from devices.base import (
     open_device,
 )
 
-__all__ = ["BUILTIN", "CardEvent", "DeviceWorker", "bench_card", "doctor_checks", "driver_names",
-           "load_driver", "open_device"]
+__all__ = [
+    "BUILTIN",
+    "CardEvent",
+    "DeviceWorker",
+    "bench_card",
+    "doctor_checks",
+    "driver_names",
+    "load_driver",
+    "open_device",
+]
 
 
 def doctor_checks() -> list[Any]:

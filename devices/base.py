@@ -47,9 +47,9 @@ class DeviceWorker:
     """
 
     def __init__(self, name: str) -> None:
-        self._queue: queue.Queue[tuple[Callable[[], Any], concurrent.futures.Future[Any]] | None] = (
-            queue.Queue()
-        )
+        self._queue: queue.Queue[
+            tuple[Callable[[], Any], concurrent.futures.Future[Any]] | None
+        ] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=f"device-{name}", daemon=True)
         self._thread.start()
 
@@ -100,24 +100,32 @@ def load_driver(kind: str, name: str) -> type[Any]:
     if target is None:
         raise UsageError(
             "unknown_driver",
-            _("Unknown {kind} driver {name!r}; available: {names}", kind=kind, name=name,
-              names=", ".join(driver_names(kind))),
+            _(
+                "Unknown {kind} driver {name!r}; available: {names}",
+                kind=kind,
+                name=name,
+                names=", ".join(driver_names(kind)),
+            ),
         )
     module, attr = target.split(":")
     try:
         return getattr(import_module(module), attr)  # type: ignore[no-any-return]
     except ImportError as exc:
         log.warning("driver %s cannot be loaded: %s", key, exc)
-        raise DeviceError("driver_unavailable",
-                          _("The {kind} driver {name!r} cannot be loaded: {why}", kind=kind,
-                            name=name, why=exc)) from exc
+        raise DeviceError(
+            "driver_unavailable",
+            _("The {kind} driver {name!r} cannot be loaded: {why}", kind=kind, name=name, why=exc),
+        ) from exc
 
 
 def open_device(kind: str, config: Mapping[str, str], **overrides: Any) -> Any:
     """Instantiate the driver named by ``<kind>.driver`` in ``config`` with the ``<kind>.*``
     settings (minus the ``driver`` key) as keyword arguments, ``overrides`` winning."""
     name = overrides.pop("driver", None) or config.get(f"{kind}.driver") or "sim"
-    settings = {k.split(".", 1)[1]: v for k, v in config.items()
-                if k.startswith(kind + ".") and k != f"{kind}.driver"}
+    settings = {
+        k.split(".", 1)[1]: v
+        for k, v in config.items()
+        if k.startswith(kind + ".") and k != f"{kind}.driver"
+    }
     settings.update({k: v for k, v in overrides.items() if v is not None})
     return load_driver(kind, name)(**settings)

@@ -20,8 +20,11 @@ def bench_idcard(n: int = 10, port: str | None = None) -> dict[str, Any]:
         # About 0.75 s of card processing on top of the 115200-baud transfers: the spec's
         # ~0.9 s protocol time for a whole read.
         emu = IdReaderEmulator(card_delay=0.75).start()
-        person = {k: v for k, v in sample_record()["person"].items()
-                  if k not in ("phone", "education", "occupation")}
+        person = {
+            k: v
+            for k, v in sample_record()["person"].items()
+            if k not in ("phone", "education", "occupation")
+        }
         emu.place(person)
         port = emu.port_path
     reader = SerialIdCardReader(port=port)
@@ -38,8 +41,11 @@ def bench_idcard(n: int = 10, port: str | None = None) -> dict[str, Any]:
         reader.close()
         if emu is not None:
             emu.stop()
-    return {"placed_to_record_ms": read, "idle_poll_cpu_percent": round(idle_cpu, 2),
-            "emulated": emu is not None}
+    return {
+        "placed_to_record_ms": read,
+        "idle_poll_cpu_percent": round(idle_cpu, 2),
+        "emulated": emu is not None,
+    }
 
 
 def bench_card(reader: str | None = None, port: str | None = None) -> dict[str, Any]:

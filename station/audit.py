@@ -18,15 +18,31 @@ from typing import Any
 GENESIS = "0" * 64
 
 
-def entry_hash(prev_hash: str, seq: int, ts: str, operator: str | None, action: str,
-               record_uuid: str | None, detail: str | None) -> str:
-    body = json.dumps([prev_hash, seq, ts, operator, action, record_uuid, detail],
-                      ensure_ascii=False, separators=(",", ":"))
+def entry_hash(
+    prev_hash: str,
+    seq: int,
+    ts: str,
+    operator: str | None,
+    action: str,
+    record_uuid: str | None,
+    detail: str | None,
+) -> str:
+    body = json.dumps(
+        [prev_hash, seq, ts, operator, action, record_uuid, detail],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def append(conn: Any, operator: str | None, action: str, record_uuid: str | None = None,
-           detail: dict[str, Any] | None = None, ts: str | None = None) -> int:
+def append(
+    conn: Any,
+    operator: str | None,
+    action: str,
+    record_uuid: str | None = None,
+    detail: dict[str, Any] | None = None,
+    ts: str | None = None,
+) -> int:
     """Append one entry; call inside the caller's transaction so it commits with the change."""
     row = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
@@ -36,9 +52,11 @@ def append(conn: Any, operator: str | None, action: str, record_uuid: str | None
     conn.execute(
         "INSERT INTO audit (seq, ts, operator, action, record_uuid, detail, prev_hash, hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (seq, ts, operator, action, record_uuid, detail_text, prev, h))
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)",
-                 (f"{seq}:{h}",))
+        (seq, ts, operator, action, record_uuid, detail_text, prev, h),
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)", (f"{seq}:{h}",)
+    )
     return int(seq)
 
 
@@ -61,8 +79,10 @@ def verify(conn: Any) -> VerifyResult:
     prev = GENESIS
     expected_seq = 1
     count = 0
-    cur = conn.execute("SELECT seq, ts, operator, action, record_uuid, detail, prev_hash, hash"
-                       " FROM audit ORDER BY seq")
+    cur = conn.execute(
+        "SELECT seq, ts, operator, action, record_uuid, detail, prev_hash, hash"
+        " FROM audit ORDER BY seq"
+    )
     for seq, ts, operator, action, uuid, detail, prev_hash, h in cur:
         if seq != expected_seq:
             return VerifyResult(False, count, expected_seq, "missing")
@@ -82,7 +102,17 @@ def verify(conn: Any) -> VerifyResult:
 
 
 def history(conn: Any, record_uuid: str) -> list[dict[str, Any]]:
-    rows = conn.execute("SELECT seq, ts, operator, action, detail FROM audit"
-                        " WHERE record_uuid = ? ORDER BY seq", (record_uuid,)).fetchall()
-    return [{"seq": r[0], "ts": r[1], "operator": r[2], "action": r[3],
-             "detail": json.loads(r[4]) if r[4] else None} for r in rows]
+    rows = conn.execute(
+        "SELECT seq, ts, operator, action, detail FROM audit WHERE record_uuid = ? ORDER BY seq",
+        (record_uuid,),
+    ).fetchall()
+    return [
+        {
+            "seq": r[0],
+            "ts": r[1],
+            "operator": r[2],
+            "action": r[3],
+            "detail": json.loads(r[4]) if r[4] else None,
+        }
+        for r in rows
+    ]

@@ -76,8 +76,10 @@ def create_backup(store: Store, out: Path) -> dict[str, Any]:
             "created_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "schema_version": store.conn.execute("PRAGMA user_version").fetchone()[0],
             "counts": counts,
-            "files": {name: {"sha256": _sha256(tmp / name), "bytes": (tmp / name).stat().st_size}
-                      for name in (DB_FILE, KEYSLOT_FILE)},
+            "files": {
+                name: {"sha256": _sha256(tmp / name), "bytes": (tmp / name).stat().st_size}
+                for name in (DB_FILE, KEYSLOT_FILE)
+            },
         }
         buf = tmp / "backup.tar"
         with tarfile.open(buf, "w") as tar:
@@ -92,10 +94,16 @@ def create_backup(store: Store, out: Path) -> dict[str, Any]:
         os.replace(buf, out)
         fsync_dir(out.parent)
     with store.transaction():
-        store.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES"
-                           " ('last_backup_at', ?)", (manifest["created_at"],))
-        auditlog.append(store.conn, store.operator, "backup.create",
-                        detail={"applications": counts["applications"]})
+        store.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_backup_at', ?)",
+            (manifest["created_at"],),
+        )
+        auditlog.append(
+            store.conn,
+            store.operator,
+            "backup.create",
+            detail={"applications": counts["applications"]},
+        )
     return {"out": str(out), "bytes": out.stat().st_size, **manifest}
 
 
@@ -117,8 +125,9 @@ def backup_to_folder(store: Store, folder: Path, keep: int = 7) -> dict[str, Any
     return result
 
 
-def scheduled_backup(store: Store, now: dt.datetime | None = None,
-                     every: dt.timedelta = dt.timedelta(days=1)) -> dict[str, Any] | None:
+def scheduled_backup(
+    store: Store, now: dt.datetime | None = None, every: dt.timedelta = dt.timedelta(days=1)
+) -> dict[str, Any] | None:
     """The daily backup to ``backup.folder`` (a folder or USB stick), when one is due.
 
     Called by the desktop on a timer; any operator's session may run it (the backup is
@@ -132,9 +141,10 @@ def scheduled_backup(store: Store, now: dt.datetime | None = None,
     if row and now - dt.datetime.fromisoformat(row[0]) < every:
         return None
     if not Path(folder).is_dir():
-        raise StorageError("backup_folder_missing", _(
-            "The backup folder {folder} is not there (USB stick not plugged in?)",
-            folder=folder))
+        raise StorageError(
+            "backup_folder_missing",
+            _("The backup folder {folder} is not there (USB stick not plugged in?)", folder=folder),
+        )
     role = store.role
     try:
         store.role = "technician"  # the scheduled job, not the operator, makes this backup
@@ -151,11 +161,11 @@ def read_manifest(path: Path) -> dict[str, Any]:
                 raise KeyError("manifest.json")
             manifest: dict[str, Any] = json.loads(member.read())
     except (OSError, tarfile.TarError, KeyError, ValueError) as exc:
-        raise StorageError("backup_damaged", _(
-            "The file is not a station backup or it is damaged")) from exc
+        raise StorageError(
+            "backup_damaged", _("The file is not a station backup or it is damaged")
+        ) from exc
     if manifest.get("format") != FORMAT:
-        raise StorageError("backup_damaged", _(
-            "The file is not a station backup or it is damaged"))
+        raise StorageError("backup_damaged", _("The file is not a station backup or it is damaged"))
     return manifest
 
 
@@ -163,8 +173,10 @@ def restore_backup(path: Path, data_dir: Path, recovery_code: str) -> dict[str, 
     """Restore into an empty ``data_dir``; nothing is changed unless every check passes."""
     path, data_dir = Path(path), Path(data_dir)
     if data_dir.exists() and any(data_dir.iterdir()):
-        raise UsageError("folder_not_empty", _(
-            "Restore needs an empty data folder; {folder} is not empty", folder=data_dir))
+        raise UsageError(
+            "folder_not_empty",
+            _("Restore needs an empty data folder; {folder} is not empty", folder=data_dir),
+        )
     manifest = read_manifest(path)
     data_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=data_dir))
@@ -173,29 +185,43 @@ def restore_backup(path: Path, data_dir: Path, recovery_code: str) -> dict[str, 
             for name in (DB_FILE, KEYSLOT_FILE):
                 member = tar.extractfile(name)
                 if member is None:
-                    raise StorageError("backup_damaged", _(
-                        "The file is not a station backup or it is damaged"))
+                    raise StorageError(
+                        "backup_damaged", _("The file is not a station backup or it is damaged")
+                    )
                 with (staging / name).open("wb") as fh:
                     shutil.copyfileobj(member, fh)
         for name, meta in manifest["files"].items():
             if _sha256(staging / name) != meta["sha256"]:
-                raise StorageError("backup_damaged", _(
-                    "The backup is damaged: {name} does not match its manifest", name=name))
+                raise StorageError(
+                    "backup_damaged",
+                    _("The backup is damaged: {name} does not match its manifest", name=name),
+                )
         key = KeySlots(staging / KEYSLOT_FILE).unlock_recovery(recovery_code)
         conn = db.connect(staging / DB_FILE, key)
         try:
             if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise StorageError("backup_damaged", _(
-                    "The database in the backup fails its integrity check"))
+                raise StorageError(
+                    "backup_damaged", _("The database in the backup fails its integrity check")
+                )
             db.migrate(conn)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('restored_from', ?)",
-                         (json.dumps({"created_at": manifest["created_at"],
-                                      "restored_at": dt.datetime.now().astimezone()
-                                      .isoformat(timespec="seconds")}),))
-            auditlog.append(conn, None, "backup.restore",
-                            detail={"backup_created_at": manifest["created_at"]})
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('restored_from', ?)",
+                (
+                    json.dumps(
+                        {
+                            "created_at": manifest["created_at"],
+                            "restored_at": dt.datetime.now()
+                            .astimezone()
+                            .isoformat(timespec="seconds"),
+                        }
+                    ),
+                ),
+            )
+            auditlog.append(
+                conn, None, "backup.restore", detail={"backup_created_at": manifest["created_at"]}
+            )
             conn.execute("COMMIT")
         finally:
             conn.close()
@@ -207,14 +233,26 @@ def restore_backup(path: Path, data_dir: Path, recovery_code: str) -> dict[str, 
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return {"data_dir": str(data_dir), "station_code": manifest["station_code"],
-            "counts": manifest["counts"], "backup_created_at": manifest["created_at"]}
+    return {
+        "data_dir": str(data_dir),
+        "station_code": manifest["station_code"],
+        "counts": manifest["counts"],
+        "backup_created_at": manifest["created_at"],
+    }
 
 
 def is_restored(store: Store) -> bool:
     """True until sync has asked the service for the truth after a restore."""
-    return store.conn.execute("SELECT 1 FROM meta WHERE key = 'restored_from'").fetchone() is not None
+    return (
+        store.conn.execute("SELECT 1 FROM meta WHERE key = 'restored_from'").fetchone() is not None
+    )
 
 
-__all__ = ["create_backup", "backup_to_folder", "restore_backup", "read_manifest", "rotate",
-           "is_restored"]
+__all__ = [
+    "create_backup",
+    "backup_to_folder",
+    "restore_backup",
+    "read_manifest",
+    "rotate",
+    "is_restored",
+]

@@ -8,9 +8,44 @@ import datetime as dt
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 ID_PROVINCES = frozenset(
-    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-     "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
-     "65", "71", "81", "82", "83", "91"}
+    {
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+        "91",
+    }
 )
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -34,7 +69,12 @@ def id_number_problem(value: str) -> str | None:
     """``None`` for a well-formed ID number, else a stable problem code:
     ``id_format``, ``id_province``, ``id_birth_date``, ``id_check_digit``."""
     v = normalize_id_number(value)
-    if len(v) != 18 or not v.isascii() or not v[:17].isdigit() or not (v[17].isdigit() or v[17] == "X"):
+    if (
+        len(v) != 18
+        or not v.isascii()
+        or not v[:17].isdigit()
+        or not (v[17].isdigit() or v[17] == "X")
+    ):
         return "id_format"
     if v[:2] not in ID_PROVINCES:
         return "id_province"

@@ -9,8 +9,17 @@ from typing import Any
 from station.i18n import language
 from station.resources import resource_path
 
-TABLES = ("ethnic", "sex", "education", "occupation", "reason", "services", "dwelling",
-          "relations", "kinds")
+TABLES = (
+    "ethnic",
+    "sex",
+    "education",
+    "occupation",
+    "reason",
+    "services",
+    "dwelling",
+    "relations",
+    "kinds",
+)
 
 
 @cache

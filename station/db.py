@@ -46,25 +46,36 @@ def connect(path: Path, key: bytes, *, create: bool = False) -> Any:
     path = Path(path)
     if not create:
         if not path.exists():
-            raise StorageError("no_database", _("The station database is missing from the data "
-                                                "folder; restore it from a backup"))
+            raise StorageError(
+                "no_database",
+                _("The station database is missing from the data folder; restore it from a backup"),
+            )
         with path.open("rb") as fh:
             head = fh.read(16)
         if head == PLAINTEXT_HEADER or path.stat().st_size < 1024:
-            raise StorageError("not_our_database", _(
-                "The database file is not this station's encrypted database, or it is "
-                "truncated; it was left untouched"))
-    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False,
-                              timeout=10.0)
+            raise StorageError(
+                "not_our_database",
+                _(
+                    "The database file is not this station's encrypted database, or it is "
+                    "truncated; it was left untouched"
+                ),
+            )
+    conn = sqlcipher3.connect(
+        str(path), isolation_level=None, check_same_thread=False, timeout=10.0
+    )
     try:
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         conn.execute("PRAGMA cipher_memory_security = OFF")
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlcipher3.DatabaseError as exc:
-            raise StorageError("not_our_database", _(
-                "The database cannot be decrypted with this station's key: it is not this "
-                "station's database or it is damaged; it was left untouched")) from exc
+            raise StorageError(
+                "not_our_database",
+                _(
+                    "The database cannot be decrypted with this station's key: it is not this "
+                    "station's database or it is damaged; it was left untouched"
+                ),
+            ) from exc
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA secure_delete = ON")  # freed pages are zeroed, not left behind
         conn.execute("PRAGMA foreign_keys = ON")
@@ -84,8 +95,10 @@ def migrate(conn: Any, target: int | None = None) -> int:
     all_migrations = migrations()
     target = len(all_migrations) if target is None else target
     if current > len(all_migrations):
-        raise StorageError("database_too_new", _(
-            "The database was written by a newer version of the station; update the station"))
+        raise StorageError(
+            "database_too_new",
+            _("The database was written by a newer version of the station; update the station"),
+        )
     for number, name, sql in all_migrations:
         if number <= current or number > target:
             continue

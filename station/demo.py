@@ -28,15 +28,17 @@ SETTINGS = {
 
 
 class DemoStation:
-    def __init__(self, folder: str | Path | None = None, records: int = 300,
-                 seed: int = 2026) -> None:
+    def __init__(
+        self, folder: str | Path | None = None, records: int = 300, seed: int = 2026
+    ) -> None:
         self._owned = folder is None
         self.data_dir = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="station-demo-"))
         self.records = records
         self.seed = seed
         self.station = Station(self.data_dir)
-        self.operators = {name: {"role": role, "password": PASSWORD}
-                          for name, role in OPERATORS.items()}
+        self.operators = {
+            name: {"role": role, "password": PASSWORD} for name, role in OPERATORS.items()
+        }
         self.recovery_code = ""
 
     def __enter__(self) -> DemoStation:
@@ -79,5 +81,8 @@ class DemoStation:
         return _("Demo station in {folder} (deleted on exit)", folder=self.data_dir)
 
     def hint(self) -> str:
-        return _("Demo operators (password {pw}): coord — coordinator, super — supervisor, "
-                 "tech — technician", pw=PASSWORD)
+        return _(
+            "Demo operators (password {pw}): coord — coordinator, super — supervisor, "
+            "tech — technician",
+            pw=PASSWORD,
+        )

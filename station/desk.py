@@ -41,11 +41,20 @@ def pickup_queue(store: Store, today: dt.date | None = None) -> list[dict[str, A
         "SELECT a.uuid, a.number, a.name, a.id_number, a.phone, o.service_at FROM outbox o"
         " JOIN applications a ON a.uuid = o.uuid LEFT JOIN handovers h ON h.uuid = o.uuid"
         " WHERE o.service_state = 'ready_for_pickup' AND h.uuid IS NULL AND a.purged = 0"
-        " ORDER BY o.service_at, a.number").fetchall()
-    return [{"uuid": u, "number": n, "name": name, "id_masked": mask_id(idn),
-             "phone_tail": (phone or "")[-4:], "ready_at": at,
-             "waited_days": _waited_days(at, today)}
-            for u, n, name, idn, phone, at in rows]
+        " ORDER BY o.service_at, a.number"
+    ).fetchall()
+    return [
+        {
+            "uuid": u,
+            "number": n,
+            "name": name,
+            "id_masked": mask_id(idn),
+            "phone_tail": (phone or "")[-4:],
+            "ready_at": at,
+            "waited_days": _waited_days(at, today),
+        }
+        for u, n, name, idn, phone, at in rows
+    ]
 
 
 def find_in_queue(store: Store, id_number: str) -> str | None:
@@ -55,7 +64,8 @@ def find_in_queue(store: Store, id_number: str) -> str | None:
         "SELECT a.uuid FROM outbox o JOIN applications a ON a.uuid = o.uuid"
         " LEFT JOIN handovers h ON h.uuid = o.uuid WHERE o.service_state = 'ready_for_pickup'"
         " AND h.uuid IS NULL AND a.id_number = ? ORDER BY o.service_at LIMIT 1",
-        (id_number.strip().upper(),)).fetchone()
+        (id_number.strip().upper(),),
+    ).fetchone()
     return str(row[0]) if row else None
 
 
@@ -66,33 +76,45 @@ def record_handover(store: Store, ref: str, id_checked: bool) -> dict[str, Any]:
     with store.transaction():
         row = store.conn.execute(
             "SELECT a.uuid, o.service_state FROM applications a LEFT JOIN outbox o"
-            " ON o.uuid = a.uuid WHERE a.uuid = ? OR a.number = ?", (ref, ref)).fetchone()
+            " ON o.uuid = a.uuid WHERE a.uuid = ? OR a.number = ?",
+            (ref, ref),
+        ).fetchone()
         if row is None:
             raise NotFoundError("no_application", _("No application with this reference"))
         uuid, state = row
-        if store.conn.execute("SELECT 1 FROM handovers WHERE uuid = ?", (uuid,)).fetchone() \
-                or state == "collected":
+        if (
+            store.conn.execute("SELECT 1 FROM handovers WHERE uuid = ?", (uuid,)).fetchone()
+            or state == "collected"
+        ):
             raise UsageError("already_collected", _("This card has already been handed over"))
         if state != "ready_for_pickup":
-            raise UsageError("not_ready", _(
-                "The service has not reported this card ready for pickup"))
+            raise UsageError(
+                "not_ready", _("The service has not reported this card ready for pickup")
+            )
         at = _now()
-        store.conn.execute("INSERT INTO handovers (uuid, at, operator, id_checked) VALUES"
-                           " (?, ?, ?, ?)", (uuid, at, store.operator, int(id_checked)))
+        store.conn.execute(
+            "INSERT INTO handovers (uuid, at, operator, id_checked) VALUES (?, ?, ?, ?)",
+            (uuid, at, store.operator, int(id_checked)),
+        )
         store.audit("pickup.handover", uuid, {"id_checked": bool(id_checked)})
     return {"uuid": uuid, "at": at}
 
 
 def unsent_handovers(store: Store) -> list[dict[str, str]]:
-    return [{"uuid": u, "at": a, "operator": o} for u, a, o in store.conn.execute(
-        "SELECT uuid, at, operator FROM handovers WHERE sent_at IS NULL ORDER BY at")]
+    return [
+        {"uuid": u, "at": a, "operator": o}
+        for u, a, o in store.conn.execute(
+            "SELECT uuid, at, operator FROM handovers WHERE sent_at IS NULL ORDER BY at"
+        )
+    ]
 
 
 def mark_handover(store: Store, uuid: str, error: str | None = None) -> None:
     with store.transaction():
         if error is None:
-            store.conn.execute("UPDATE handovers SET sent_at = ?, error = NULL WHERE uuid = ?",
-                               (_now(), uuid))
+            store.conn.execute(
+                "UPDATE handovers SET sent_at = ?, error = NULL WHERE uuid = ?", (_now(), uuid)
+            )
         else:
             store.conn.execute("UPDATE handovers SET error = ? WHERE uuid = ?", (error, uuid))
 
@@ -100,8 +122,10 @@ def mark_handover(store: Store, uuid: str, error: str | None = None) -> None:
 # -- photo overrides (a review flag) ------------------------------------------------------------
 def note_photo_override(store: Store, uuid: str, reasons: list[str]) -> None:
     with store.transaction():
-        store.conn.execute("INSERT OR REPLACE INTO photo_overrides (uuid, reasons) VALUES (?, ?)",
-                           (uuid, json.dumps(reasons, ensure_ascii=False)))
+        store.conn.execute(
+            "INSERT OR REPLACE INTO photo_overrides (uuid, reasons) VALUES (?, ?)",
+            (uuid, json.dumps(reasons, ensure_ascii=False)),
+        )
 
 
 # -- sync overview ----------------------------------------------------------------------------
@@ -111,20 +135,31 @@ def sync_overview(store: Store) -> dict[str, Any]:
     store.require("app.search")
     summary = outbox.summary(store.conn)
     summary["handovers_unsent"] = store.conn.execute(
-        "SELECT count(*) FROM handovers WHERE sent_at IS NULL").fetchone()[0]
+        "SELECT count(*) FROM handovers WHERE sent_at IS NULL"
+    ).fetchone()[0]
     action = []
     for uuid, number, name, state, code, field, message, sstate in store.conn.execute(
-            "SELECT o.uuid, a.number, a.name, o.state, o.result_code, o.result_field,"
-            " o.result_message, o.service_state FROM outbox o JOIN applications a"
-            " ON a.uuid = o.uuid WHERE o.state IN ('rejected', 'conflict')"
-            " OR (o.service_state = 'rejected' AND o.state NOT IN ('pending', 'in_flight'))"
-            " ORDER BY o.updated_at"):
+        "SELECT o.uuid, a.number, a.name, o.state, o.result_code, o.result_field,"
+        " o.result_message, o.service_state FROM outbox o JOIN applications a"
+        " ON a.uuid = o.uuid WHERE o.state IN ('rejected', 'conflict')"
+        " OR (o.service_state = 'rejected' AND o.state NOT IN ('pending', 'in_flight'))"
+        " ORDER BY o.updated_at"
+    ):
         if sstate == "rejected" and state not in ("rejected", "conflict"):
             info = _event_detail(store, uuid, "rejected")
             state, code, field = "rejected", info.get("code"), info.get("field")
             message = message or info.get("message")
-        action.append({"uuid": uuid, "number": number, "name": name, "state": state,
-                       "code": code, "field": field or "", "message": message or code or ""})
+        action.append(
+            {
+                "uuid": uuid,
+                "number": number,
+                "name": name,
+                "state": state,
+                "code": code,
+                "field": field or "",
+                "message": message or code or "",
+            }
+        )
     summary["needs_action_list"] = action
     summary["needs_action"] = len(action)
     return summary
@@ -132,8 +167,10 @@ def sync_overview(store: Store) -> dict[str, Any]:
 
 def _event_detail(store: Store, uuid: str, kind: str) -> dict[str, str]:
     """The newest event's detail as text fields; whatever else the service sent is ignored."""
-    row = store.conn.execute("SELECT detail FROM status_events WHERE uuid = ? AND type = ?"
-                             " ORDER BY seq DESC LIMIT 1", (uuid, kind)).fetchone()
+    row = store.conn.execute(
+        "SELECT detail FROM status_events WHERE uuid = ? AND type = ? ORDER BY seq DESC LIMIT 1",
+        (uuid, kind),
+    ).fetchone()
     try:
         info = json.loads(row[0]) if row and row[0] else {}
     except ValueError:
@@ -159,20 +196,32 @@ def day_review(store: Store, day: dt.date) -> dict[str, Any]:
     store.require("review")
     rows = store.conn.execute(
         "SELECT uuid, number, name, id_number, birth_date, operator, community, kind, version"
-        " FROM applications WHERE day = ? ORDER BY number", (day.isoformat(),)).fetchall()
+        " FROM applications WHERE day = ? ORDER BY number",
+        (day.isoformat(),),
+    ).fetchall()
     by_operator: Counter[str] = Counter()
     by_community: Counter[str] = Counter()
     flags: list[dict[str, Any]] = []
     for uuid, number, name, idn, birth, operator, community, _kind, _version in rows:
         by_operator[operator] += 1
         by_community[community or ""] += 1
-        same_id = store.conn.execute(
-            "SELECT number FROM applications WHERE id_number = ? AND uuid != ? AND purged = 0",
-            (idn, uuid)).fetchall() if idn else []
-        same_nb = store.conn.execute(
-            "SELECT number FROM applications WHERE name = ? AND birth_date = ? AND uuid != ?"
-            " AND purged = 0 AND (id_number IS NULL OR id_number != ?)",
-            (name, birth, uuid, idn or "")).fetchall() if name and birth else []
+        same_id = (
+            store.conn.execute(
+                "SELECT number FROM applications WHERE id_number = ? AND uuid != ? AND purged = 0",
+                (idn, uuid),
+            ).fetchall()
+            if idn
+            else []
+        )
+        same_nb = (
+            store.conn.execute(
+                "SELECT number FROM applications WHERE name = ? AND birth_date = ? AND uuid != ?"
+                " AND purged = 0 AND (id_number IS NULL OR id_number != ?)",
+                (name, birth, uuid, idn or ""),
+            ).fetchall()
+            if name and birth
+            else []
+        )
         base = {"uuid": uuid, "number": number, "name": name, "operator": operator}
         if same_id:
             flags.append(dict(base, flag="duplicate_id", others=[r[0] for r in same_id]))
@@ -182,29 +231,52 @@ def day_review(store: Store, day: dt.date) -> dict[str, Any]:
     marks = ",".join("?" * len(by_uuid))
     if by_uuid:
         for uuid, reasons in store.conn.execute(
-                f"SELECT uuid, reasons FROM photo_overrides WHERE uuid IN ({marks})",
-                list(by_uuid)):
+            f"SELECT uuid, reasons FROM photo_overrides WHERE uuid IN ({marks})", list(by_uuid)
+        ):
             row = by_uuid[uuid]
-            flags.append({"uuid": uuid, "number": row[1], "name": row[2], "operator": row[5],
-                          "flag": "photo_override", "others": json.loads(reasons)})
+            flags.append(
+                {
+                    "uuid": uuid,
+                    "number": row[1],
+                    "name": row[2],
+                    "operator": row[5],
+                    "flag": "photo_override",
+                    "others": json.loads(reasons),
+                }
+            )
     # corrections made today after the service had received the record (any day's records);
     # the times are compared as instants: the service's clock zone is not the station's
     next_day = (day + dt.timedelta(days=1)).isoformat()
     for uuid, number, name, operator, ts, received in store.conn.execute(
-            "SELECT a.uuid, a.number, a.name, au.operator, au.ts, (SELECT min(e.at) FROM"
-            " status_events e WHERE e.uuid = a.uuid AND e.type = 'received') FROM audit au"
-            " JOIN applications a ON a.uuid = au.record_uuid WHERE au.action = 'app.correct'"
-            " AND au.ts >= ? AND au.ts < ?", (day.isoformat(), next_day)):
+        "SELECT a.uuid, a.number, a.name, au.operator, au.ts, (SELECT min(e.at) FROM"
+        " status_events e WHERE e.uuid = a.uuid AND e.type = 'received') FROM audit au"
+        " JOIN applications a ON a.uuid = au.record_uuid WHERE au.action = 'app.correct'"
+        " AND au.ts >= ? AND au.ts < ?",
+        (day.isoformat(), next_day),
+    ):
         corrected, got = _when(ts), _when(received)
         if corrected is not None and got is not None and got <= corrected:
-            flags.append({"uuid": uuid, "number": number, "name": name, "operator": operator,
-                          "flag": "corrected_after_upload", "others": [ts]})
-    confirmed = store.conn.execute("SELECT operator, at FROM day_confirmations WHERE day = ?",
-                                   (day.isoformat(),)).fetchone()
-    return {"day": day.isoformat(), "total": len(rows),
-            "by_operator": dict(by_operator.most_common()),
-            "by_community": dict(by_community.most_common()), "flags": flags,
-            "confirmed": {"operator": confirmed[0], "at": confirmed[1]} if confirmed else None}
+            flags.append(
+                {
+                    "uuid": uuid,
+                    "number": number,
+                    "name": name,
+                    "operator": operator,
+                    "flag": "corrected_after_upload",
+                    "others": [ts],
+                }
+            )
+    confirmed = store.conn.execute(
+        "SELECT operator, at FROM day_confirmations WHERE day = ?", (day.isoformat(),)
+    ).fetchone()
+    return {
+        "day": day.isoformat(),
+        "total": len(rows),
+        "by_operator": dict(by_operator.most_common()),
+        "by_community": dict(by_community.most_common()),
+        "flags": flags,
+        "confirmed": {"operator": confirmed[0], "at": confirmed[1]} if confirmed else None,
+    }
 
 
 def confirm_day(store: Store, day: dt.date) -> dict[str, Any]:
@@ -214,14 +286,18 @@ def confirm_day(store: Store, day: dt.date) -> dict[str, Any]:
     if review["confirmed"]:
         raise UsageError("already_confirmed", _("This day has already been confirmed"))
     sync = outbox.summary(store.conn)
-    summary = {"total": review["total"], "flags": len(review["flags"]),
-               "pending": sync["pending"] + sync["in_flight"],
-               "needs_action": sync["needs_action"]}
+    summary = {
+        "total": review["total"],
+        "flags": len(review["flags"]),
+        "pending": sync["pending"] + sync["in_flight"],
+        "needs_action": sync["needs_action"],
+    }
     at = _now()
     with store.transaction():
-        store.conn.execute("INSERT INTO day_confirmations (day, operator, at, summary) VALUES"
-                           " (?, ?, ?, ?)", (day.isoformat(), store.operator, at,
-                                             json.dumps(summary)))
+        store.conn.execute(
+            "INSERT INTO day_confirmations (day, operator, at, summary) VALUES (?, ?, ?, ?)",
+            (day.isoformat(), store.operator, at, json.dumps(summary)),
+        )
         store.audit("day.confirm", detail=dict(summary, day=day.isoformat()))
     return {"day": day.isoformat(), "at": at, **summary}
 
@@ -239,13 +315,25 @@ def card_person(store: Store, id_number: str) -> dict[str, Any] | None:
     store.require("app.view")
     row = store.conn.execute(
         "SELECT uuid FROM applications WHERE id_number = ? AND purged = 0"
-        " ORDER BY captured_at DESC LIMIT 1", (id_number.strip().upper(),)).fetchone()
+        " ORDER BY captured_at DESC LIMIT 1",
+        (id_number.strip().upper(),),
+    ).fetchone()
     if row is None:
         return None
     rec = store.get_application(row[0])
     return rec
 
 
-__all__ = ["pickup_queue", "find_in_queue", "record_handover", "unsent_handovers",
-           "mark_handover", "note_photo_override", "sync_overview", "day_review", "confirm_day",
-           "card_person", "endorse_outcome"]
+__all__ = [
+    "pickup_queue",
+    "find_in_queue",
+    "record_handover",
+    "unsent_handovers",
+    "mark_handover",
+    "note_photo_override",
+    "sync_overview",
+    "day_review",
+    "confirm_day",
+    "card_person",
+    "endorse_outcome",
+]

@@ -14,8 +14,18 @@ from typing import Any
 from station import __version__
 from station.logs import log_dir, redact
 
-PACKAGES = ("sqlcipher3", "cryptography", "PySide6-Essentials", "pyscard", "pyserial",
-            "opencv-python-headless", "requests", "openpyxl", "segno", "platformdirs")
+PACKAGES = (
+    "sqlcipher3",
+    "cryptography",
+    "PySide6-Essentials",
+    "pyscard",
+    "pyserial",
+    "opencv-python-headless",
+    "requests",
+    "openpyxl",
+    "segno",
+    "platformdirs",
+)
 
 
 def versions() -> dict[str, Any]:
@@ -25,8 +35,12 @@ def versions() -> dict[str, Any]:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             found[name] = None
-    return {"station": __version__, "python": sys.version.split()[0],
-            "platform": platform.platform(), "packages": found}
+    return {
+        "station": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": found,
+    }
 
 
 def write_bundle(data_dir: Path, out: Path, doctor: list[dict[str, Any]]) -> dict[str, Any]:
@@ -43,8 +57,11 @@ def write_bundle(data_dir: Path, out: Path, doctor: list[dict[str, Any]]) -> dic
                 text = path.read_text(encoding="utf-8", errors="replace")
                 zf.writestr(f"logs/{path.name}", redact(text))
                 names.append(path.name)
-        zf.writestr("README.txt", "Intake-station diagnostics bundle, made "
-                    f"{dt.datetime.now().isoformat(timespec='seconds')}. It holds no database, "
-                    "no key slots and no personal data.\n")
+        zf.writestr(
+            "README.txt",
+            "Intake-station diagnostics bundle, made "
+            f"{dt.datetime.now().isoformat(timespec='seconds')}. It holds no database, "
+            "no key slots and no personal data.\n",
+        )
     tmp.replace(out)
     return {"out": str(out), "logs": names, "bytes": out.stat().st_size}

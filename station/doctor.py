@@ -56,17 +56,26 @@ class DoctorContext:
 def check_version(ctx: DoctorContext) -> Check:
     import sqlcipher3
 
-    return Check("version", OK, _("station {v}, SQLite {s}", v=__version__,
-                                  s=sqlcipher3.sqlite_version))
+    return Check(
+        "version", OK, _("station {v}, SQLite {s}", v=__version__, s=sqlcipher3.sqlite_version)
+    )
 
 
 def check_data_dir(ctx: DoctorContext) -> Check:
     if not ctx.data_dir.exists():
-        return Check("data_folder", FAIL, _("{folder} does not exist", folder=ctx.data_dir),
-                     _("Run 'station init' (new station) or 'station restore' (replacement PC)"))
+        return Check(
+            "data_folder",
+            FAIL,
+            _("{folder} does not exist", folder=ctx.data_dir),
+            _("Run 'station init' (new station) or 'station restore' (replacement PC)"),
+        )
     if not os.access(ctx.data_dir, os.W_OK):
-        return Check("data_folder", FAIL, _("{folder} is not writable", folder=ctx.data_dir),
-                     _("Give the station's user write access to the data folder"))
+        return Check(
+            "data_folder",
+            FAIL,
+            _("{folder} is not writable", folder=ctx.data_dir),
+            _("Give the station's user write access to the data folder"),
+        )
     return Check("data_folder", OK, str(ctx.data_dir))
 
 
@@ -76,37 +85,60 @@ def check_keyslots(ctx: DoctorContext) -> Check:
 
     slots = KeySlots(ctx.data_dir / "keyslots.json")
     if not slots.exists():
-        return Check("key_slots", FAIL, _("no key-slot file"),
-                     _("Run 'station init', or restore the station from a backup"))
+        return Check(
+            "key_slots",
+            FAIL,
+            _("no key-slot file"),
+            _("Run 'station init', or restore the station from a backup"),
+        )
     try:
         doc = slots.load()
     except StorageError as exc:
-        return Check("key_slots", FAIL, exc.message,
-                     _("Restore keyslots.json from the latest backup"))
+        return Check(
+            "key_slots", FAIL, exc.message, _("Restore keyslots.json from the latest backup")
+        )
     kinds = [s["kind"] for s in doc["slots"]]
     if "recovery" not in kinds:
-        return Check("key_slots", WARN, _("no recovery slot"),
-                     _("Create a new recovery code and print it"))
+        return Check(
+            "key_slots", WARN, _("no recovery slot"), _("Create a new recovery code and print it")
+        )
     technicians = sum(1 for s in doc["slots"] if s.get("role") == "technician")
     if not technicians:
-        return Check("key_slots", WARN, _("no technician slot"),
-                     _("Open with the recovery code and add a technician"))
-    return Check("key_slots", OK, _("{n} operator slot(s) and a recovery slot",
-                                    n=kinds.count("operator")))
+        return Check(
+            "key_slots",
+            WARN,
+            _("no technician slot"),
+            _("Open with the recovery code and add a technician"),
+        )
+    return Check(
+        "key_slots", OK, _("{n} operator slot(s) and a recovery slot", n=kinds.count("operator"))
+    )
 
 
 def check_database(ctx: DoctorContext) -> Check:
     if ctx.store is None:
         path = ctx.data_dir / "station.db"
         if not path.exists():
-            return Check("database", FAIL, _("the database file is missing"),
-                         _("Restore the station from the latest backup"))
-        return Check("database", WARN, _("not opened (no operator given)"),
-                     _("Run doctor with --user and a password to check the database itself"))
+            return Check(
+                "database",
+                FAIL,
+                _("the database file is missing"),
+                _("Restore the station from the latest backup"),
+            )
+        return Check(
+            "database",
+            WARN,
+            _("not opened (no operator given)"),
+            _("Run doctor with --user and a password to check the database itself"),
+        )
     result = ctx.store.conn.execute("PRAGMA integrity_check").fetchone()[0]
     if result != "ok":
-        return Check("database", FAIL, _("integrity check failed"),
-                     _("Stop using this PC; restore the latest backup on a healthy one"))
+        return Check(
+            "database",
+            FAIL,
+            _("integrity check failed"),
+            _("Stop using this PC; restore the latest backup on a healthy one"),
+        )
     n = ctx.store.conn.execute("SELECT count(*) FROM applications").fetchone()[0]
     return Check("database", OK, _("integrity ok, {n} applications", n=n))
 
@@ -119,27 +151,39 @@ def check_disk(ctx: DoctorContext) -> Check:
         return Check("disk", WARN, _("free space unknown"), "")
     gb = free / 1e9
     if gb < 1:
-        return Check("disk", FAIL, _("{gb:.1f} GB free", gb=gb),
-                     _("Free disk space: the station needs at least 1 GB"))
+        return Check(
+            "disk",
+            FAIL,
+            _("{gb:.1f} GB free", gb=gb),
+            _("Free disk space: the station needs at least 1 GB"),
+        )
     if gb < 5:
-        return Check("disk", WARN, _("{gb:.1f} GB free", gb=gb),
-                     _("Free some disk space soon"))
+        return Check("disk", WARN, _("{gb:.1f} GB free", gb=gb), _("Free some disk space soon"))
     return Check("disk", OK, _("{gb:.1f} GB free", gb=gb))
 
 
 def check_clock(ctx: DoctorContext) -> Check:
     now = dt.datetime.now()
     if now.year < 2024:
-        return Check("clock", FAIL, _("the clock says {t}", t=now.isoformat(timespec="minutes")),
-                     _("Set the date and time of the PC (or enable time synchronisation)"))
+        return Check(
+            "clock",
+            FAIL,
+            _("the clock says {t}", t=now.isoformat(timespec="minutes")),
+            _("Set the date and time of the PC (or enable time synchronisation)"),
+        )
     offset = None
     if ctx.store is not None:
         row = ctx.store.conn.execute(
-            "SELECT value FROM meta WHERE key = 'clock_offset_seconds'").fetchone()
+            "SELECT value FROM meta WHERE key = 'clock_offset_seconds'"
+        ).fetchone()
         offset = float(row[0]) if row else None
     if offset is not None and abs(offset) > 120:
-        return Check("clock", WARN, _("{s:.0f} s away from the central service", s=offset),
-                     _("Set the PC clock; sync corrects small offsets by itself"))
+        return Check(
+            "clock",
+            WARN,
+            _("{s:.0f} s away from the central service", s=offset),
+            _("Set the PC clock; sync corrects small offsets by itself"),
+        )
     return Check("clock", OK, now.isoformat(timespec="seconds"))
 
 
@@ -147,19 +191,34 @@ def check_translations(ctx: DoctorContext) -> Check:
     qm = resource_path("i18n", "station_zh_CN.qm")
     core = list(resource_path("i18n", "core").glob("*.zh_CN.json"))
     if not qm.exists() or not core:
-        return Check("translations", FAIL, _("Chinese translation files missing"),
-                     _("Reinstall the station (the translations were not built)"))
+        return Check(
+            "translations",
+            FAIL,
+            _("Chinese translation files missing"),
+            _("Reinstall the station (the translations were not built)"),
+        )
     for path in core:
         try:
             json.loads(path.read_text(encoding="utf-8"))
         except ValueError:
-            return Check("translations", FAIL, _("{name} is damaged", name=path.name),
-                         _("Reinstall the station"))
+            return Check(
+                "translations",
+                FAIL,
+                _("{name} is damaged", name=path.name),
+                _("Reinstall the station"),
+            )
     return Check("translations", OK, _("Chinese and English"))
 
 
-CORE_CHECKS: list[CheckFn] = [check_version, check_data_dir, check_keyslots, check_database,
-                              check_disk, check_clock, check_translations]
+CORE_CHECKS: list[CheckFn] = [
+    check_version,
+    check_data_dir,
+    check_keyslots,
+    check_database,
+    check_disk,
+    check_clock,
+    check_translations,
+]
 
 
 def run_checks(ctx: DoctorContext, extra: list[CheckFn] | None = None) -> list[Check]:
@@ -169,9 +228,12 @@ def run_checks(ctx: DoctorContext, extra: list[CheckFn] | None = None) -> list[C
         try:
             check = fn(ctx)
         except Exception as exc:  # noqa: BLE001 - a broken check is itself a finding
-            check = Check(getattr(fn, "__name__", "check").removeprefix("check_"), FAIL,
-                          _("the check itself failed: {why}", why=type(exc).__name__),
-                          _("Send the diagnostics bundle to support"))
+            check = Check(
+                getattr(fn, "__name__", "check").removeprefix("check_"),
+                FAIL,
+                _("the check itself failed: {why}", why=type(exc).__name__),
+                _("Send the diagnostics bundle to support"),
+            )
         check.ms = round((time.perf_counter() - t0) * 1000, 1)
         results.append(check)
     return results

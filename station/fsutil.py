@@ -31,6 +31,7 @@ def atomic_output(path: Path, write: Callable[[Path], None], mode: int | None = 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Write ``data`` to ``path`` so that a crash leaves either the old or the new file."""
+
     def write(tmp: Path) -> None:
         tmp.write_bytes(data)
 

@@ -29,26 +29,47 @@ from station.record import canonical_json
 
 # (dotted path, Chinese header) — the template's columns, in order.
 TEMPLATE: list[tuple[str, str]] = [
-    ("person.id_number", "公民身份号码"), ("person.name", "姓名"), ("person.sex", "性别"),
-    ("person.ethnic", "民族"), ("person.birth_date", "出生日期"),
-    ("person.hukou_address", "户籍地址"), ("person.phone", "联系电话"),
-    ("person.education", "文化程度"), ("person.occupation", "职业"),
-    ("residence.division_code", "居住地区县代码"), ("residence.community", "社区"),
-    ("residence.address", "居住地址"), ("residence.arrival_date", "来本地日期"),
-    ("residence.intended_months", "拟居住月数"), ("residence.reason", "居住事由"),
-    ("dwelling.type", "住所类型"), ("dwelling.landlord.name", "房东姓名"),
-    ("dwelling.landlord.phone", "房东电话"), ("dwelling.landlord.id_number", "房东身份号码"),
-    ("employer.name", "就业单位"), ("employer.uscc", "统一社会信用代码"),
-    ("employer.address", "单位地址"), ("employer.phone", "单位电话"),
+    ("person.id_number", "公民身份号码"),
+    ("person.name", "姓名"),
+    ("person.sex", "性别"),
+    ("person.ethnic", "民族"),
+    ("person.birth_date", "出生日期"),
+    ("person.hukou_address", "户籍地址"),
+    ("person.phone", "联系电话"),
+    ("person.education", "文化程度"),
+    ("person.occupation", "职业"),
+    ("residence.division_code", "居住地区县代码"),
+    ("residence.community", "社区"),
+    ("residence.address", "居住地址"),
+    ("residence.arrival_date", "来本地日期"),
+    ("residence.intended_months", "拟居住月数"),
+    ("residence.reason", "居住事由"),
+    ("dwelling.type", "住所类型"),
+    ("dwelling.landlord.name", "房东姓名"),
+    ("dwelling.landlord.phone", "房东电话"),
+    ("dwelling.landlord.id_number", "房东身份号码"),
+    ("employer.name", "就业单位"),
+    ("employer.uscc", "统一社会信用代码"),
+    ("employer.address", "单位地址"),
+    ("employer.phone", "单位电话"),
     ("services", "申请服务"),
 ]
 HEADER_TO_PATH = {zh: path for path, zh in TEMPLATE}
-DATE_PATHS = {"person.birth_date", "residence.arrival_date", "person.id_valid_from",
-              "person.id_valid_to"}
+DATE_PATHS = {
+    "person.birth_date",
+    "residence.arrival_date",
+    "person.id_valid_from",
+    "person.id_valid_to",
+}
 ID_PATHS = {"person.id_number", "dwelling.landlord.id_number", "guardian.id_number"}
-CODE_PATHS = {"person.sex": "sex", "person.ethnic": "ethnic", "person.education": "education",
-              "person.occupation": "occupation", "residence.reason": "reason",
-              "dwelling.type": "dwelling"}
+CODE_PATHS = {
+    "person.sex": "sex",
+    "person.ethnic": "ethnic",
+    "person.education": "education",
+    "person.occupation": "occupation",
+    "residence.reason": "reason",
+    "dwelling.type": "dwelling",
+}
 CHUNK = 500
 
 
@@ -63,8 +84,7 @@ class ImportResult:
     interrupted_at: int | None = None  # the row after which the file could not be read on
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"saved": self.saved, "skipped": self.skipped,
-                               "errors": self.errors}
+        out: dict[str, Any] = {"saved": self.saved, "skipped": self.skipped, "errors": self.errors}
         if self.interrupted_at is not None:
             out["interrupted_at_row"] = self.interrupted_at
         return out
@@ -95,8 +115,15 @@ def _date(value: Any) -> str | None:
         return value.isoformat()
     if isinstance(value, int | float) and 1 < value < 80000:  # an Excel serial date
         return (dt.date(1899, 12, 30) + dt.timedelta(days=int(value))).isoformat()
-    text = str(value).strip().replace("/", "-").replace(".", "-").replace("年", "-") \
-        .replace("月", "-").replace("日", "")
+    text = (
+        str(value)
+        .strip()
+        .replace("/", "-")
+        .replace(".", "-")
+        .replace("年", "-")
+        .replace("月", "-")
+        .replace("日", "")
+    )
     if len(text) == 8 and text.isdigit():
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
     parts = text.split("-")
@@ -129,15 +156,29 @@ def row_to_record(cells: dict[str, Any]) -> tuple[dict[str, Any], list[FieldErro
             continue
         if path in ID_PATHS:
             if isinstance(value, int | float):
-                problems.append(FieldError(path, "id_as_number", _(
-                    "The ID number was stored as a number and has lost digits: format the "
-                    "column as text and type it again")))
+                problems.append(
+                    FieldError(
+                        path,
+                        "id_as_number",
+                        _(
+                            "The ID number was stored as a number and has lost digits: format the "
+                            "column as text and type it again"
+                        ),
+                    )
+                )
                 continue
             text = str(value).strip()
             if "E+" in text.upper() or "." in text:
-                problems.append(FieldError(path, "id_scientific", _(
-                    "The ID number is in scientific notation: format the column as text and "
-                    "type it again")))
+                problems.append(
+                    FieldError(
+                        path,
+                        "id_scientific",
+                        _(
+                            "The ID number is in scientific notation: format the column as text and "
+                            "type it again"
+                        ),
+                    )
+                )
                 continue
             _set(record, path, text)
         elif path in DATE_PATHS:
@@ -165,8 +206,10 @@ class FileLost(UsageError):
     """The file stopped being readable part-way through."""
 
     def __init__(self) -> None:
-        super().__init__("file_lost", _(
-            "The file could not be read to the end (removed or changed while importing?)"))
+        super().__init__(
+            "file_lost",
+            _("The file could not be read to the end (removed or changed while importing?)"),
+        )
 
 
 def read_rows(path: Path) -> Iterator[list[Any]]:
@@ -179,8 +222,7 @@ def read_rows(path: Path) -> Iterator[list[Any]]:
             try:
                 wb = load_workbook(path, read_only=True, data_only=True)
             except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
-                raise UsageError("bad_file", _(
-                    "The file is not a readable XLSX workbook")) from exc
+                raise UsageError("bad_file", _("The file is not a readable XLSX workbook")) from exc
             try:
                 rows = wb.worksheets[0].iter_rows(values_only=True)
                 while True:
@@ -188,8 +230,13 @@ def read_rows(path: Path) -> Iterator[list[Any]]:
                         row = next(rows)
                     except StopIteration:
                         break
-                    except (OSError, EOFError, zipfile.BadZipFile, zlib.error,
-                            ElementTree.ParseError) as exc:
+                    except (
+                        OSError,
+                        EOFError,
+                        zipfile.BadZipFile,
+                        zlib.error,
+                        ElementTree.ParseError,
+                    ) as exc:
                         # removed, truncated or replaced while being read (a USB stick
                         # pulled, a network share gone)
                         raise FileLost() from exc
@@ -227,9 +274,13 @@ def map_header(header: list[Any]) -> dict[int, str]:
     return mapping
 
 
-def import_file(store: Any, path: Path, dry_run: bool = False,
-                progress: Callable[[int], None] | None = None,
-                cancel: threading.Event | None = None) -> ImportResult:
+def import_file(
+    store: Any,
+    path: Path,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> ImportResult:
     store.require("app.import")
     path = Path(path)
     rows = read_rows(path)
@@ -243,9 +294,13 @@ def import_file(store: Any, path: Path, dry_run: bool = False,
         raise UsageError("empty_file", _("The file is empty"))
     mapping = map_header(header)
     if "person.id_number" not in mapping.values():
-        raise UsageError("no_columns", _(
-            "No recognised columns: use the template's Chinese headers or the record's "
-            "dotted paths (person.id_number, …)"))
+        raise UsageError(
+            "no_columns",
+            _(
+                "No recognised columns: use the template's Chinese headers or the record's "
+                "dotted paths (person.id_number, …)"
+            ),
+        )
     result.header = [_cell_text(c) for c in header]
     chunk: list[tuple[int, list[Any], dict[str, Any], str]] = []
     row_no = 1
@@ -278,29 +333,43 @@ def import_file(store: Any, path: Path, dry_run: bool = False,
     _flush(store, chunk, result, dry_run, path.name)
     if progress:
         progress(row_no)
-    store.audit("app.import", detail={"saved": result.saved, "skipped": result.skipped,
-                                      "errors": len(result.bad_rows), "dry_run": dry_run,
-                                      "interrupted_at_row": result.interrupted_at})
+    store.audit(
+        "app.import",
+        detail={
+            "saved": result.saved,
+            "skipped": result.skipped,
+            "errors": len(result.bad_rows),
+            "dry_run": dry_run,
+            "interrupted_at_row": result.interrupted_at,
+        },
+    )
     return result
 
 
 def _bad(result: ImportResult, row_no: int, row: list[Any], errors: list[FieldError]) -> None:
     for e in errors:
-        result.errors.append({"row": row_no, "field": e.field, "code": e.code,
-                              "message": e.message})
+        result.errors.append(
+            {"row": row_no, "field": e.field, "code": e.code, "message": e.message}
+        )
     result.bad_rows.append((row_no, row, "; ".join(f"{e.field}: {e.message}" for e in errors)))
 
 
-def _flush(store: Any, chunk: list[tuple[int, list[Any], dict[str, Any], str]],
-           result: ImportResult, dry_run: bool, source: str) -> None:
+def _flush(
+    store: Any,
+    chunk: list[tuple[int, list[Any], dict[str, Any], str]],
+    result: ImportResult,
+    dry_run: bool,
+    source: str,
+) -> None:
     if not chunk:
         return
     from station.validation import check_application
 
     fresh = []
     for item in chunk:
-        seen = store.conn.execute("SELECT 1 FROM imported_rows WHERE row_hash = ?",
-                                  (item[3],)).fetchone()
+        seen = store.conn.execute(
+            "SELECT 1 FROM imported_rows WHERE row_hash = ?", (item[3],)
+        ).fetchone()
         if seen:
             result.skipped += 1
         else:
@@ -322,9 +391,11 @@ def _flush(store: Any, chunk: list[tuple[int, list[Any], dict[str, Any], str]],
                 _bad(result, row_no, row, outcome.errors)
             else:
                 result.saved += 1
-                store.conn.execute("INSERT OR IGNORE INTO imported_rows (row_hash, uuid, source,"
-                                   " imported_at) VALUES (?, ?, ?, ?)",
-                                   (digest, outcome["uuid"], source, now))
+                store.conn.execute(
+                    "INSERT OR IGNORE INTO imported_rows (row_hash, uuid, source,"
+                    " imported_at) VALUES (?, ?, ?, ?)",
+                    (digest, outcome["uuid"], source, now),
+                )
 
 
 def write_error_sheet(result: ImportResult, out: Path) -> None:

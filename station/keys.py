@@ -70,13 +70,15 @@ def normalize_recovery_code(code: str) -> str:
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise UsageError("weak_password",
-                         _("The password needs at least {n} characters", n=MIN_PASSWORD))
+        raise UsageError(
+            "weak_password", _("The password needs at least {n} characters", n=MIN_PASSWORD)
+        )
 
 
 def _derive(secret: str, kdf: dict[str, Any]) -> bytes:
-    return Scrypt(salt=_unb64(kdf["salt"]), length=32, n=int(kdf["n"]), r=int(kdf["r"]),
-                  p=int(kdf["p"])).derive(secret.encode())
+    return Scrypt(
+        salt=_unb64(kdf["salt"]), length=32, n=int(kdf["n"]), r=int(kdf["r"]), p=int(kdf["p"])
+    ).derive(secret.encode())
 
 
 def _aad(slot: dict[str, Any]) -> bytes:
@@ -85,8 +87,13 @@ def _aad(slot: dict[str, Any]) -> bytes:
 
 
 def _wrap(db_key: bytes, secret: str, ident: dict[str, Any]) -> dict[str, Any]:
-    kdf = {"name": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
-           "salt": _b64(secrets.token_bytes(16))}
+    kdf = {
+        "name": "scrypt",
+        "n": SCRYPT_N,
+        "r": SCRYPT_R,
+        "p": SCRYPT_P,
+        "salt": _b64(secrets.token_bytes(16)),
+    }
     slot = dict(ident, kdf=kdf, failures=0, locked_until=None)
     nonce = secrets.token_bytes(12)
     slot["nonce"] = _b64(nonce)
@@ -97,7 +104,8 @@ def _wrap(db_key: bytes, secret: str, ident: dict[str, Any]) -> dict[str, Any]:
 def _unwrap(slot: dict[str, Any], secret: str) -> bytes | None:
     try:
         key = AESGCM(_derive(secret, slot["kdf"])).decrypt(
-            _unb64(slot["nonce"]), _unb64(slot["wrapped"]), _aad(slot))
+            _unb64(slot["nonce"]), _unb64(slot["wrapped"]), _aad(slot)
+        )
     except InvalidTag:
         return None
     return key
@@ -126,8 +134,10 @@ class KeySlots:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError as exc:
-            raise StorageError("no_station", _("No station is set up in this data folder; "
-                                               "run 'station init' first")) from exc
+            raise StorageError(
+                "no_station",
+                _("No station is set up in this data folder; run 'station init' first"),
+            ) from exc
         try:
             doc = json.loads(raw)
             if not isinstance(doc, dict) or doc.get("format") != FORMAT:
@@ -137,9 +147,13 @@ class KeySlots:
                     if key not in slot:
                         raise ValueError(key)
         except (ValueError, KeyError, TypeError) as exc:
-            raise StorageError("keyslots_damaged", _(
-                "The key-slot file is damaged or not a station's; restore it from a backup "
-                "(nothing was changed)")) from exc
+            raise StorageError(
+                "keyslots_damaged",
+                _(
+                    "The key-slot file is damaged or not a station's; restore it from a backup "
+                    "(nothing was changed)"
+                ),
+            ) from exc
         return doc
 
     def _save(self, doc: dict[str, Any]) -> None:
@@ -154,18 +168,25 @@ class KeySlots:
             self._save(doc)
 
     # -- provisioning ------------------------------------------------------------------------
-    def create(self, db_key: bytes, admin: str, password: str, recovery_code: str,
-               station_code: str) -> None:
+    def create(
+        self, db_key: bytes, admin: str, password: str, recovery_code: str, station_code: str
+    ) -> None:
         if self.path.exists():
             raise UsageError("station_exists", _("This data folder already holds a station"))
         doc = {
             "format": FORMAT,
             "station_code": station_code,
             "slots": [
-                _wrap(db_key, password, {"id": "op:" + admin, "kind": "operator", "name": admin,
-                                         "role": "technician"}),
-                _wrap(db_key, normalize_recovery_code(recovery_code),
-                      {"id": "recovery", "kind": "recovery", "name": "recovery", "role": None}),
+                _wrap(
+                    db_key,
+                    password,
+                    {"id": "op:" + admin, "kind": "operator", "name": admin, "role": "technician"},
+                ),
+                _wrap(
+                    db_key,
+                    normalize_recovery_code(recovery_code),
+                    {"id": "recovery", "kind": "recovery", "name": "recovery", "role": None},
+                ),
             ],
             "pending_audit": [],
         }
@@ -175,32 +196,44 @@ class KeySlots:
         return str(self.load().get("station_code", ""))
 
     def operators(self) -> list[dict[str, Any]]:
-        return [{"name": s["name"], "role": s["role"], "locked_until": s.get("locked_until")}
-                for s in self.load()["slots"] if s["kind"] == "operator"]
+        return [
+            {"name": s["name"], "role": s["role"], "locked_until": s.get("locked_until")}
+            for s in self.load()["slots"]
+            if s["kind"] == "operator"
+        ]
 
     # -- unlocking ---------------------------------------------------------------------------
     def unlock(self, name: str, password: str) -> Unlocked:
         with file_lock(self._lock_path):
             doc = self.load()
-            slot = next((s for s in doc["slots"]
-                         if s["kind"] == "operator" and s["name"] == name), None)
+            slot = next(
+                (s for s in doc["slots"] if s["kind"] == "operator" and s["name"] == name), None
+            )
             now = _now()
             event = {"ts": now.isoformat(timespec="seconds"), "operator": name}
             if slot is None:
-                doc["pending_audit"].append(dict(event, action="login.failed",
-                                                 detail={"reason": "unknown_or_disabled"}))
+                doc["pending_audit"].append(
+                    dict(event, action="login.failed", detail={"reason": "unknown_or_disabled"})
+                )
                 self._save(doc)
                 raise AuthError("bad_credentials", _("Wrong operator name or password"))
             locked_until = slot.get("locked_until")
             if locked_until and dt.datetime.fromisoformat(locked_until) > now:
-                doc["pending_audit"].append(dict(event, action="login.failed",
-                                                 detail={"reason": "locked"}))
+                doc["pending_audit"].append(
+                    dict(event, action="login.failed", detail={"reason": "locked"})
+                )
                 self._save(doc)
-                minutes = max(1, int((dt.datetime.fromisoformat(locked_until) - now)
-                                     .total_seconds() // 60) + 1)
-                raise AuthError("locked_out", _(
-                    "Too many wrong passwords: this operator is locked for {m} more minute(s)",
-                    m=minutes))
+                minutes = max(
+                    1,
+                    int((dt.datetime.fromisoformat(locked_until) - now).total_seconds() // 60) + 1,
+                )
+                raise AuthError(
+                    "locked_out",
+                    _(
+                        "Too many wrong passwords: this operator is locked for {m} more minute(s)",
+                        m=minutes,
+                    ),
+                )
             key = _unwrap(slot, password)
             if key is None:
                 slot["failures"] = int(slot.get("failures", 0)) + 1
@@ -209,12 +242,15 @@ class KeySlots:
                     slot["locked_until"] = (now + LOCKOUT).isoformat(timespec="seconds")
                     slot["failures"] = 0
                     reason = "locked"
-                doc["pending_audit"].append(dict(event, action="login.failed",
-                                                 detail={"reason": reason}))
+                doc["pending_audit"].append(
+                    dict(event, action="login.failed", detail={"reason": reason})
+                )
                 self._save(doc)
                 if reason == "locked":
-                    raise AuthError("locked_out", _(
-                        "Too many wrong passwords: this operator is locked for 15 minutes"))
+                    raise AuthError(
+                        "locked_out",
+                        _("Too many wrong passwords: this operator is locked for 15 minutes"),
+                    )
                 raise AuthError("bad_credentials", _("Wrong operator name or password"))
             pending = list(doc.get("pending_audit", []))
             if slot.get("failures") or slot.get("locked_until") or pending:
@@ -244,10 +280,14 @@ class KeySlots:
             raise UsageError("bad_role", _("Unknown role {role!r}", role=role))
         with self._editing() as doc:
             if any(s["kind"] == "operator" and s["name"] == name for s in doc["slots"]):
-                raise UsageError("operator_exists",
-                                 _("An operator with this name already exists"))
-            doc["slots"].append(_wrap(db_key, password, {"id": "op:" + name, "kind": "operator",
-                                                         "name": name, "role": role}))
+                raise UsageError("operator_exists", _("An operator with this name already exists"))
+            doc["slots"].append(
+                _wrap(
+                    db_key,
+                    password,
+                    {"id": "op:" + name, "kind": "operator", "name": name, "role": role},
+                )
+            )
 
     def set_password(self, db_key: bytes, name: str, password: str) -> None:
         with self._editing() as doc:
@@ -261,17 +301,22 @@ class KeySlots:
     def remove_operator(self, name: str) -> None:
         with self._editing() as doc:
             before = len(doc["slots"])
-            doc["slots"] = [s for s in doc["slots"]
-                            if not (s["kind"] == "operator" and s["name"] == name)]
+            doc["slots"] = [
+                s for s in doc["slots"] if not (s["kind"] == "operator" and s["name"] == name)
+            ]
             if len(doc["slots"]) == before:
                 raise UsageError("no_operator", _("No such operator"))
 
     def set_recovery(self, db_key: bytes, code: str) -> None:
         with self._editing() as doc:
             doc["slots"] = [s for s in doc["slots"] if s["kind"] != "recovery"]
-            doc["slots"].append(_wrap(db_key, normalize_recovery_code(code),
-                                      {"id": "recovery", "kind": "recovery", "name": "recovery",
-                                       "role": None}))
+            doc["slots"].append(
+                _wrap(
+                    db_key,
+                    normalize_recovery_code(code),
+                    {"id": "recovery", "kind": "recovery", "name": "recovery", "role": None},
+                )
+            )
 
 
 def new_db_key() -> bytes:

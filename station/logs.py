@@ -54,12 +54,16 @@ def setup_file_logging(data_dir: Path, level: int = logging.INFO) -> Path | None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(
-            folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+            folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+        )
     except OSError:
         logging.getLogger(__name__).warning("cannot write logs under the data folder")
         return None
-    handler.setFormatter(logging.Formatter(
-        "%(asctime)s %(levelname)s %(process)d %(threadName)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter(
+            "%(asctime)s %(levelname)s %(process)d %(threadName)s %(name)s: %(message)s"
+        )
+    )
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     for existing in list(root.handlers):

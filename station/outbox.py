@@ -15,8 +15,14 @@ import json
 from typing import Any
 
 FINAL = ("accepted", "duplicate", "conflict", "rejected")
-SERVICE_STATES = ("received", "rejected", "in_production", "card_produced", "ready_for_pickup",
-                  "collected")
+SERVICE_STATES = (
+    "received",
+    "rejected",
+    "in_production",
+    "card_produced",
+    "ready_for_pickup",
+    "collected",
+)
 
 
 def _now() -> str:
@@ -32,7 +38,9 @@ def enqueue(conn: Any, uuid: str, version: int, content_hash: str) -> None:
         " batch_id = NULL, result_code = NULL, result_field = NULL, result_message = NULL,"
         " service_state = CASE WHEN outbox.service_state = 'rejected' THEN NULL"
         " ELSE outbox.service_state END,"  # a corrected rejection is no longer in need of action
-        " updated_at = excluded.updated_at", (uuid, version, content_hash, _now()))
+        " updated_at = excluded.updated_at",
+        (uuid, version, content_hash, _now()),
+    )
 
 
 def get(conn: Any, key: str, default: str | None = None) -> str | None:
@@ -41,34 +49,59 @@ def get(conn: Any, key: str, default: str | None = None) -> str | None:
 
 
 def put(conn: Any, key: str, value: str) -> None:
-    conn.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key)"
-                 " DO UPDATE SET value = excluded.value", (key, value))
+    conn.execute(
+        "INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key)"
+        " DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
 
 
 def pending(conn: Any, limit: int) -> list[tuple[str, int, str]]:
-    return [(r[0], r[1], r[2]) for r in conn.execute(
-        "SELECT uuid, version, content_hash FROM outbox WHERE state = 'pending'"
-        " ORDER BY updated_at, uuid LIMIT ?", (limit,))]
+    return [
+        (r[0], r[1], r[2])
+        for r in conn.execute(
+            "SELECT uuid, version, content_hash FROM outbox WHERE state = 'pending'"
+            " ORDER BY updated_at, uuid LIMIT ?",
+            (limit,),
+        )
+    ]
 
 
 def open_batches(conn: Any) -> list[dict[str, Any]]:
-    rows = conn.execute("SELECT batch_id, body_sha256, content_type, body FROM batches"
-                        " WHERE state = 'sending' ORDER BY created_at").fetchall()
-    return [{"batch_id": r[0], "body_sha256": r[1], "content_type": r[2], "body": bytes(r[3])}
-            for r in rows]
+    rows = conn.execute(
+        "SELECT batch_id, body_sha256, content_type, body FROM batches"
+        " WHERE state = 'sending' ORDER BY created_at"
+    ).fetchall()
+    return [
+        {"batch_id": r[0], "body_sha256": r[1], "content_type": r[2], "body": bytes(r[3])}
+        for r in rows
+    ]
 
 
-def record_batch(conn: Any, batch_id: str, body: bytes, body_sha256: str, content_type: str,
-                 items: list[tuple[str, int, str]]) -> None:
+def record_batch(
+    conn: Any,
+    batch_id: str,
+    body: bytes,
+    body_sha256: str,
+    content_type: str,
+    items: list[tuple[str, int, str]],
+) -> None:
     """Before sending: the exact bytes and what they carry; the records go in flight."""
-    conn.execute("INSERT INTO batches (batch_id, body_sha256, content_type, body, records, bytes,"
-                 " state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'sending', ?)",
-                 (batch_id, body_sha256, content_type, body, len(items), len(body), _now()))
+    conn.execute(
+        "INSERT INTO batches (batch_id, body_sha256, content_type, body, records, bytes,"
+        " state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'sending', ?)",
+        (batch_id, body_sha256, content_type, body, len(items), len(body), _now()),
+    )
     for uuid, version, chash in items:
-        conn.execute("INSERT INTO batch_items (batch_id, uuid, version, content_hash)"
-                     " VALUES (?, ?, ?, ?)", (batch_id, uuid, version, chash))
-        conn.execute("UPDATE outbox SET state = 'in_flight', batch_id = ?, updated_at = ?"
-                     " WHERE uuid = ? AND version = ?", (batch_id, _now(), uuid, version))
+        conn.execute(
+            "INSERT INTO batch_items (batch_id, uuid, version, content_hash) VALUES (?, ?, ?, ?)",
+            (batch_id, uuid, version, chash),
+        )
+        conn.execute(
+            "UPDATE outbox SET state = 'in_flight', batch_id = ?, updated_at = ?"
+            " WHERE uuid = ? AND version = ?",
+            (batch_id, _now(), uuid, version),
+        )
 
 
 class BadResponse(ValueError):
@@ -77,15 +110,23 @@ class BadResponse(ValueError):
 
 def apply_results(conn: Any, batch_id: str, response: dict[str, Any]) -> dict[str, int]:
     """Apply a batch's per-record results (inside the caller's transaction)."""
-    items = {r[0]: (r[1], r[2]) for r in conn.execute(
-        "SELECT uuid, version, content_hash FROM batch_items WHERE batch_id = ?", (batch_id,))}
+    items = {
+        r[0]: (r[1], r[2])
+        for r in conn.execute(
+            "SELECT uuid, version, content_hash FROM batch_items WHERE batch_id = ?", (batch_id,)
+        )
+    }
     results = response.get("results")
     if response.get("batch_id") != batch_id or not isinstance(results, list):
         raise BadResponse("the response is for another batch")
     seen: set[str] = set()
     for res in results:
-        if not isinstance(res, dict) or res.get("uuid") not in items or res["uuid"] in seen \
-                or res.get("status") not in (*FINAL, "retry"):
+        if (
+            not isinstance(res, dict)
+            or res.get("uuid") not in items
+            or res["uuid"] in seen
+            or res.get("status") not in (*FINAL, "retry")
+        ):
             raise BadResponse("a result for a record that was not sent, or twice")
         seen.add(res["uuid"])
     if seen != set(items):
@@ -100,17 +141,31 @@ def apply_results(conn: Any, batch_id: str, response: dict[str, Any]) -> dict[st
             "UPDATE outbox SET state = ?, result_code = ?, result_field = ?, result_message = ?,"
             " batch_id = CASE WHEN ? = 'pending' THEN NULL ELSE batch_id END, updated_at = ?"
             " WHERE uuid = ? AND version = ? AND batch_id = ?",
-            (new_state, res.get("code"), res.get("field"), res.get("message"), new_state,
-             _now(), uuid, version, batch_id))
+            (
+                new_state,
+                res.get("code"),
+                res.get("field"),
+                res.get("message"),
+                new_state,
+                _now(),
+                uuid,
+                version,
+                batch_id,
+            ),
+        )
         if status in ("accepted", "duplicate"):
-            conn.execute("UPDATE applications SET state = 'accepted' WHERE uuid = ? AND"
-                         " version = ?", (uuid, version))
+            conn.execute(
+                "UPDATE applications SET state = 'accepted' WHERE uuid = ? AND version = ?",
+                (uuid, version),
+            )
         elif status == "rejected":
             conn.execute("UPDATE applications SET state = 'rejected' WHERE uuid = ?", (uuid,))
         elif status == "conflict":
             conn.execute("UPDATE applications SET state = 'conflict' WHERE uuid = ?", (uuid,))
-    conn.execute("UPDATE batches SET state = 'done', body = NULL, response = ? WHERE"
-                 " batch_id = ?", (json.dumps(response), batch_id))
+    conn.execute(
+        "UPDATE batches SET state = 'done', body = NULL, response = ? WHERE batch_id = ?",
+        (json.dumps(response), batch_id),
+    )
     return counts
 
 
@@ -123,8 +178,12 @@ def apply_events(conn: Any, events: Any, cursor: int, next_cursor: Any) -> int:
     last = cursor
     applied = 0
     for ev in events:
-        if not isinstance(ev, dict) or not isinstance(ev.get("seq"), int) or \
-                ev.get("type") not in SERVICE_STATES or not isinstance(ev.get("uuid"), str):
+        if (
+            not isinstance(ev, dict)
+            or not isinstance(ev.get("seq"), int)
+            or ev.get("type") not in SERVICE_STATES
+            or not isinstance(ev.get("uuid"), str)
+        ):
             raise BadResponse("a malformed event")
         if ev["seq"] <= last:
             raise BadResponse("events out of order")
@@ -132,16 +191,26 @@ def apply_events(conn: Any, events: Any, cursor: int, next_cursor: Any) -> int:
     if events and next_cursor != last:
         raise BadResponse("the cursor does not match the events")
     for ev in events:
-        cur = conn.execute("INSERT OR IGNORE INTO status_events (seq, uuid, type, at, detail)"
-                           " VALUES (?, ?, ?, ?, ?)",
-                           (ev["seq"], ev["uuid"], ev["type"], str(ev.get("at", "")),
-                            json.dumps(ev.get("detail")) if ev.get("detail") else None))
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO status_events (seq, uuid, type, at, detail)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                ev["seq"],
+                ev["uuid"],
+                ev["type"],
+                str(ev.get("at", "")),
+                json.dumps(ev.get("detail")) if ev.get("detail") else None,
+            ),
+        )
         if cur.rowcount:
             applied += 1
-            conn.execute("UPDATE outbox SET service_state = ?, service_at = ? WHERE uuid = ?",
-                         (ev["type"], str(ev.get("at", "")), ev["uuid"]))
-            conn.execute("UPDATE applications SET state = ? WHERE uuid = ?",
-                         (ev["type"], ev["uuid"]))
+            conn.execute(
+                "UPDATE outbox SET service_state = ?, service_at = ? WHERE uuid = ?",
+                (ev["type"], str(ev.get("at", "")), ev["uuid"]),
+            )
+            conn.execute(
+                "UPDATE applications SET state = ? WHERE uuid = ?", (ev["type"], ev["uuid"])
+            )
     put(conn, "cursor", str(max(next_cursor, cursor)))
     return applied
 
@@ -153,17 +222,32 @@ def summary(conn: Any) -> dict[str, Any]:
     out["needs_action"] = out["rejected"] + out["conflict"]
     out["last_error"] = get(conn, "last_error")
     out["ready_for_pickup"] = conn.execute(
-        "SELECT count(*) FROM outbox WHERE service_state = 'ready_for_pickup'").fetchone()[0]
+        "SELECT count(*) FROM outbox WHERE service_state = 'ready_for_pickup'"
+    ).fetchone()[0]
     return out
 
 
 def record_state(conn: Any, uuid: str) -> dict[str, Any] | None:
-    row = conn.execute("SELECT state, version, result_code, result_field, result_message,"
-                       " service_state, service_at FROM outbox WHERE uuid = ?",
-                       (uuid,)).fetchone()
+    row = conn.execute(
+        "SELECT state, version, result_code, result_field, result_message,"
+        " service_state, service_at FROM outbox WHERE uuid = ?",
+        (uuid,),
+    ).fetchone()
     if row is None:
         return None
-    events = [{"seq": r[0], "type": r[1], "at": r[2]} for r in conn.execute(
-        "SELECT seq, type, at FROM status_events WHERE uuid = ? ORDER BY seq", (uuid,))]
-    return {"state": row[0], "version": row[1], "code": row[2], "field": row[3],
-            "message": row[4], "service_state": row[5], "service_at": row[6], "events": events}
+    events = [
+        {"seq": r[0], "type": r[1], "at": r[2]}
+        for r in conn.execute(
+            "SELECT seq, type, at FROM status_events WHERE uuid = ? ORDER BY seq", (uuid,)
+        )
+    ]
+    return {
+        "state": row[0],
+        "version": row[1],
+        "code": row[2],
+        "field": row[3],
+        "message": row[4],
+        "service_state": row[5],
+        "service_at": row[6],
+        "events": events,
+    }

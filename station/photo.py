@@ -98,8 +98,13 @@ class Check:
         return cls(code, bool(ok), rounded, limit, text)
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "ok": self.ok, "value": self.value, "limit": self.limit,
-                "message": self.message}
+        return {
+            "code": self.code,
+            "ok": self.ok,
+            "value": self.value,
+            "limit": self.limit,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -135,9 +140,13 @@ class Analysis:
         return {"x": x, "y": y, "w": w, "h": h}
 
     def to_json(self) -> dict[str, Any]:
-        return {"frame": {"w": self.width, "h": self.height}, "face": self.face_json(),
-                "faces": len(self.faces), "ok": self.ok,
-                "checks": [c.to_json() for c in self.checks]}
+        return {
+            "frame": {"w": self.width, "h": self.height},
+            "face": self.face_json(),
+            "faces": len(self.faces),
+            "ok": self.ok,
+            "checks": [c.to_json() for c in self.checks],
+        }
 
 
 @dataclass(frozen=True)
@@ -155,10 +164,13 @@ class CapturedPhoto:
         return self.analysis.reasons
 
     def to_json(self) -> dict[str, Any]:
-        return {"sha256": self.sha256, "bytes": len(self.jpeg),
-                "face": self.analysis.face_json(),
-                "checks": [c.to_json() for c in self.analysis.checks],
-                "override": self.override}
+        return {
+            "sha256": self.sha256,
+            "bytes": len(self.jpeg),
+            "face": self.analysis.face_json(),
+            "checks": [c.to_json() for c in self.analysis.checks],
+            "override": self.override,
+        }
 
 
 # -- frames -------------------------------------------------------------------------------------
@@ -198,8 +210,11 @@ def _small_grey(frame: np.ndarray) -> tuple[np.ndarray, float]:
     h, w = frame.shape[:2]
     scale = min(1.0, DETECT_WIDTH / w)
     if scale < 1.0:
-        frame = cv2.resize(frame, (max(1, round(w * scale)), max(1, round(h * scale))),
-                           interpolation=cv2.INTER_AREA)
+        frame = cv2.resize(
+            frame,
+            (max(1, round(w * scale)), max(1, round(h * scale))),
+            interpolation=cv2.INTER_AREA,
+        )
     return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), scale
 
 
@@ -215,10 +230,13 @@ def _detect(grey: np.ndarray, scale: float) -> list[Box]:
     if not len(found) and not 60 <= float(grey.mean()) <= 190:
         # Badly exposed: try again with the contrast stretched, so that the coordinator reads
         # "too dark" / "too bright" rather than "no face".
-        found = cascade.detectMultiScale(cv2.equalizeHist(grey), scaleFactor=1.1,
-                                         minNeighbors=5, minSize=(24, 24))
-    faces = [(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
-             for x, y, w, h in (found if len(found) else [])]
+        found = cascade.detectMultiScale(
+            cv2.equalizeHist(grey), scaleFactor=1.1, minNeighbors=5, minSize=(24, 24)
+        )
+    faces = [
+        (round(x / scale), round(y / scale), round(w / scale), round(h / scale))
+        for x, y, w, h in (found if len(found) else [])
+    ]
     faces.sort(key=lambda f: f[2] * f[3], reverse=True)
     return faces
 
@@ -228,7 +246,7 @@ def _pupil(top: np.ndarray, box: tuple[int, int, int, int]) -> tuple[float, floa
     than the centre of the box, which the cascade places on a coarse grid."""
     ex, ey, ew, eh = box
     x0, y0 = ex + ew // 6, ey + eh // 4
-    patch = top[y0: ey + eh * 3 // 4, x0: ex + ew * 5 // 6]
+    patch = top[y0 : ey + eh * 3 // 4, x0 : ex + ew * 5 // 6]
     if patch.size < 4:
         return ex + ew / 2, ey + eh / 2
     patch = cv2.GaussianBlur(patch, (0, 0), max(1.0, ew / 12))
@@ -240,15 +258,22 @@ def _eyes(face_grey: np.ndarray, face: Box) -> list[tuple[int, int]]:
     """Centres of the left and right eye (frame pixels) from the grey face box, or [] when
     not both are found."""
     x, y, w, h = face
-    top = face_grey[h // 6: h * 3 // 5, :]
+    top = face_grey[h // 6 : h * 3 // 5, :]
     if top.size == 0:
         return []
     scale = min(1.0, 150 / max(1, top.shape[1]))
-    small = top if scale >= 1.0 else cv2.resize(
-        top, (max(1, round(top.shape[1] * scale)), max(1, round(top.shape[0] * scale))),
-        interpolation=cv2.INTER_AREA)
+    small = (
+        top
+        if scale >= 1.0
+        else cv2.resize(
+            top,
+            (max(1, round(top.shape[1] * scale)), max(1, round(top.shape[0] * scale))),
+            interpolation=cv2.INTER_AREA,
+        )
+    )
     found = _cascade("haarcascade_eye.xml").detectMultiScale(
-        small, scaleFactor=1.1, minNeighbors=4, minSize=(10, 10))
+        small, scaleFactor=1.1, minNeighbors=4, minSize=(10, 10)
+    )
     boxes = [(ex + ew / 2, ey + eh / 2, ew) for ex, ey, ew, eh in (found if len(found) else [])]
     boxes = [(cx / scale, cy / scale, ew / scale) for cx, cy, ew in boxes]
     left = [b for b in boxes if b[0] < w / 2]
@@ -277,13 +302,16 @@ def _exposure(region: np.ndarray) -> tuple[float, float, float]:
     return (float(region.mean()), float((region <= 15).mean()), float((region >= 245).mean()))
 
 
-def _exposure_checks(region: np.ndarray, limits: dict[str, float] | None = None,
-                     clipped: float = CLIPPED_SHARE) -> list[Check]:
+def _exposure_checks(
+    region: np.ndarray, limits: dict[str, float] | None = None, clipped: float = CLIPPED_SHARE
+) -> list[Check]:
     limits = limits or LIMITS
     mean, black, white = _exposure(region)
     dark, bright = limits["too_dark"], limits["too_bright"]
-    return [Check.make("too_dark", mean >= dark and black <= clipped, mean, dark),
-            Check.make("too_bright", mean <= bright and white <= clipped, mean, bright)]
+    return [
+        Check.make("too_dark", mean >= dark and black <= clipped, mean, dark),
+        Check.make("too_bright", mean <= bright and white <= clipped, mean, bright),
+    ]
 
 
 def analyse(frame: Any) -> Analysis:
@@ -301,28 +329,40 @@ def analyse(frame: Any) -> Analysis:
     x, y, fw, fh = face
     rivals = [f for f in faces[1:] if f[2] >= 0.5 * fw]
     a.checks.append(Check.make("no_face", True, len(faces), 1))
-    a.checks.append(Check.make("several_faces", not rivals, 1 + len(rivals),
-                               LIMITS["several_faces"]))
+    a.checks.append(
+        Check.make("several_faces", not rivals, 1 + len(rivals), LIMITS["several_faces"])
+    )
     share = fh / h
-    a.checks.append(Check.make("face_too_small", share >= LIMITS["face_too_small"], share,
-                               LIMITS["face_too_small"]))
-    a.checks.append(Check.make("face_too_large", share <= LIMITS["face_too_large"], share,
-                               LIMITS["face_too_large"]))
-    off = max(abs(x + fw / 2 - w * GUIDE_CENTRE[0]) / w,
-              abs(y + fh / 2 - h * GUIDE_CENTRE[1]) / h)
-    a.checks.append(Check.make("face_off_centre", off <= LIMITS["face_off_centre"], off,
-                               LIMITS["face_off_centre"]))
+    a.checks.append(
+        Check.make(
+            "face_too_small", share >= LIMITS["face_too_small"], share, LIMITS["face_too_small"]
+        )
+    )
+    a.checks.append(
+        Check.make(
+            "face_too_large", share <= LIMITS["face_too_large"], share, LIMITS["face_too_large"]
+        )
+    )
+    off = max(abs(x + fw / 2 - w * GUIDE_CENTRE[0]) / w, abs(y + fh / 2 - h * GUIDE_CENTRE[1]) / h)
+    a.checks.append(
+        Check.make(
+            "face_off_centre", off <= LIMITS["face_off_centre"], off, LIMITS["face_off_centre"]
+        )
+    )
     # Brightness and sharpness inside the face (the middle of the box: no background).
     sx, sy, sw, sh = (round(v * scale) for v in face)
-    inner = small[sy + sh // 8: sy + sh * 7 // 8, sx + sw // 8: sx + sw * 7 // 8]
+    inner = small[sy + sh // 8 : sy + sh * 7 // 8, sx + sw // 8 : sx + sw * 7 // 8]
     if inner.size == 0:
         inner = small
     a.checks += _exposure_checks(inner)
     # Sharpness on the full-resolution face, brought to a fixed size so that the measure does
     # not depend on the distance to the camera.
-    face_grey = cv2.cvtColor(img[y: y + fh, x: x + fw], cv2.COLOR_BGR2GRAY)
-    sharp = cv2.resize(face_grey[fh // 8: fh * 7 // 8, fw // 8: fw * 7 // 8], (128, 128),
-                       interpolation=cv2.INTER_AREA).astype(np.float32)
+    face_grey = cv2.cvtColor(img[y : y + fh, x : x + fw], cv2.COLOR_BGR2GRAY)
+    sharp = cv2.resize(
+        face_grey[fh // 8 : fh * 7 // 8, fw // 8 : fw * 7 // 8],
+        (128, 128),
+        interpolation=cv2.INTER_AREA,
+    ).astype(np.float32)
     # Contrast-normalised (a dark face is not a blurred one): standard deviation 40.
     sharp = (sharp - sharp.mean()) * (40.0 / max(4.0, float(sharp.std())))
     lap = float(cv2.Laplacian(sharp, cv2.CV_32F).var())
@@ -342,9 +382,14 @@ def analyse(frame: Any) -> Analysis:
             patches.append(small[py0:py1, px0:px1])
     if patches:
         bg = float(np.median(np.concatenate([p.ravel() for p in patches])))
-        a.checks.append(Check.make("background_not_light",
-                                   bg >= LIMITS["background_not_light"], bg,
-                                   LIMITS["background_not_light"]))
+        a.checks.append(
+            Check.make(
+                "background_not_light",
+                bg >= LIMITS["background_not_light"],
+                bg,
+                LIMITS["background_not_light"],
+            )
+        )
     return a
 
 
@@ -353,8 +398,12 @@ def guide_box(width: int, height: int) -> Box:
     """The face box the guide oval expects in a frame of this size."""
     fh = GUIDE_FACE * height
     fw = fh
-    return (round(width * GUIDE_CENTRE[0] - fw / 2), round(height * GUIDE_CENTRE[1] - fh / 2),
-            round(fw), round(fh))
+    return (
+        round(width * GUIDE_CENTRE[0] - fw / 2),
+        round(height * GUIDE_CENTRE[1] - fh / 2),
+        round(fw),
+        round(fh),
+    )
 
 
 def crop_box(face: Box) -> Box:
@@ -378,24 +427,27 @@ def crop_id_photo(frame: Any, face: Box) -> np.ndarray:
     if pad_l or pad_t or pad_r or pad_b:
         # Pad only the part of the frame the crop needs (a 4K frame is not copied whole).
         x0, y0 = max(0, bx), max(0, by)
-        part = img[y0: min(h, by + bh), x0: min(w, bx + bw)]
-        region = cv2.copyMakeBorder(part, pad_t, pad_b, pad_l, pad_r, cv2.BORDER_CONSTANT,
-                                    value=PAD_COLOUR)
+        part = img[y0 : min(h, by + bh), x0 : min(w, bx + bw)]
+        region = cv2.copyMakeBorder(
+            part, pad_t, pad_b, pad_l, pad_r, cv2.BORDER_CONSTANT, value=PAD_COLOUR
+        )
     else:
-        region = img[by: by + bh, bx: bx + bw]
+        region = img[by : by + bh, bx : bx + bw]
     if region.size == 0:
         raise DeviceError("empty_frame", _("The camera sent an empty picture"))
     shrink = region.shape[0] > OUT_H
-    return cv2.resize(region, (OUT_W, OUT_H),
-                      interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+    return cv2.resize(
+        region, (OUT_W, OUT_H), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC
+    )
 
 
 def encode_jpeg(img: np.ndarray, max_bytes: int = MAX_JPEG_BYTES) -> bytes:
     """The JPEG with the highest quality (binary search) whose size is under ``max_bytes``."""
 
     def encode(quality: int) -> bytes:
-        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality,
-                                             cv2.IMWRITE_JPEG_OPTIMIZE, 1])
+        ok, buf = cv2.imencode(
+            ".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality, cv2.IMWRITE_JPEG_OPTIMIZE, 1]
+        )
         if not ok:  # pragma: no cover - OpenCV without a JPEG codec
             raise DeviceError("jpeg_failed", _("The photo could not be encoded as JPEG"))
         return bytes(buf)

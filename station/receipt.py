@@ -16,10 +16,14 @@ def receipt_data(store: Any, ref: str) -> dict[str, Any]:
     taken = dt.date.fromisoformat(rec["captured_at"][:10])
     person = rec.get("person") or {}
     return {
-        "number": rec["number"], "uuid": rec["uuid"], "kind": codes.label("kinds", rec["kind"]),
-        "name": person.get("name", ""), "id_masked": mask_id(person.get("id_number")),
+        "number": rec["number"],
+        "uuid": rec["uuid"],
+        "kind": codes.label("kinds", rec["kind"]),
+        "name": person.get("name", ""),
+        "id_masked": mask_id(person.get("id_number")),
         "services": [codes.label("services", s) for s in rec.get("services") or []],
-        "taken": taken.isoformat(), "pickup": (taken + dt.timedelta(days=days)).isoformat(),
+        "taken": taken.isoformat(),
+        "pickup": (taken + dt.timedelta(days=days)).isoformat(),
         "station": store.config_get("station.name") or store.station_code,
         "address": store.config_get("station.address") or "",
         "phone": store.config_get("station.phone") or "",

@@ -7,8 +7,16 @@ import json
 from typing import Any
 
 KINDS = ("new", "endorsement", "change", "replacement", "deregistration")
-SERVICES = ("employment", "education", "health", "family_planning", "legal", "vehicle",
-            "community", "other")
+SERVICES = (
+    "employment",
+    "education",
+    "health",
+    "family_planning",
+    "legal",
+    "vehicle",
+    "community",
+    "other",
+)
 DWELLING_TYPES = ("rented", "own", "dormitory", "relative", "other")
 # Keys the station adds to a record; everything else comes from the coordinator or a card.
 STATION_KEYS = ("uuid", "number", "captured_at", "operator", "photo", "state")

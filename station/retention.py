@@ -31,9 +31,11 @@ def tombstone(record: dict[str, Any], today: dt.date) -> dict[str, Any]:
         "number": record.get("number"),
         "captured_at": record.get("captured_at"),
         "operator": record.get("operator"),
-        "residence": {"division_code": residence.get("division_code"),
-                      "community": residence.get("community"),
-                      "reason": residence.get("reason")},
+        "residence": {
+            "division_code": residence.get("division_code"),
+            "community": residence.get("community"),
+            "reason": residence.get("reason"),
+        },
         "sex": person.get("sex"),
         "age_band": None if age is None else f"{age // 10 * 10}-{age // 10 * 10 + 9}",
         "services": record.get("services") or [],
@@ -44,7 +46,8 @@ def tombstone(record: dict[str, Any], today: dt.date) -> dict[str, Any]:
 def due(store: Store, now: dt.datetime | None = None) -> list[str]:
     """UUIDs whose card was collected more than ``retention.days`` ago and not yet purged."""
     has_events = store.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE name = 'status_events'").fetchone()
+        "SELECT 1 FROM sqlite_master WHERE name = 'status_events'"
+    ).fetchone()
     if not has_events:
         return []
     days = int(store.config_get("retention.days") or "90")
@@ -53,7 +56,9 @@ def due(store: Store, now: dt.datetime | None = None) -> list[str]:
     rows = store.conn.execute(
         "SELECT a.uuid FROM applications a WHERE a.purged = 0 AND EXISTS ("
         " SELECT 1 FROM status_events e WHERE e.uuid = a.uuid AND e.type = 'collected'"
-        " AND e.at <= ?)", (cutoff,)).fetchall()
+        " AND e.at <= ?)",
+        (cutoff,),
+    ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -62,8 +67,9 @@ def _meta_int(store: Store, key: str) -> int:
     return int(row[0]) if row else 0
 
 
-def purge(store: Store, now: dt.datetime | None = None,
-          vacuum: bool | None = None) -> dict[str, Any]:
+def purge(
+    store: Store, now: dt.datetime | None = None, vacuum: bool | None = None
+) -> dict[str, Any]:
     """Purge every due application; returns counts. Technician or supervisor.
 
     ``vacuum``: True always, False never, None once ``VACUUM_AFTER`` purges have accumulated."""
@@ -74,29 +80,35 @@ def purge(store: Store, now: dt.datetime | None = None,
     photos = 0
     with store.transaction():
         for uuid in uuids:
-            row = store.conn.execute("SELECT id, record, photo FROM applications WHERE uuid = ?",
-                                     (uuid,)).fetchone()
+            row = store.conn.execute(
+                "SELECT id, record, photo FROM applications WHERE uuid = ?", (uuid,)
+            ).fetchone()
             rec = unpack_record(row[1])
             store.conn.execute("DELETE FROM applications_fts WHERE rowid = ?", (row[0],))
             store.conn.execute(
                 "UPDATE applications SET id_number = NULL, name = NULL, phone = NULL,"
                 " birth_date = NULL, photo = NULL, record = ?, purged = 1 WHERE id = ?",
-                (pack_record(tombstone(rec, today)), row[0]))
+                (pack_record(tombstone(rec, today)), row[0]),
+            )
             store.conn.execute("DELETE FROM application_versions WHERE uuid = ?", (uuid,))
             if row[2]:
                 still_used = store.conn.execute(
-                    "SELECT 1 FROM applications WHERE photo = ?", (row[2],)).fetchone()
+                    "SELECT 1 FROM applications WHERE photo = ?", (row[2],)
+                ).fetchone()
                 if not still_used:
                     store.conn.execute("DELETE FROM photos WHERE sha256 = ?", (row[2],))
                     photos += 1
             auditlog.append(store.conn, store.operator, "app.purge", uuid)
         pending = _meta_int(store, "purged_since_vacuum") + len(uuids)
-        store.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES"
-                           " ('purged_since_vacuum', ?)", (str(pending),))
+        store.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('purged_since_vacuum', ?)",
+            (str(pending),),
+        )
     vacuumed = False
     if vacuum or (vacuum is None and pending >= VACUUM_AFTER):
         store.conn.execute("VACUUM")
-        store.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES"
-                           " ('purged_since_vacuum', '0')")
+        store.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('purged_since_vacuum', '0')"
+        )
         vacuumed = True
     return {"purged": len(uuids), "photos_removed": photos, "vacuumed": vacuumed}

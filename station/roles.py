@@ -10,16 +10,40 @@ SUPERVISOR = "supervisor"
 TECHNICIAN = "technician"
 
 _COMMON = {"session.own_password"}
-_RECORDS = {"app.create", "app.search", "app.view", "app.correct_own", "app.import",
-            "device.use", "sync.run", "pickup.handover", "endorse"}
+_RECORDS = {
+    "app.create",
+    "app.search",
+    "app.view",
+    "app.correct_own",
+    "app.import",
+    "device.use",
+    "sync.run",
+    "pickup.handover",
+    "endorse",
+}
 PERMISSIONS: dict[str, frozenset[str]] = {
     COORDINATOR: frozenset(_COMMON | _RECORDS),
-    SUPERVISOR: frozenset(_COMMON | _RECORDS | {
-        "app.correct_any", "report.export", "review", "audit.verify", "config.read"}),
+    SUPERVISOR: frozenset(
+        _COMMON
+        | _RECORDS
+        | {"app.correct_any", "report.export", "review", "audit.verify", "config.read"}
+    ),
     # Technicians run the machine but do not browse personal records.
-    TECHNICIAN: frozenset(_COMMON | {
-        "user.manage", "config.read", "config.write", "device.use", "device.setup", "enrol",
-        "sync.run", "backup", "audit.verify", "doctor"}),
+    TECHNICIAN: frozenset(
+        _COMMON
+        | {
+            "user.manage",
+            "config.read",
+            "config.write",
+            "device.use",
+            "device.setup",
+            "enrol",
+            "sync.run",
+            "backup",
+            "audit.verify",
+            "doctor",
+        }
+    ),
 }
 
 
@@ -29,10 +53,15 @@ def allowed(role: str, permission: str) -> bool:
 
 def require(role: str, permission: str) -> None:
     if not allowed(role, permission):
-        raise AuthError("forbidden", _("The role {role} may not do this ({perm})",
-                                       role=role_label(role), perm=permission))
+        raise AuthError(
+            "forbidden",
+            _("The role {role} may not do this ({perm})", role=role_label(role), perm=permission),
+        )
 
 
 def role_label(role: str) -> str:
-    return {COORDINATOR: _("coordinator"), SUPERVISOR: _("supervisor"),
-            TECHNICIAN: _("technician")}.get(role, role)
+    return {
+        COORDINATOR: _("coordinator"),
+        SUPERVISOR: _("supervisor"),
+        TECHNICIAN: _("technician"),
+    }.get(role, role)

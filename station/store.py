@@ -91,13 +91,19 @@ class Station:
             db.migrate(conn)
             now = _now().isoformat(timespec="seconds")
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT INTO meta (key, value) VALUES ('station_code', ?)",
-                         (station_code,))
-            conn.execute("INSERT INTO config (key, value, updated_at, updated_by)"
-                         " VALUES ('station.code', ?, ?, ?), ('station.city', ?, ?, ?)",
-                         (station_code, now, admin, city, now, admin))
-            conn.execute("INSERT INTO operators (name, role, created_at, created_by)"
-                         " VALUES (?, 'technician', ?, NULL)", (admin, now))
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('station_code', ?)", (station_code,)
+            )
+            conn.execute(
+                "INSERT INTO config (key, value, updated_at, updated_by)"
+                " VALUES ('station.code', ?, ?, ?), ('station.city', ?, ?, ?)",
+                (station_code, now, admin, city, now, admin),
+            )
+            conn.execute(
+                "INSERT INTO operators (name, role, created_at, created_by)"
+                " VALUES (?, 'technician', ?, NULL)",
+                (admin, now),
+            )
             auditlog.append(conn, admin, "station.init", detail={"station_code": station_code})
             conn.execute("COMMIT")
         finally:
@@ -110,15 +116,20 @@ class Station:
         unlocked = self.keyslots.unlock(name, password)
         store = Store(self, unlocked.db_key, unlocked.operator, unlocked.role)
         try:
-            row = store.conn.execute("SELECT role, active FROM operators WHERE name = ?",
-                                     (name,)).fetchone()
+            row = store.conn.execute(
+                "SELECT role, active FROM operators WHERE name = ?", (name,)
+            ).fetchone()
             with store.transaction():
                 for ev in unlocked.pending_audit:
-                    auditlog.append(store.conn, ev.get("operator"), ev["action"],
-                                    detail=ev.get("detail"), ts=ev.get("ts"))
+                    auditlog.append(
+                        store.conn,
+                        ev.get("operator"),
+                        ev["action"],
+                        detail=ev.get("detail"),
+                        ts=ev.get("ts"),
+                    )
                 if row is None or not row[1] or row[0] != unlocked.role:
-                    auditlog.append(store.conn, name, "login.failed",
-                                    detail={"reason": "disabled"})
+                    auditlog.append(store.conn, name, "login.failed", detail={"reason": "disabled"})
                     raise AuthError("operator_disabled", _("This operator is disabled"))
                 auditlog.append(store.conn, name, "login")
         except BaseException:
@@ -137,8 +148,9 @@ class Station:
 
 def check_operator_name(name: str) -> None:
     if not (1 <= len(name) <= 32) or not all(c.isalnum() or c in "._-" for c in name):
-        raise UsageError("bad_operator_name", _(
-            "An operator name is 1-32 letters, digits, '.', '_' or '-'"))
+        raise UsageError(
+            "bad_operator_name", _("An operator name is 1-32 letters, digits, '.', '_' or '-'")
+        )
 
 
 class Store:
@@ -207,8 +219,9 @@ class Store:
     def can(self, permission: str) -> bool:
         return roles.allowed(self.role, permission)
 
-    def audit(self, action: str, record_uuid: str | None = None,
-              detail: dict[str, Any] | None = None) -> None:
+    def audit(
+        self, action: str, record_uuid: str | None = None, detail: dict[str, Any] | None = None
+    ) -> None:
         with self.transaction():
             auditlog.append(self.conn, self.operator, action, record_uuid, detail)
 
@@ -220,15 +233,16 @@ class Store:
             raise UsageError("bad_role", _("Unknown role {role!r}", role=role))
         check_password_strength(password)
         with self.transaction():
-            exists = self.conn.execute("SELECT 1 FROM operators WHERE name = ?",
-                                       (name,)).fetchone()
+            exists = self.conn.execute("SELECT 1 FROM operators WHERE name = ?", (name,)).fetchone()
             if exists:
                 raise UsageError("operator_exists", _("An operator with this name already exists"))
-            self.conn.execute("INSERT INTO operators (name, role, created_at, created_by)"
-                              " VALUES (?, ?, ?, ?)",
-                              (name, role, _now().isoformat(timespec="seconds"), self.operator))
-            auditlog.append(self.conn, self.operator, "user.add", detail={"name": name,
-                                                                           "role": role})
+            self.conn.execute(
+                "INSERT INTO operators (name, role, created_at, created_by) VALUES (?, ?, ?, ?)",
+                (name, role, _now().isoformat(timespec="seconds"), self.operator),
+            )
+            auditlog.append(
+                self.conn, self.operator, "user.add", detail={"name": name, "role": role}
+            )
             # The slot is written last, inside the transaction: if it fails, nothing is committed.
             self.station.keyslots.add_operator(self._key, name, role, password)
 
@@ -237,29 +251,42 @@ class Store:
         if name == self.operator:
             raise UsageError("disable_self", _("You cannot disable your own account"))
         with self.transaction():
-            row = self.conn.execute("SELECT role, active FROM operators WHERE name = ?",
-                                    (name,)).fetchone()
+            row = self.conn.execute(
+                "SELECT role, active FROM operators WHERE name = ?", (name,)
+            ).fetchone()
             if row is None or not row[1]:
                 raise UsageError("no_operator", _("No such active operator"))
             if row[0] == roles.TECHNICIAN:
                 others = self.conn.execute(
                     "SELECT count(*) FROM operators WHERE role = 'technician' AND active = 1"
-                    " AND name != ?", (name,)).fetchone()[0]
+                    " AND name != ?",
+                    (name,),
+                ).fetchone()[0]
                 if not others:
-                    raise UsageError("last_technician",
-                                     _("The last technician cannot be disabled"))
-            self.conn.execute("UPDATE operators SET active = 0, disabled_at = ? WHERE name = ?",
-                              (_now().isoformat(timespec="seconds"), name))
+                    raise UsageError("last_technician", _("The last technician cannot be disabled"))
+            self.conn.execute(
+                "UPDATE operators SET active = 0, disabled_at = ? WHERE name = ?",
+                (_now().isoformat(timespec="seconds"), name),
+            )
             auditlog.append(self.conn, self.operator, "user.disable", detail={"name": name})
             self.station.keyslots.remove_operator(name)
 
     def list_operators(self) -> list[dict[str, Any]]:
         self.require("user.manage")
         locks = {o["name"]: o["locked_until"] for o in self.station.keyslots.operators()}
-        rows = self.conn.execute("SELECT name, role, active, created_at FROM operators"
-                                 " ORDER BY name").fetchall()
-        return [{"name": r[0], "role": r[1], "active": bool(r[2]), "created_at": r[3],
-                 "locked_until": locks.get(r[0])} for r in rows]
+        rows = self.conn.execute(
+            "SELECT name, role, active, created_at FROM operators ORDER BY name"
+        ).fetchall()
+        return [
+            {
+                "name": r[0],
+                "role": r[1],
+                "active": bool(r[2]),
+                "created_at": r[3],
+                "locked_until": locks.get(r[0]),
+            }
+            for r in rows
+        ]
 
     def change_password(self, old: str, new: str) -> None:
         """Rewrap this operator's slot (the old password proves it is them)."""
@@ -277,8 +304,7 @@ class Store:
         self.require("user.manage")
         check_password_strength(new)
         with self.transaction():
-            auditlog.append(self.conn, self.operator, "user.reset_password",
-                            detail={"name": name})
+            auditlog.append(self.conn, self.operator, "user.reset_password", detail={"name": name})
             self.station.keyslots.set_password(self._key, name, new)
 
     # -- settings ----------------------------------------------------------------------------
@@ -301,7 +327,8 @@ class Store:
                 "INSERT INTO config (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
                 " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                (key, value, _now().isoformat(timespec="seconds"), self.operator))
+                (key, value, _now().isoformat(timespec="seconds"), self.operator),
+            )
             if not internal:
                 detail = {"key": key} if secret else {"key": key, "value": value}
                 auditlog.append(self.conn, self.operator, "config.set", detail=detail)
@@ -335,8 +362,10 @@ class Store:
             raise UsageError("not_jpeg", _("The photo is not a JPEG image"))
         sha = hashlib.sha256(jpeg).hexdigest()
         with self.transaction():
-            self.conn.execute("INSERT OR IGNORE INTO photos (sha256, jpeg, created_at)"
-                              " VALUES (?, ?, ?)", (sha, jpeg, _now().isoformat(timespec="seconds")))
+            self.conn.execute(
+                "INSERT OR IGNORE INTO photos (sha256, jpeg, created_at) VALUES (?, ?, ?)",
+                (sha, jpeg, _now().isoformat(timespec="seconds")),
+            )
         return sha
 
     def photo(self, sha256: str) -> bytes:
@@ -350,11 +379,14 @@ class Store:
         key = day.strftime("%Y%m%d")
         row = self.conn.execute(
             "INSERT INTO number_seq (day, last) VALUES (?, 1) ON CONFLICT (day)"
-            " DO UPDATE SET last = last + 1 RETURNING last", (key,)).fetchone()
+            " DO UPDATE SET last = last + 1 RETURNING last",
+            (key,),
+        ).fetchone()
         return f"{self.station_code}{key}{int(row[0]):04d}"
 
-    def save_application(self, record: dict[str, Any], photo: bytes | None = None,
-                         *, today: dt.date | None = None) -> dict[str, str]:
+    def save_application(
+        self, record: dict[str, Any], photo: bytes | None = None, *, today: dt.date | None = None
+    ) -> dict[str, str]:
         """Validate and store a new application; returns its uuid and number."""
         self.require("app.create")
         from station.validation import check_application
@@ -365,8 +397,9 @@ class Store:
                 clean["photo"] = self.put_photo(photo)
             return self._store_new(clean, _now())
 
-    def save_many(self, records: list[dict[str, Any]], *, today: dt.date | None = None,
-                  source: str = "import") -> list[dict[str, str] | ValidationError]:
+    def save_many(
+        self, records: list[dict[str, Any]], *, today: dt.date | None = None, source: str = "import"
+    ) -> list[dict[str, str] | ValidationError]:
         """Validate every record, then store the valid ones in ONE transaction (imports,
         synthetic data). Returns, per input, the saved ``{uuid, number}`` or its errors."""
         self.require("app.create")
@@ -387,11 +420,16 @@ class Store:
                 results[i] = self._store_new(clean, now, action=f"app.{source}")
         return results
 
-    def _store_new(self, clean: dict[str, Any], now: dt.datetime,
-                   action: str = "app.create") -> dict[str, str]:
+    def _store_new(
+        self, clean: dict[str, Any], now: dt.datetime, action: str = "app.create"
+    ) -> dict[str, str]:
         """Inside a transaction: number, station keys, insert, outbox, audit."""
-        if clean.get("photo") and not self.conn.execute(
-                "SELECT 1 FROM photos WHERE sha256 = ?", (clean["photo"],)).fetchone():
+        if (
+            clean.get("photo")
+            and not self.conn.execute(
+                "SELECT 1 FROM photos WHERE sha256 = ?", (clean["photo"],)
+            ).fetchone()
+        ):
             raise UsageError("no_photo", _("The photo is not in the database"))
         clean["uuid"] = str(clean.get("uuid") or uuidlib.uuid4())
         clean["number"] = self._next_number(now.date())
@@ -399,8 +437,13 @@ class Store:
         clean["operator"] = self.operator
         clean.pop("state", None)
         self._insert(clean, now)
-        auditlog.append(self.conn, self.operator, action, clean["uuid"],
-                        {"kind": clean["kind"], "number": clean["number"]})
+        auditlog.append(
+            self.conn,
+            self.operator,
+            action,
+            clean["uuid"],
+            {"kind": clean["kind"], "number": clean["number"]},
+        )
         return {"uuid": clean["uuid"], "number": clean["number"]}
 
     def _insert(self, rec: dict[str, Any], now: dt.datetime) -> None:
@@ -412,17 +455,34 @@ class Store:
             " birth_date, division_code, community, day, captured_at, operator, updated_at,"
             " photo, content_hash, record) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
             " ?, ?)",
-            (rec["uuid"], rec["number"], rec["kind"], person.get("id_number"), person.get("name"),
-             person.get("phone"), person.get("birth_date"), residence.get("division_code"),
-             residence.get("community"), now.date().isoformat(), rec["captured_at"],
-             rec["operator"], now.isoformat(timespec="seconds"), rec.get("photo"), chash,
-             pack_record(rec)))
-        self.conn.execute("INSERT INTO applications_fts (rowid, text) VALUES (?, ?)",
-                          (cur.lastrowid, _fts_for(rec)))
+            (
+                rec["uuid"],
+                rec["number"],
+                rec["kind"],
+                person.get("id_number"),
+                person.get("name"),
+                person.get("phone"),
+                person.get("birth_date"),
+                residence.get("division_code"),
+                residence.get("community"),
+                now.date().isoformat(),
+                rec["captured_at"],
+                rec["operator"],
+                now.isoformat(timespec="seconds"),
+                rec.get("photo"),
+                chash,
+                pack_record(rec),
+            ),
+        )
+        self.conn.execute(
+            "INSERT INTO applications_fts (rowid, text) VALUES (?, ?)",
+            (cur.lastrowid, _fts_for(rec)),
+        )
         _enqueue(self.conn, rec["uuid"], 1, chash)
 
-    def correct_application(self, ref: str, record: dict[str, Any],
-                            photo: bytes | None = None) -> dict[str, Any]:
+    def correct_application(
+        self, ref: str, record: dict[str, Any], photo: bytes | None = None
+    ) -> dict[str, Any]:
         """Store a corrected version of an application (same uuid and number, version + 1)."""
         self.require("app.correct_own")
         from station.validation import check_application
@@ -431,8 +491,10 @@ class Store:
             row = self._row(ref)
             old = unpack_record(row["record"])
             if old["operator"] != self.operator and not self.can("app.correct_any"):
-                raise AuthError("forbidden", _("Only a supervisor may correct another "
-                                               "coordinator's application"))
+                raise AuthError(
+                    "forbidden",
+                    _("Only a supervisor may correct another coordinator's application"),
+                )
             clean = check_application(record, city=self.config_get("station.city"))
             for key in ("uuid", "number", "captured_at", "operator"):
                 clean[key] = old[key]
@@ -443,41 +505,79 @@ class Store:
             clean.pop("state", None)
             chash = content_hash(clean)
             if chash == row["content_hash"]:
-                return {"uuid": old["uuid"], "number": old["number"], "version": row["version"],
-                        "changed": False}
+                return {
+                    "uuid": old["uuid"],
+                    "number": old["number"],
+                    "version": row["version"],
+                    "changed": False,
+                }
             now = _now()
             version = row["version"] + 1
             self.conn.execute(
                 "INSERT INTO application_versions (uuid, version, content_hash, record, operator,"
                 " saved_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (old["uuid"], row["version"], row["content_hash"], row["record"],
-                 old["operator"], row["updated_at"]))
+                (
+                    old["uuid"],
+                    row["version"],
+                    row["content_hash"],
+                    row["record"],
+                    old["operator"],
+                    row["updated_at"],
+                ),
+            )
             person, residence = clean.get("person") or {}, clean.get("residence") or {}
             self.conn.execute("DELETE FROM applications_fts WHERE rowid = ?", (row["id"],))
             self.conn.execute(
                 "UPDATE applications SET version = ?, kind = ?, id_number = ?, name = ?,"
                 " phone = ?, birth_date = ?, division_code = ?, community = ?, updated_at = ?,"
                 " photo = ?, content_hash = ?, record = ? WHERE id = ?",
-                (version, clean["kind"], person.get("id_number"), person.get("name"),
-                 person.get("phone"), person.get("birth_date"), residence.get("division_code"),
-                 residence.get("community"), now.isoformat(timespec="seconds"),
-                 clean.get("photo"), chash, pack_record(clean), row["id"]))
-            self.conn.execute("INSERT INTO applications_fts (rowid, text) VALUES (?, ?)",
-                              (row["id"], _fts_for(clean)))
+                (
+                    version,
+                    clean["kind"],
+                    person.get("id_number"),
+                    person.get("name"),
+                    person.get("phone"),
+                    person.get("birth_date"),
+                    residence.get("division_code"),
+                    residence.get("community"),
+                    now.isoformat(timespec="seconds"),
+                    clean.get("photo"),
+                    chash,
+                    pack_record(clean),
+                    row["id"],
+                ),
+            )
+            self.conn.execute(
+                "INSERT INTO applications_fts (rowid, text) VALUES (?, ?)",
+                (row["id"], _fts_for(clean)),
+            )
             _enqueue(self.conn, old["uuid"], version, chash)
-            auditlog.append(self.conn, self.operator, "app.correct", old["uuid"],
-                            {"version": version})
-        return {"uuid": old["uuid"], "number": old["number"], "version": version,
-                "changed": True}
+            auditlog.append(
+                self.conn, self.operator, "app.correct", old["uuid"], {"version": version}
+            )
+        return {"uuid": old["uuid"], "number": old["number"], "version": version, "changed": True}
 
-    _COLUMNS = ("id", "uuid", "number", "version", "kind", "state", "captured_at", "operator",
-                "updated_at", "content_hash", "record", "purged")
+    _COLUMNS = (
+        "id",
+        "uuid",
+        "number",
+        "version",
+        "kind",
+        "state",
+        "captured_at",
+        "operator",
+        "updated_at",
+        "content_hash",
+        "record",
+        "purged",
+    )
 
     def _row(self, ref: str) -> dict[str, Any]:
         ref = ref.strip()
         column = "uuid" if "-" in ref else "number"
-        row = self.conn.execute(f"SELECT {', '.join(self._COLUMNS)} FROM applications"
-                                f" WHERE {column} = ?", (ref,)).fetchone()
+        row = self.conn.execute(
+            f"SELECT {', '.join(self._COLUMNS)} FROM applications WHERE {column} = ?", (ref,)
+        ).fetchone()
         if row is None:
             raise NotFoundError("no_application", _("No application with this reference"))
         return dict(zip(self._COLUMNS, row, strict=True))
@@ -513,19 +613,37 @@ class Store:
     def versions(self, ref: str) -> list[dict[str, Any]]:
         self.require("app.view")
         row = self._row(ref)
-        rows = self.conn.execute("SELECT version, record, operator, saved_at FROM"
-                                 " application_versions WHERE uuid = ? ORDER BY version",
-                                 (row["uuid"],)).fetchall()
-        return [{"version": v, "record": unpack_record(r), "operator": o, "saved_at": s}
-                for v, r, o, s in rows]
+        rows = self.conn.execute(
+            "SELECT version, record, operator, saved_at FROM"
+            " application_versions WHERE uuid = ? ORDER BY version",
+            (row["uuid"],),
+        ).fetchall()
+        return [
+            {"version": v, "record": unpack_record(r), "operator": o, "saved_at": s}
+            for v, r, o, s in rows
+        ]
 
-    _SUMMARY = ("uuid", "number", "version", "kind", "state", "id_number", "name", "phone",
-                "division_code", "community", "captured_at", "operator")
+    _SUMMARY = (
+        "uuid",
+        "number",
+        "version",
+        "kind",
+        "state",
+        "id_number",
+        "name",
+        "phone",
+        "division_code",
+        "community",
+        "captured_at",
+        "operator",
+    )
 
     def _summaries(self, where: str, params: tuple[Any, ...], limit: int) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             f"SELECT {', '.join(self._SUMMARY)} FROM applications WHERE {where}"
-            f" ORDER BY captured_at DESC, id DESC LIMIT ?", (*params, limit)).fetchall()
+            f" ORDER BY captured_at DESC, id DESC LIMIT ?",
+            (*params, limit),
+        ).fetchall()
         out = []
         for r in rows:
             d = dict(zip(self._SUMMARY, r, strict=True))
@@ -559,11 +677,14 @@ class Store:
         if match is None:
             return []
         return self._summaries(
-            "id IN (SELECT rowid FROM applications_fts WHERE applications_fts MATCH ?"
-            " LIMIT 2000)", (match,), limit)
+            "id IN (SELECT rowid FROM applications_fts WHERE applications_fts MATCH ? LIMIT 2000)",
+            (match,),
+            limit,
+        )
 
-    def list_applications(self, day: dt.date | None = None, limit: int = 200,
-                          operator: str | None = None) -> list[dict[str, Any]]:
+    def list_applications(
+        self, day: dt.date | None = None, limit: int = 200, operator: str | None = None
+    ) -> list[dict[str, Any]]:
         self.require("app.search")
         where, params = "1", cast(tuple[Any, ...], ())
         if day is not None:
@@ -573,8 +694,9 @@ class Store:
             params = (*params, operator)
         return self._summaries(where, params, limit)
 
-    def possible_duplicates(self, record: dict[str, Any],
-                            exclude: str | None = None) -> list[dict[str, Any]]:
+    def possible_duplicates(
+        self, record: dict[str, Any], exclude: str | None = None
+    ) -> list[dict[str, Any]]:
         """Applications of the same person already at this station: the same ID number, or the
         same name and birth date (a mistyped number). For the intake's warning and the review."""
         self.require("app.search")
@@ -586,16 +708,20 @@ class Store:
             for d in self._summaries("id_number = ? AND purged = 0", (idn,), 20):
                 unique.setdefault(d["uuid"], dict(d, match="id_number"))
         if name and birth:
-            for d in self._summaries("name = ? AND birth_date = ? AND purged = 0",
-                                     (name, birth), 20):
+            for d in self._summaries(
+                "name = ? AND birth_date = ? AND purged = 0", (name, birth), 20
+            ):
                 unique.setdefault(d["uuid"], dict(d, match="name_birth_date"))
         unique.pop(exclude or "", None)
         return list(unique.values())
 
     def count_for_day(self, day: dt.date) -> int:
         self.require("app.search")
-        return int(self.conn.execute("SELECT count(*) FROM applications WHERE day = ?",
-                                     (day.isoformat(),)).fetchone()[0])
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM applications WHERE day = ?", (day.isoformat(),)
+            ).fetchone()[0]
+        )
 
     # -- drafts --------------------------------------------------------------------------------
     def save_draft(self, form: str, data: dict[str, Any]) -> None:
@@ -606,20 +732,27 @@ class Store:
                 "INSERT INTO drafts (operator, form, data, updated_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (operator, form) DO UPDATE SET data = excluded.data,"
                 " updated_at = excluded.updated_at",
-                (self.operator, form, json.dumps(data, ensure_ascii=False),
-                 _now().isoformat(timespec="seconds")))
+                (
+                    self.operator,
+                    form,
+                    json.dumps(data, ensure_ascii=False),
+                    _now().isoformat(timespec="seconds"),
+                ),
+            )
 
     def load_draft(self, form: str) -> dict[str, Any] | None:
         self.require("app.create")
-        row = self.conn.execute("SELECT data FROM drafts WHERE operator = ? AND form = ?",
-                                (self.operator, form)).fetchone()
+        row = self.conn.execute(
+            "SELECT data FROM drafts WHERE operator = ? AND form = ?", (self.operator, form)
+        ).fetchone()
         return json.loads(row[0]) if row else None
 
     def clear_draft(self, form: str) -> None:
         self.require("app.create")
         with self.transaction():
-            self.conn.execute("DELETE FROM drafts WHERE operator = ? AND form = ?",
-                              (self.operator, form))
+            self.conn.execute(
+                "DELETE FROM drafts WHERE operator = ? AND form = ?", (self.operator, form)
+            )
 
     # -- endorsements ------------------------------------------------------------------------
     def endorse_key(self) -> str:
@@ -627,26 +760,41 @@ class Store:
         self.require("endorse")
         key = self.config_get("permit.endorse_key")
         if not key:
-            raise UsageError("no_endorse_key", _(
-                "No endorsement key is set: a technician sets it with 'station config set "
-                "permit.endorse_key'"))
+            raise UsageError(
+                "no_endorse_key",
+                _(
+                    "No endorsement key is set: a technician sets it with 'station config set "
+                    "permit.endorse_key'"
+                ),
+            )
         return key
 
-    def begin_endorsement(self, card: dict[str, Any], year: int, on: dt.date,
-                          application: str | None = None) -> None:
+    def begin_endorsement(
+        self, card: dict[str, Any], year: int, on: dt.date, application: str | None = None
+    ) -> None:
         """Before the card is written: the endorsement as 'writing' (so that nothing can be on a
         card without being recorded). A year already done for this card is refused."""
         self.require("endorse")
         person = card.get("person") or {}
         permit = card.get("permit") or {}
         with self.transaction():
-            row = self.conn.execute("SELECT state FROM endorsements WHERE permit_number = ? AND"
-                                    " year = ?", (permit.get("number", ""), year)).fetchone()
+            row = self.conn.execute(
+                "SELECT state FROM endorsements WHERE permit_number = ? AND year = ?",
+                (permit.get("number", ""), year),
+            ).fetchone()
             if row is not None and row[0] == "done":
-                error = ValidationError([FieldError(
-                    "permit.endorsements", "already_endorsed", _(
-                        "This card is already endorsed for {year} at this station",
-                        year=year))])
+                error = ValidationError(
+                    [
+                        FieldError(
+                            "permit.endorsements",
+                            "already_endorsed",
+                            _(
+                                "This card is already endorsed for {year} at this station",
+                                year=year,
+                            ),
+                        )
+                    ]
+                )
                 error.code = "already_endorsed"
                 raise error
             self.conn.execute(
@@ -655,12 +803,21 @@ class Store:
                 " 'writing') ON CONFLICT (permit_number, year) DO UPDATE SET state = 'writing',"
                 " endorsed_on = excluded.endorsed_on, operator = excluded.operator,"
                 " recorded_at = excluded.recorded_at, application = excluded.application",
-                (person.get("id_number", ""), permit.get("number", ""), year, on.isoformat(),
-                 self.station_code, self.operator, _now().isoformat(timespec="seconds"),
-                 application))
+                (
+                    person.get("id_number", ""),
+                    permit.get("number", ""),
+                    year,
+                    on.isoformat(),
+                    self.station_code,
+                    self.operator,
+                    _now().isoformat(timespec="seconds"),
+                    application,
+                ),
+            )
 
-    def finish_endorsement(self, card: dict[str, Any], year: int, outcome: str,
-                           application: str | None = None) -> None:
+    def finish_endorsement(
+        self, card: dict[str, Any], year: int, outcome: str, application: str | None = None
+    ) -> None:
         """After the write: ``done`` (the card accepted it: audited), ``failed`` (the card
         certainly has nothing: the row goes) or ``uncertain`` (pulled mid-write: kept until the
         card is read again)."""
@@ -668,30 +825,44 @@ class Store:
         number = (card.get("permit") or {}).get("number", "")
         with self.transaction():
             if outcome == "failed":
-                self.conn.execute("DELETE FROM endorsements WHERE permit_number = ? AND year = ?"
-                                  " AND state != 'done'", (number, year))
-                auditlog.append(self.conn, self.operator, "card.endorse_failed", application,
-                                {"year": year})
+                self.conn.execute(
+                    "DELETE FROM endorsements WHERE permit_number = ? AND year = ?"
+                    " AND state != 'done'",
+                    (number, year),
+                )
+                auditlog.append(
+                    self.conn, self.operator, "card.endorse_failed", application, {"year": year}
+                )
                 return
-            self.conn.execute("UPDATE endorsements SET state = ? WHERE permit_number = ? AND"
-                              " year = ?", (outcome, number, year))
-            auditlog.append(self.conn, self.operator, "card.endorse" if outcome == "done"
-                            else "card.endorse_uncertain", application, {"year": year})
+            self.conn.execute(
+                "UPDATE endorsements SET state = ? WHERE permit_number = ? AND year = ?",
+                (outcome, number, year),
+            )
+            auditlog.append(
+                self.conn,
+                self.operator,
+                "card.endorse" if outcome == "done" else "card.endorse_uncertain",
+                application,
+                {"year": year},
+            )
 
     def settle_endorsements(self, card: dict[str, Any]) -> None:
         """A card read again settles its uncertain endorsements: on the card → done, else gone."""
         number = (card.get("permit") or {}).get("number", "")
-        years = {int(e.get("year", 0)) for e in (card.get("permit") or {}).get("endorsements")
-                 or []}
-        rows = self.conn.execute("SELECT year, application FROM endorsements WHERE"
-                                 " permit_number = ? AND state IN ('uncertain', 'writing')",
-                                 (number,)).fetchall()
+        years = {
+            int(e.get("year", 0)) for e in (card.get("permit") or {}).get("endorsements") or []
+        }
+        rows = self.conn.execute(
+            "SELECT year, application FROM endorsements WHERE"
+            " permit_number = ? AND state IN ('uncertain', 'writing')",
+            (number,),
+        ).fetchall()
         for year, application in rows:
-            self.finish_endorsement(card, year, "done" if year in years else "failed",
-                                    application)
+            self.finish_endorsement(card, year, "done" if year in years else "failed", application)
 
-    def record_endorsement(self, card: dict[str, Any], year: int, on: dt.date,
-                           application: str | None = None) -> dict[str, Any]:
+    def record_endorsement(
+        self, card: dict[str, Any], year: int, on: dt.date, application: str | None = None
+    ) -> dict[str, Any]:
         """Record an endorsement the card has accepted (audited)."""
         self.begin_endorsement(card, year, on, application)
         self.finish_endorsement(card, year, "done", application)
@@ -699,9 +870,11 @@ class Store:
 
     def endorsements_of(self, id_number: str) -> list[dict[str, Any]]:
         self.require("app.view")
-        rows = self.conn.execute("SELECT year, endorsed_on, station, operator FROM endorsements"
-                                 " WHERE id_number = ? AND state = 'done' ORDER BY year",
-                                 (id_number,)).fetchall()
+        rows = self.conn.execute(
+            "SELECT year, endorsed_on, station, operator FROM endorsements"
+            " WHERE id_number = ? AND state = 'done' ORDER BY year",
+            (id_number,),
+        ).fetchall()
         return [{"year": r[0], "date": r[1], "station": r[2], "operator": r[3]} for r in rows]
 
     # -- audit -------------------------------------------------------------------------------
@@ -713,8 +886,12 @@ class Store:
 def _fts_for(rec: dict[str, Any]) -> str:
     person = rec.get("person") or {}
     residence = rec.get("residence") or {}
-    return fts_text(person.get("name"), person.get("hukou_address"), residence.get("address"),
-                    residence.get("community"))
+    return fts_text(
+        person.get("name"),
+        person.get("hukou_address"),
+        residence.get("address"),
+        residence.get("community"),
+    )
 
 
 def _enqueue(conn: Any, uuid: str, version: int, chash: str) -> None:

@@ -29,13 +29,38 @@ from station.i18n import N_, _
 from station.record import DWELLING_TYPES, KINDS, SERVICES
 
 STATION_KEYS = {"uuid", "number", "captured_at", "operator", "photo", "state", "version"}
-TOP_KEYS = {"kind", "person", "residence", "dwelling", "employer", "guardian", "members",
-            "services"} | STATION_KEYS
-PERSON_KEYS = {"id_number", "name", "sex", "ethnic", "birth_date", "hukou_address",
-               "id_authority", "id_valid_from", "id_valid_to", "phone", "education",
-               "occupation"}
-RESIDENCE_KEYS = {"division_code", "community", "address", "arrival_date", "intended_months",
-                  "reason"}
+TOP_KEYS = {
+    "kind",
+    "person",
+    "residence",
+    "dwelling",
+    "employer",
+    "guardian",
+    "members",
+    "services",
+} | STATION_KEYS
+PERSON_KEYS = {
+    "id_number",
+    "name",
+    "sex",
+    "ethnic",
+    "birth_date",
+    "hukou_address",
+    "id_authority",
+    "id_valid_from",
+    "id_valid_to",
+    "phone",
+    "education",
+    "occupation",
+}
+RESIDENCE_KEYS = {
+    "division_code",
+    "community",
+    "address",
+    "arrival_date",
+    "intended_months",
+    "reason",
+}
 DWELLING_KEYS = {"type", "landlord"}
 LANDLORD_KEYS = {"name", "phone", "id_number"}
 EMPLOYER_KEYS = {"name", "uscc", "address", "phone"}
@@ -69,8 +94,10 @@ MESSAGES: dict[str, str] = {
     "id_check_digit": N_("The ID number's check digit is wrong; check for a typing error"),
     "birth_date_mismatch": N_("The birth date does not match the ID number"),
     "sex_mismatch": N_("The sex does not match the ID number"),
-    "uscc_format": N_("A unified social credit code has 18 characters (digits and capital "
-                      "letters except I, O, S, V, Z)"),
+    "uscc_format": N_(
+        "A unified social credit code has 18 characters (digits and capital "
+        "letters except I, O, S, V, Z)"
+    ),
     "uscc_check_char": N_("The unified social credit code's check character is wrong"),
     "phone": N_("Enter an 11-digit mobile number or a landline with area code"),
     "date_format": N_("Enter a date as YYYY-MM-DD"),
@@ -86,11 +113,14 @@ MESSAGES: dict[str, str] = {
     "stay_too_long": N_("The intended stay is at most 1200 months"),
     "employer_required": N_("The employer is required when the reason is work or business"),
     "landlord_required": N_("The landlord is required for a rented dwelling"),
-    "not_eligible": N_("Not eligible: needs stable employment, stable residence or "
-                       "continuous study"),
+    "not_eligible": N_(
+        "Not eligible: needs stable employment, stable residence or continuous study"
+    ),
     "duplicate_service": N_("This service is listed twice"),
-    "card_type_not_eligible": N_("Residents of Hong Kong, Macau and Taiwan and foreigners are "
-                                 "not issued this residence permit"),
+    "card_type_not_eligible": N_(
+        "Residents of Hong Kong, Macau and Taiwan and foreigners are "
+        "not issued this residence permit"
+    ),
     "name_chars": N_("A name has Chinese characters, letters, spaces or '·' only"),
     "bad_value": N_("Invalid value"),
     "kind": N_("Unknown kind of application"),
@@ -106,7 +136,9 @@ class _Collector:
     def add(self, field: str, code: str, **params: Any) -> None:
         self.errors.append(FieldError(field, code, _(MESSAGES.get(code, code), **params)))
 
-    def obj(self, value: Any, field: str, allowed: set[str], required: bool) -> dict[str, Any] | None:
+    def obj(
+        self, value: Any, field: str, allowed: set[str], required: bool
+    ) -> dict[str, Any] | None:
         if value is None:
             if required:
                 self.add(field, "required")
@@ -119,8 +151,9 @@ class _Collector:
                 self.add(f"{field}.{key}" if field else str(key), "unknown_field")
         return value
 
-    def text(self, parent: dict[str, Any], key: str, field: str, required: bool,
-             max_len: int) -> str | None:
+    def text(
+        self, parent: dict[str, Any], key: str, field: str, required: bool, max_len: int
+    ) -> str | None:
         value = parent.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
@@ -145,16 +178,18 @@ class _Collector:
             return None
         return value
 
-    def code(self, parent: dict[str, Any], key: str, field: str, required: bool,
-             table: str) -> str | None:
+    def code(
+        self, parent: dict[str, Any], key: str, field: str, required: bool, table: str
+    ) -> str | None:
         value = self.text(parent, key, field, required, 8)
         if value is not None and value not in codes.table(table):
             self.add(field, "code_unknown")
             return None
         return value
 
-    def date(self, parent: dict[str, Any], key: str, field: str, required: bool,
-             past: bool = True) -> dt.date | None:
+    def date(
+        self, parent: dict[str, Any], key: str, field: str, required: bool, past: bool = True
+    ) -> dt.date | None:
         value = self.text(parent, key, field, required, 10)
         if value is None:
             return None
@@ -176,8 +211,14 @@ class _Collector:
         if value is not None and not (_MOBILE.match(value) or _LANDLINE.match(value)):
             self.add(field, "phone")
 
-    def id_number(self, parent: dict[str, Any], key: str, field: str, required: bool,
-                  permit_holder: bool = False) -> str | None:
+    def id_number(
+        self,
+        parent: dict[str, Any],
+        key: str,
+        field: str,
+        required: bool,
+        permit_holder: bool = False,
+    ) -> str | None:
         value = self.text(parent, key, field, required, 18)
         if value is None:
             return None
@@ -229,8 +270,9 @@ def _person(c: _Collector, person: dict[str, Any], path: str, full: bool) -> dic
     return {"birth": birth, "id_number": idn}
 
 
-def _residence(c: _Collector, res: dict[str, Any], city: str | None,
-               birth: dt.date | None) -> str | None:
+def _residence(
+    c: _Collector, res: dict[str, Any], city: str | None, birth: dt.date | None
+) -> str | None:
     division = c.text(res, "division_code", "residence.division_code", True, 6)
     if division is not None:
         districts = codes.divisions(city) if city else codes.all_districts()
@@ -240,8 +282,12 @@ def _residence(c: _Collector, res: dict[str, Any], city: str | None,
             c.add("residence.division_code", "division_not_in_city")
             division = None
     community = c.text(res, "community", "residence.community", True, 50)
-    if division and community and codes.communities(division) and \
-            community not in codes.community_names(division):
+    if (
+        division
+        and community
+        and codes.communities(division)
+        and community not in codes.community_names(division)
+    ):
         c.add("residence.community", "community_unknown")
     c.text(res, "address", "residence.address", True, 100)
     arrival = c.date(res, "arrival_date", "residence.arrival_date", True)
@@ -267,8 +313,9 @@ def _dwelling(c: _Collector, dwelling: dict[str, Any]) -> None:
         c.add("dwelling.type", "code_unknown")
     landlord = c.obj(dwelling.get("landlord"), "dwelling.landlord", LANDLORD_KEYS, False)
     if kind == "rented" and landlord is None and dwelling.get("landlord") is None:
-        c.errors.append(FieldError("dwelling.landlord", "landlord_required",
-                                   _(MESSAGES["landlord_required"])))
+        c.errors.append(
+            FieldError("dwelling.landlord", "landlord_required", _(MESSAGES["landlord_required"]))
+        )
     if landlord is not None:
         c.name(landlord, "name", "dwelling.landlord.name", kind == "rented")
         c.phone(landlord, "phone", "dwelling.landlord.phone", kind == "rented")
@@ -335,19 +382,24 @@ def _services(c: _Collector, services: Any) -> None:
 def _station_keys(c: _Collector, record: dict[str, Any]) -> None:
     if "uuid" in record and not (isinstance(record["uuid"], str) and _UUID.match(record["uuid"])):
         c.add("uuid", "bad_value")
-    if "photo" in record and record["photo"] is not None and not (
-            isinstance(record["photo"], str) and _HEX64.match(record["photo"])):
+    if (
+        "photo" in record
+        and record["photo"] is not None
+        and not (isinstance(record["photo"], str) and _HEX64.match(record["photo"]))
+    ):
         c.add("photo", "bad_value")
     for key in ("number", "captured_at", "operator", "state"):
         if key in record and not isinstance(record[key], str):
             c.add(key, "type")
-    if "version" in record and (isinstance(record["version"], bool)
-                                or not isinstance(record["version"], int)):
+    if "version" in record and (
+        isinstance(record["version"], bool) or not isinstance(record["version"], int)
+    ):
         c.add("version", "type")
 
 
-def validate_application(record: object, *, today: dt.date | None = None,
-                         city: str | None = None) -> list[FieldError]:
+def validate_application(
+    record: object, *, today: dt.date | None = None, city: str | None = None
+) -> list[FieldError]:
     """Every problem of ``record``, all at once; never raises."""
     c = _Collector(today or dt.date.today())
     try:
@@ -390,15 +442,23 @@ def _validate(c: _Collector, record: object, city: str | None) -> None:
     guardian = c.obj(top.get("guardian"), "guardian", GUARDIAN_KEYS, False)
     if guardian is not None:
         _guardian(c, guardian)
-    elif facts["birth"] is not None and kind in NEEDS_RESIDENCE and \
-            _age(facts["birth"], c.today) < MIN_AGE:
+    elif (
+        facts["birth"] is not None
+        and kind in NEEDS_RESIDENCE
+        and _age(facts["birth"], c.today) < MIN_AGE
+    ):
         c.add("guardian", "under_16_needs_guardian")
     if top.get("members") is not None:
         _members(c, top["members"])
     if top.get("services") is not None:
         _services(c, top["services"])
-    if kind in NEEDS_RESIDENCE and dwelling is None and employer is None and \
-            reason != STUDY_REASON and residence is not None:
+    if (
+        kind in NEEDS_RESIDENCE
+        and dwelling is None
+        and employer is None
+        and reason != STUDY_REASON
+        and residence is not None
+    ):
         c.add("", "not_eligible")
 
 
@@ -414,8 +474,12 @@ def normalize_application(record: dict[str, Any]) -> dict[str, Any]:
         return obj.strip() if isinstance(obj, str) else obj
 
     out = strip(out)
-    for holder in (out.get("person"), (out.get("dwelling") or {}).get("landlord"),
-                   out.get("guardian"), *(out.get("members") or [])):
+    for holder in (
+        out.get("person"),
+        (out.get("dwelling") or {}).get("landlord"),
+        out.get("guardian"),
+        *(out.get("members") or []),
+    ):
         if isinstance(holder, dict) and isinstance(holder.get("id_number"), str):
             holder["id_number"] = holder["id_number"].upper()
     if isinstance(out.get("employer"), dict) and isinstance(out["employer"].get("uscc"), str):
@@ -428,8 +492,9 @@ def normalize_application(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def check_application(record: object, *, today: dt.date | None = None,
-                      city: str | None = None) -> dict[str, Any]:
+def check_application(
+    record: object, *, today: dt.date | None = None, city: str | None = None
+) -> dict[str, Any]:
     """The normalized record, or ``ValidationError`` with every problem."""
     if isinstance(record, dict):
         try:
@@ -444,8 +509,9 @@ def check_application(record: object, *, today: dt.date | None = None,
     return normalized
 
 
-def validate_person(person: object, path: str = "person", today: dt.date | None = None,
-                    full: bool = True) -> list[FieldError]:
+def validate_person(
+    person: object, path: str = "person", today: dt.date | None = None, full: bool = True
+) -> list[FieldError]:
     """Check a person sub-record alone (a card read, before the rest is typed)."""
     c = _Collector(today or dt.date.today())
     obj = c.obj(person, path, PERSON_KEYS, True)
@@ -481,9 +547,21 @@ def eligibility(record: dict[str, Any], today: dt.date | None = None) -> dict[st
         reasons.append("stay_too_short")
     if not grounds:
         reasons.append("not_eligible")
-    return {"eligible": not reasons, "age": age, "grounds": grounds, "reasons": reasons,
-            "guardian": bool(record.get("guardian"))}
+    return {
+        "eligible": not reasons,
+        "age": age,
+        "grounds": grounds,
+        "reasons": reasons,
+        "guardian": bool(record.get("guardian")),
+    }
 
 
-__all__ = ["validate_application", "check_application", "normalize_application",
-           "validate_person", "eligibility", "MESSAGES", "ID_PROVINCES"]
+__all__ = [
+    "validate_application",
+    "check_application",
+    "normalize_application",
+    "validate_person",
+    "eligibility",
+    "MESSAGES",
+    "ID_PROVINCES",
+]

@@ -30,13 +30,18 @@ def _call_now(fn: Callable[[], None]) -> None:
 
 
 class DbWorker:
-    def __init__(self, store: Any, dispatch: Dispatch = _call_now,
-                 on_busy: Callable[[str | None], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: Any,
+        dispatch: Dispatch = _call_now,
+        on_busy: Callable[[str | None], None] | None = None,
+    ) -> None:
         self._store = store
         self.dispatch = dispatch
         self.on_busy = on_busy
-        self._queue: queue.Queue[tuple[Callable[[Any], Any], concurrent.futures.Future[Any],
-                                       str | None] | None] = queue.Queue()
+        self._queue: queue.Queue[
+            tuple[Callable[[Any], Any], concurrent.futures.Future[Any], str | None] | None
+        ] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="db-worker", daemon=True)
         self._thread.start()
 
@@ -70,8 +75,9 @@ class DbWorker:
                     self.on_busy(None)
         self._store.close()
 
-    def submit(self, fn: Callable[[Any], T], label: str | None = None
-               ) -> concurrent.futures.Future[T]:
+    def submit(
+        self, fn: Callable[[Any], T], label: str | None = None
+    ) -> concurrent.futures.Future[T]:
         fut: concurrent.futures.Future[T] = concurrent.futures.Future()
         self._queue.put((fn, fut, label))
         return fut

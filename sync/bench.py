@@ -30,8 +30,11 @@ def bench_sync(n: int = 10_000, photo_kb: int = 25) -> dict[str, Any]:
         port = s.getsockname()[1]
     db = str(folder / "central.db")
     CentralStore(db)
-    server = subprocess.Popen([sys.executable, "-m", "sync.server", "--db", db, "--port",
-                               str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sync.server", "--db", db, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -68,8 +71,15 @@ def bench_sync(n: int = 10_000, photo_kb: int = 25) -> dict[str, Any]:
         import shutil
 
         shutil.rmtree(folder, ignore_errors=True)
-    return {"applications": n, "photo_kb": photo_kb, "fill_seconds": round(fill, 1),
-            "sync_seconds": round(elapsed, 1), "applications_per_second": round(n / elapsed),
-            "accepted": counts["accepted"], "service_applications": status["applications"],
-            "service_photos": status["photos"], "station_max_rss_mb": round(rss / 1024),
-            "station_rss_before_sync_mb": round(rss0 / 1024)}
+    return {
+        "applications": n,
+        "photo_kb": photo_kb,
+        "fill_seconds": round(fill, 1),
+        "sync_seconds": round(elapsed, 1),
+        "applications_per_second": round(n / elapsed),
+        "accepted": counts["accepted"],
+        "service_applications": status["applications"],
+        "service_photos": status["photos"],
+        "station_max_rss_mb": round(rss / 1024),
+        "station_rss_before_sync_mb": round(rss0 / 1024),
+    }

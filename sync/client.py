@@ -58,11 +58,12 @@ def _retry_after(resp: requests.Response) -> float | None:
             return None
 
 
-def backoff_delay(attempt: int, retry_after: float | None = None,
-                  rng: random.Random | None = None) -> float:
+def backoff_delay(
+    attempt: int, retry_after: float | None = None, rng: random.Random | None = None
+) -> float:
     """Exponential backoff with full jitter (base 1 s, cap 10 min), never before Retry-After."""
     rng = rng or random.Random()
-    delay = rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt))
+    delay = rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
     return max(delay, retry_after or 0.0)
 
 
@@ -72,25 +73,37 @@ def enrol(store: Any, server: str, code: str, timeout: float = 20) -> dict[str, 
     server = server.rstrip("/")
     key = Ed25519PrivateKey.generate()
     public = wire.public_bytes(key.public_key())
-    body = {"code": code, "public_key": base64.b64encode(public).decode(),
-            "station_code": store.station_code}
+    body = {
+        "code": code,
+        "public_key": base64.b64encode(public).decode(),
+        "station_code": store.station_code,
+    }
     try:
         resp = requests.post(f"{server}/v1/stations:enrol", json=body, timeout=timeout)
     except requests.RequestException as exc:
-        raise CentralError("unreachable", _(
-            "The central service cannot be reached at {server}: check the network and the "
-            "address", server=server)) from exc
+        raise CentralError(
+            "unreachable",
+            _(
+                "The central service cannot be reached at {server}: check the network and the "
+                "address",
+                server=server,
+            ),
+        ) from exc
     if resp.status_code == 403:
-        raise CentralError("bad_enrol_code", _(
-            "The central service refused the enrolment code (unknown or already used)"))
+        raise CentralError(
+            "bad_enrol_code",
+            _("The central service refused the enrolment code (unknown or already used)"),
+        )
     if resp.status_code != 201:
-        raise CentralError("enrol_failed", _("Enrolment failed (HTTP {status})",
-                                             status=resp.status_code))
+        raise CentralError(
+            "enrol_failed", _("Enrolment failed (HTTP {status})", status=resp.status_code)
+        )
     station_id = str(resp.json()["station_id"])
     from cryptography.hazmat.primitives import serialization
 
-    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                            serialization.NoEncryption())
+    raw = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     with store.transaction():
         outbox.put(store.conn, "station_id", station_id)
         outbox.put(store.conn, "private_key", raw.hex())
@@ -101,8 +114,9 @@ def enrol(store: Any, server: str, code: str, timeout: float = 20) -> dict[str, 
 
 
 class SyncClient:
-    def __init__(self, store: Any, timeout: float = 30.0,
-                 session: requests.Session | None = None) -> None:
+    def __init__(
+        self, store: Any, timeout: float = 30.0, session: requests.Session | None = None
+    ) -> None:
         self.store = store
         self.conn = store.conn
         self.timeout = timeout
@@ -111,25 +125,41 @@ class SyncClient:
         self.server = outbox.get(self.conn, "server") or store.config_get("sync.server")
         key_hex = outbox.get(self.conn, "private_key")
         if not self.station_id or not key_hex or not self.server:
-            raise UsageError("not_enrolled", _(
-                "This station is not enrolled with the central service: a technician runs "
-                "'station enrol --server URL --code CODE'"))
+            raise UsageError(
+                "not_enrolled",
+                _(
+                    "This station is not enrolled with the central service: a technician runs "
+                    "'station enrol --server URL --code CODE'"
+                ),
+            )
         self.key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(key_hex))
         self.offset = float(outbox.get(self.conn, "clock_offset", "0") or 0)
 
     # -- HTTP ------------------------------------------------------------------------------------
-    def request(self, method: str, path: str, body: bytes = b"",
-                headers: dict[str, str] | None = None, params: dict[str, Any] | None = None,
-                _retried: bool = False) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+        _retried: bool = False,
+    ) -> requests.Response:
         from urllib.parse import urlencode
 
         query = urlencode(params or {})
-        signed = wire.sign_headers(self.key, str(self.station_id), method, path, body,
-                                   time.time() + self.offset, query)
+        signed = wire.sign_headers(
+            self.key, str(self.station_id), method, path, body, time.time() + self.offset, query
+        )
         url = self.server + path + (f"?{query}" if query else "")
         try:
-            resp = self.http.request(method, url, data=body or None,
-                                     headers={**signed, **(headers or {})}, timeout=self.timeout)
+            resp = self.http.request(
+                method,
+                url,
+                data=body or None,
+                headers={**signed, **(headers or {})},
+                timeout=self.timeout,
+            )
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise RetryLater(type(exc).__name__) from exc
         except requests.RequestException as exc:
@@ -140,9 +170,14 @@ class SyncClient:
             code = self._error_code(resp)
             with self.store.transaction():
                 outbox.put(self.conn, "last_error", f"{resp.status_code} {code}")
-            raise CentralError(code or "refused", _(
-                "The central service refuses this station ({code}): syncing stops until a "
-                "technician checks the enrolment", code=code or resp.status_code))
+            raise CentralError(
+                code or "refused",
+                _(
+                    "The central service refuses this station ({code}): syncing stops until a "
+                    "technician checks the enrolment",
+                    code=code or resp.status_code,
+                ),
+            )
         if resp.status_code == 429 or resp.status_code >= 500:
             raise RetryLater(f"HTTP {resp.status_code}", _retry_after(resp))
         return resp
@@ -164,8 +199,10 @@ class SyncClient:
         self.offset = server_time - time.time()
         with self.store.transaction():
             outbox.put(self.conn, "clock_offset", f"{self.offset:.1f}")
-            self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES"
-                              " ('clock_offset_seconds', ?)", (f"{self.offset:.1f}",))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('clock_offset_seconds', ?)",
+                (f"{self.offset:.1f}",),
+            )
         log.warning("clock offset against the central service: %.0f s", self.offset)
         return True
 
@@ -177,8 +214,16 @@ class SyncClient:
 
     # -- the sync round --------------------------------------------------------------------------
     def sync_once(self) -> dict[str, int]:
-        counts = {"sent": 0, "accepted": 0, "duplicate": 0, "conflict": 0, "rejected": 0,
-                  "retry": 0, "pending": 0, "events": 0}
+        counts = {
+            "sent": 0,
+            "accepted": 0,
+            "duplicate": 0,
+            "conflict": 0,
+            "rejected": 0,
+            "retry": 0,
+            "pending": 0,
+            "events": 0,
+        }
         self._recover_after_restore()
         for batch in outbox.open_batches(self.conn):
             self._send(batch, counts)
@@ -191,8 +236,7 @@ class SyncClient:
         counts["events"] = self.pull_changes()
         counts["pending"] = outbox.summary(self.conn)["pending"]
         with self.store.transaction():
-            outbox.put(self.conn, "last_success",
-                       time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+            outbox.put(self.conn, "last_success", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
             outbox.put(self.conn, "last_error", "")
         self.store.audit("sync.run", detail={k: v for k, v in counts.items() if v})
         return counts
@@ -237,8 +281,7 @@ class SyncClient:
         digest = hashlib.sha256(body).hexdigest()
         with self.store.transaction():
             outbox.record_batch(self.conn, batch_id, body, digest, ctype, items)
-        return {"batch_id": batch_id, "body_sha256": digest, "content_type": ctype,
-                "body": body}
+        return {"batch_id": batch_id, "body_sha256": digest, "content_type": ctype, "body": body}
 
     def _send(self, batch: dict[str, Any], counts: dict[str, int]) -> None:
         path = f"/v1/stations/{self.station_id}/batches"
@@ -246,8 +289,12 @@ class SyncClient:
         if hashlib.sha256(body).hexdigest() != batch["body_sha256"]:
             raise CentralError("batch_damaged", _("A stored batch is damaged"))
         try:
-            resp = self.request("POST", path, body, {
-                "Content-Type": batch["content_type"], "Idempotency-Key": batch["batch_id"]})
+            resp = self.request(
+                "POST",
+                path,
+                body,
+                {"Content-Type": batch["content_type"], "Idempotency-Key": batch["batch_id"]},
+            )
         except RetryLater:
             n = self._count_items(batch["batch_id"])
             counts["retry"] += n
@@ -259,8 +306,11 @@ class SyncClient:
             counts["retry"] += self._count_items(batch["batch_id"])
             return
         if resp.status_code != 200:
-            self._abandon(batch["batch_id"], self._error_code(resp) or str(resp.status_code),
-                          reject=resp.status_code in (400, 422))
+            self._abandon(
+                batch["batch_id"],
+                self._error_code(resp) or str(resp.status_code),
+                reject=resp.status_code in (400, 422),
+            )
             return
         doc = self._json(resp)
         try:
@@ -274,8 +324,11 @@ class SyncClient:
         self._adapt(True)
 
     def _count_items(self, batch_id: str) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM batch_items WHERE batch_id = ?",
-                                     (batch_id,)).fetchone()[0])
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM batch_items WHERE batch_id = ?", (batch_id,)
+            ).fetchone()[0]
+        )
 
     def _abandon(self, batch_id: str, code: str, reject: bool = False) -> None:
         """The service did not take the batch at all: its records go back to pending (or, for a
@@ -284,16 +337,23 @@ class SyncClient:
             state = "rejected" if reject else "pending"
             self.conn.execute(
                 "UPDATE outbox SET state = ?, result_code = ?, batch_id = NULL WHERE batch_id = ?"
-                " AND state = 'in_flight'", (state, code if reject else None, batch_id))
-            self.conn.execute("UPDATE batches SET state = 'done', body = NULL, response = ?"
-                              " WHERE batch_id = ?", (json.dumps({"abandoned": code}), batch_id))
+                " AND state = 'in_flight'",
+                (state, code if reject else None, batch_id),
+            )
+            self.conn.execute(
+                "UPDATE batches SET state = 'done', body = NULL, response = ? WHERE batch_id = ?",
+                (json.dumps({"abandoned": code}), batch_id),
+            )
 
     def pull_changes(self, limit: int = 500) -> int:
         total = 0
         while True:
             cursor = int(outbox.get(self.conn, "cursor", "0") or 0)
-            resp = self.request("GET", f"/v1/stations/{self.station_id}/changes",
-                                params={"since": cursor, "limit": limit})
+            resp = self.request(
+                "GET",
+                f"/v1/stations/{self.station_id}/changes",
+                params={"since": cursor, "limit": limit},
+            )
             if resp.status_code != 200:
                 raise RetryLater(f"feed HTTP {resp.status_code}")
             doc = self._json(resp)
@@ -301,8 +361,9 @@ class SyncClient:
                 raise RetryLater("malformed feed")
             try:
                 with self.store.transaction():
-                    total += outbox.apply_events(self.conn, doc.get("events"), cursor,
-                                                 doc.get("next"))
+                    total += outbox.apply_events(
+                        self.conn, doc.get("events"), cursor, doc.get("next")
+                    )
             except outbox.BadResponse as exc:
                 raise RetryLater(f"bad feed: {exc}") from exc
             if not doc["events"]:
@@ -313,13 +374,18 @@ class SyncClient:
         row = self.conn.execute("SELECT 1 FROM meta WHERE key = 'restored_from'").fetchone()
         if not row:
             return
-        uuids = [r[0] for r in self.conn.execute(
-            "SELECT uuid FROM outbox WHERE state IN ('pending', 'in_flight')")]
+        uuids = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT uuid FROM outbox WHERE state IN ('pending', 'in_flight')"
+            )
+        ]
         known: dict[str, dict[str, Any]] = {}
         for i in range(0, len(uuids), 500):
-            body = json.dumps({"uuids": uuids[i:i + 500]}).encode()
-            resp = self.request("POST", "/v1/applications:lookup", body,
-                                {"Content-Type": "application/json"})
+            body = json.dumps({"uuids": uuids[i : i + 500]}).encode()
+            resp = self.request(
+                "POST", "/v1/applications:lookup", body, {"Content-Type": "application/json"}
+            )
             if resp.status_code != 200:
                 raise RetryLater(f"lookup HTTP {resp.status_code}")
             for res in self._json(resp).get("results", []):
@@ -327,16 +393,23 @@ class SyncClient:
         with self.store.transaction():
             for uuid in uuids:
                 res = known.get(uuid)
-                chash = self.conn.execute("SELECT content_hash FROM outbox WHERE uuid = ?",
-                                          (uuid,)).fetchone()[0]
+                chash = self.conn.execute(
+                    "SELECT content_hash FROM outbox WHERE uuid = ?", (uuid,)
+                ).fetchone()[0]
                 if res and res.get("state") != "unknown" and res.get("content_hash") == chash:
-                    self.conn.execute("UPDATE outbox SET state = 'accepted', batch_id = NULL,"
-                                      " service_state = ? WHERE uuid = ?", (res["state"], uuid))
+                    self.conn.execute(
+                        "UPDATE outbox SET state = 'accepted', batch_id = NULL,"
+                        " service_state = ? WHERE uuid = ?",
+                        (res["state"], uuid),
+                    )
                 else:
-                    self.conn.execute("UPDATE outbox SET state = 'pending', batch_id = NULL"
-                                      " WHERE uuid = ?", (uuid,))
-            self.conn.execute("UPDATE batches SET state = 'done', body = NULL WHERE"
-                              " state = 'sending'")
+                    self.conn.execute(
+                        "UPDATE outbox SET state = 'pending', batch_id = NULL WHERE uuid = ?",
+                        (uuid,),
+                    )
+            self.conn.execute(
+                "UPDATE batches SET state = 'done', body = NULL WHERE state = 'sending'"
+            )
             self.conn.execute("DELETE FROM meta WHERE key = 'restored_from'")
 
     def send_handovers(self) -> int:
@@ -359,18 +432,35 @@ class SyncClient:
 
     def handover(self, uuid: str, operator: str, at: str) -> None:
         body = json.dumps({"uuid": uuid, "at": at, "operator": operator}).encode()
-        resp = self.request("POST", f"/v1/stations/{self.station_id}/handovers", body,
-                            {"Content-Type": "application/json"})
+        resp = self.request(
+            "POST",
+            f"/v1/stations/{self.station_id}/handovers",
+            body,
+            {"Content-Type": "application/json"},
+        )
         if resp.status_code not in (200, 201):
-            raise CentralError(self._error_code(resp) or "handover_failed", _(
-                "The central service did not record the handover (HTTP {status})",
-                status=resp.status_code))
+            raise CentralError(
+                self._error_code(resp) or "handover_failed",
+                _(
+                    "The central service did not record the handover (HTTP {status})",
+                    status=resp.status_code,
+                ),
+            )
 
     def run(self, max_attempts: int = 6, sleep: Any = time.sleep) -> dict[str, int]:
         """Sync until nothing is pending, retrying with backoff; CentralError when it cannot."""
         attempt = 0
-        total = {"sent": 0, "accepted": 0, "duplicate": 0, "conflict": 0, "rejected": 0,
-                 "retry": 0, "pending": 0, "events": 0, "handovers": 0}
+        total = {
+            "sent": 0,
+            "accepted": 0,
+            "duplicate": 0,
+            "conflict": 0,
+            "rejected": 0,
+            "retry": 0,
+            "pending": 0,
+            "events": 0,
+            "handovers": 0,
+        }
         while True:
             try:
                 counts = self.sync_once()
@@ -381,10 +471,14 @@ class SyncClient:
                     outbox.put(self.conn, "last_error", exc.why)
                 if attempt >= max_attempts:
                     total["pending"] = outbox.summary(self.conn)["pending"]
-                    raise CentralError("unreachable", _(
-                        "The central service is unreachable or failing ({why}); the "
-                        "applications stay queued and go out with the next sync",
-                        why=exc.why)) from exc
+                    raise CentralError(
+                        "unreachable",
+                        _(
+                            "The central service is unreachable or failing ({why}); the "
+                            "applications stay queued and go out with the next sync",
+                            why=exc.why,
+                        ),
+                    ) from exc
                 sleep(backoff_delay(attempt, exc.after))
                 continue
             for k, v in counts.items():

@@ -11,13 +11,21 @@ from station.i18n import _
 
 def check_central(ctx: DoctorContext) -> Check:
     if ctx.store is None:
-        return Check("central", WARN, _("not checked (no operator given)"),
-                     _("Run doctor with --user and a password to check the central service"))
+        return Check(
+            "central",
+            WARN,
+            _("not checked (no operator given)"),
+            _("Run doctor with --user and a password to check the central service"),
+        )
     from station import outbox
 
     if not outbox.get(ctx.store.conn, "station_id"):
-        return Check("central", WARN, _("this station is not enrolled"),
-                     _("Enrol it: station enrol --server URL --code CODE"))
+        return Check(
+            "central",
+            WARN,
+            _("this station is not enrolled"),
+            _("Enrol it: station enrol --server URL --code CODE"),
+        )
     import requests
 
     from sync.client import RetryLater, SyncClient
@@ -25,17 +33,27 @@ def check_central(ctx: DoctorContext) -> Check:
     client = SyncClient(ctx.store, timeout=2)
     try:
         config = requests.get(client.server + "/v1/config", timeout=2).json()
-        resp = client.request("GET", f"/v1/stations/{client.station_id}/changes",
-                              params={"since": 10**12, "limit": 1})
+        resp = client.request(
+            "GET", f"/v1/stations/{client.station_id}/changes", params={"since": 10**12, "limit": 1}
+        )
     except (requests.RequestException, ValueError, RetryLater):
-        return Check("central", FAIL, _("{server} does not answer", server=client.server),
-                     _("Check the network; applications stay queued meanwhile"))
+        return Check(
+            "central",
+            FAIL,
+            _("{server} does not answer", server=client.server),
+            _("Check the network; applications stay queued meanwhile"),
+        )
     except StationError as exc:
-        return Check("central", FAIL, exc.message,
-                     _("The station's enrolment was refused: enrol it again"))
+        return Check(
+            "central", FAIL, exc.message, _("The station's enrolment was refused: enrol it again")
+        )
     if resp.status_code != 200:
-        return Check("central", FAIL, _("HTTP {status}", status=resp.status_code),
-                     _("Send the diagnostics bundle to support"))
+        return Check(
+            "central",
+            FAIL,
+            _("HTTP {status}", status=resp.status_code),
+            _("Send the diagnostics bundle to support"),
+        )
     detail = _("{server} reachable, this station's key accepted", server=client.server)
     try:
         server_time = dt.datetime.fromisoformat(config["time"]).timestamp()
@@ -43,8 +61,12 @@ def check_central(ctx: DoctorContext) -> Check:
     except (KeyError, TypeError, ValueError):
         offset = 0.0
     if abs(offset) > 120:
-        return Check("central", WARN, detail + _("; clock {s:.0f} s off", s=offset),
-                     _("Set the PC clock; sync corrects small offsets by itself"))
+        return Check(
+            "central",
+            WARN,
+            detail + _("; clock {s:.0f} s off", s=offset),
+            _("Set the PC clock; sync corrects small offsets by itself"),
+        )
     return Check("central", OK, detail)
 
 

@@ -17,8 +17,12 @@ log = logging.getLogger(__name__)
 
 
 class SyncService:
-    def __init__(self, store: Any, interval: float = 600.0,
-                 on_state: Callable[[dict[str, Any]], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: Any,
+        interval: float = 600.0,
+        on_state: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self._store = store.clone()
         self.interval = interval
         self.on_state = on_state

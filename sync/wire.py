@@ -35,16 +35,30 @@ def http_date(unix: float) -> str:
     return formatdate(unix, usegmt=True)
 
 
-def signature_base(method: str, path: str, query: str, digest: str, date: str,
-                   station_id: str, params: str) -> bytes:
-    lines = [f'"@method": {method.upper()}', f'"@path": {path}', f'"@query": ?{query}',
-             f'"content-digest": {digest}', f'"date": {date}', f'"station-id": {station_id}',
-             f'"@signature-params": {params}']
+def signature_base(
+    method: str, path: str, query: str, digest: str, date: str, station_id: str, params: str
+) -> bytes:
+    lines = [
+        f'"@method": {method.upper()}',
+        f'"@path": {path}',
+        f'"@query": ?{query}',
+        f'"content-digest": {digest}',
+        f'"date": {date}',
+        f'"station-id": {station_id}',
+        f'"@signature-params": {params}',
+    ]
     return "\n".join(lines).encode()
 
 
-def sign_headers(key: Ed25519PrivateKey, station_id: str, method: str, path: str, body: bytes,
-                 now: float, query: str = "") -> dict[str, str]:
+def sign_headers(
+    key: Ed25519PrivateKey,
+    station_id: str,
+    method: str,
+    path: str,
+    body: bytes,
+    now: float,
+    query: str = "",
+) -> dict[str, str]:
     """Signature headers; ``query`` is the encoded query string without ``?``. A random nonce
     makes every signature unique, so the service can refuse a replayed one."""
     import secrets
@@ -52,16 +66,23 @@ def sign_headers(key: Ed25519PrivateKey, station_id: str, method: str, path: str
     digest = content_digest(body)
     date = http_date(now)
     comps = " ".join(f'"{c}"' for c in COMPONENTS)
-    params = (f'({comps});keyid="{station_id}";alg="ed25519";created={int(now)};'
-              f'nonce="{secrets.token_hex(12)}"')
+    params = (
+        f'({comps});keyid="{station_id}";alg="ed25519";created={int(now)};'
+        f'nonce="{secrets.token_hex(12)}"'
+    )
     sig = key.sign(signature_base(method, path, query, digest, date, station_id, params))
-    return {"Content-Digest": digest, "Date": date, "Station-Id": station_id,
-            "Signature-Input": f"sig1={params}",
-            "Signature": "sig1=:" + base64.b64encode(sig).decode() + ":"}
+    return {
+        "Content-Digest": digest,
+        "Date": date,
+        "Station-Id": station_id,
+        "Signature-Input": f"sig1={params}",
+        "Signature": "sig1=:" + base64.b64encode(sig).decode() + ":",
+    }
 
 
 _INPUT = re.compile(
-    r'^sig1=(\(.*\);keyid="([^"]+)";alg="ed25519";created=(\d+);nonce="[0-9a-f]{16,64}")$')
+    r'^sig1=(\(.*\);keyid="([^"]+)";alg="ed25519";created=(\d+);nonce="[0-9a-f]{16,64}")$'
+)
 _SIG = re.compile(r"^sig1=:([A-Za-z0-9+/=]+):$")
 
 
@@ -87,10 +108,23 @@ def parse_signature(headers: Any) -> SignedRequest | None:
     return SignedRequest(m.group(2), sig, m.group(1))
 
 
-def verify(public: Ed25519PublicKey, signed: SignedRequest, method: str, path: str,
-           query: str, headers: Any) -> bool:
-    base = signature_base(method, path, query, headers.get("content-digest", ""),
-                          headers.get("date", ""), headers.get("station-id", ""), signed.params)
+def verify(
+    public: Ed25519PublicKey,
+    signed: SignedRequest,
+    method: str,
+    path: str,
+    query: str,
+    headers: Any,
+) -> bool:
+    base = signature_base(
+        method,
+        path,
+        query,
+        headers.get("content-digest", ""),
+        headers.get("date", ""),
+        headers.get("station-id", ""),
+        signed.params,
+    )
     try:
         public.verify(signed.signature, base)
     except InvalidSignature:
@@ -113,14 +147,21 @@ def boundary_for(batch_id: str) -> str:
     return "station-batch-" + hashlib.sha256(batch_id.encode()).hexdigest()[:32]
 
 
-def encode_batch(batch_id: str, records: list[dict[str, Any]],
-                 photos: dict[str, bytes]) -> tuple[bytes, str]:
+def encode_batch(
+    batch_id: str, records: list[dict[str, Any]], photos: dict[str, bytes]
+) -> tuple[bytes, str]:
     """The multipart body and its content type. ``records``: ``{uuid, content_hash, record}``."""
     boundary = boundary_for(batch_id)
     manifest = {"batch_id": batch_id, "schema_version": SCHEMA_VERSION, "records": records}
-    parts = [("manifest", "application/json",
-              json.dumps(manifest, ensure_ascii=False, sort_keys=True,
-                         separators=(",", ":")).encode())]
+    parts = [
+        (
+            "manifest",
+            "application/json",
+            json.dumps(
+                manifest, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+            ).encode(),
+        )
+    ]
     for rec in records:
         if rec["uuid"] in photos:
             parts.append((f"photo-{rec['uuid']}", "image/jpeg", photos[rec["uuid"]]))
@@ -154,7 +195,7 @@ def decode_multipart(body: bytes, content_type: str) -> dict[str, bytes]:
     end = body.find(delimiter + b"--")
     if end < 0:
         raise BodyError("no closing boundary")
-    segment = body[len(delimiter):end]
+    segment = body[len(delimiter) : end]
     if not segment.endswith(b"\r\n"):
         raise BodyError("malformed closing boundary")
     parts: dict[str, bytes] = {}

@@ -13,7 +13,9 @@ try:
     from hypothesis import HealthCheck, settings
 
     settings.register_profile(
-        "station", deadline=None, max_examples=150,
+        "station",
+        deadline=None,
+        max_examples=150,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
     settings.load_profile("station")
@@ -60,8 +62,14 @@ class StationFixture:
 
     def env(self, user: str = "coord") -> dict[str, str]:
         env = dict(os.environ)
-        env.update({"STATION_DATA_DIR": str(self.data_dir), "STATION_USER": user,
-                    "STATION_PASSWORD": PASSWORD, "STATION_LANG": "en"})
+        env.update(
+            {
+                "STATION_DATA_DIR": str(self.data_dir),
+                "STATION_USER": user,
+                "STATION_PASSWORD": PASSWORD,
+                "STATION_LANG": "en",
+            }
+        )
         return env
 
     def close(self) -> None:
@@ -76,11 +84,18 @@ def station(tmp_path):  # type: ignore[no-untyped-def]
     fx.close()
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None,
-            timeout: float = 60):  # type: ignore[no-untyped-def]
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 60
+):  # type: ignore[no-untyped-def]
     """Run ``python -m station`` as a real process; returns the CompletedProcess."""
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-m", "station", *args], env=env, input=input,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "station", *args],
+        env=env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

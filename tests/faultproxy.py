@@ -68,15 +68,19 @@ class FaultProxy:
             if fault == "drop_before":
                 return
             if fault == "reset_upload":
-                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                client.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                )
                 return
             if fault.startswith("status:"):
                 # status:CODE answers CODE; status:429:RA adds "Retry-After: RA"
                 bits = fault.split(":")
                 code = int(bits[1])
                 extra = f"Retry-After: {bits[2]}\r\n".encode() if len(bits) > 2 else b""
-                client.sendall(b"HTTP/1.1 %d Fault\r\nContent-Length: 0\r\n%sConnection: close"
-                               b"\r\n\r\n" % (code, extra))
+                client.sendall(
+                    b"HTTP/1.1 %d Fault\r\nContent-Length: 0\r\n%sConnection: close"
+                    b"\r\n\r\n" % (code, extra)
+                )
                 return
             if fault == "delay":
                 time.sleep(1.5)

@@ -102,8 +102,12 @@ def write_video(path: Path, frames: Iterable[np.ndarray], fps: float = 25.0) -> 
     try:
         for frame in frames:
             if writer is None:
-                writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps,
-                                         (frame.shape[1], frame.shape[0]))
+                writer = cv2.VideoWriter(
+                    str(path),
+                    cv2.VideoWriter.fourcc(*"MJPG"),
+                    fps,
+                    (frame.shape[1], frame.shape[0]),
+                )
                 if not writer.isOpened():
                     raise OSError(f"cannot write {path}")
             writer.write(frame)
@@ -113,8 +117,9 @@ def write_video(path: Path, frames: Iterable[np.ndarray], fps: float = 25.0) -> 
     return path
 
 
-def sim_frames(seconds: float = 2.0, fps: float = 25.0, width: int = W, height: int = H,
-               **scene: object) -> list[np.ndarray]:
+def sim_frames(
+    seconds: float = 2.0, fps: float = 25.0, width: int = W, height: int = H, **scene: object
+) -> list[np.ndarray]:
     """The simulated camera's clip, frame by frame (its motion and noise, no waiting)."""
     cam = SimulatedCamera(width=width, height=height, fps=fps, **scene)  # type: ignore[arg-type]
     cam.open()

@@ -122,17 +122,25 @@ class PcscStack:
         try:
             while cards_present(ctx, [reader]).get(reader, False) != present:
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"{reader}: card {'not seen' if present else 'still seen'}")
+                    raise AssertionError(
+                        f"{reader}: card {'not seen' if present else 'still seen'}"
+                    )
                 time.sleep(0.02)
         finally:
             release(ctx)
 
-    def insert(self, card: PermitCard | None = None, reader: str | None = None,
-               remove_after: int | None = None, wait: bool = True) -> VirtualCard:
+    def insert(
+        self,
+        card: PermitCard | None = None,
+        reader: str | None = None,
+        remove_after: int | None = None,
+        wait: bool = True,
+    ) -> VirtualCard:
         """Put an emulated card into ``reader`` (default the first slot); removed at teardown."""
         reader = reader or self.reader
-        virtual = VirtualCard(card or PermitCard.build(), port=self.port(reader),
-                              remove_after=remove_after)
+        virtual = VirtualCard(
+            card or PermitCard.build(), port=self.port(reader), remove_after=remove_after
+        )
         virtual.insert()
         self._cards.append(virtual)
         if wait:
@@ -164,7 +172,7 @@ class PcscStack:
                 fcntl.flock(starting, fcntl.LOCK_UN)
                 starting.close()
             stack._users = users
-            stack._ctx = establish()      # keeps --auto-exit from firing during the session
+            stack._ctx = establish()  # keeps --auto-exit from firing during the session
             return stack
         except BaseException:
             users.close()
@@ -177,22 +185,31 @@ class PcscStack:
             if not readers:
                 raise PcscUnavailable(
                     "a pcscd is running without the vpcd virtual reader: install "
-                    "vsmartcard-vpcd and restart pcscd")
+                    "vsmartcard-vpcd and restart pcscd"
+                )
             return cls(readers)
         if shutil.which("pcscd") is None:
-            raise PcscUnavailable("pcscd is neither running nor installed "
-                                  "(apt install pcscd vsmartcard-vpcd)")
+            raise PcscUnavailable(
+                "pcscd is neither running nor installed (apt install pcscd vsmartcard-vpcd)"
+            )
         if not VPCD_LIB.exists() or not VPCD_CONF.exists():
-            raise PcscUnavailable(f"the vpcd driver is not installed ({VPCD_LIB}, {VPCD_CONF}): "
-                                  "apt install vsmartcard-vpcd")
+            raise PcscUnavailable(
+                f"the vpcd driver is not installed ({VPCD_LIB}, {VPCD_CONF}): "
+                "apt install vsmartcard-vpcd"
+            )
         if os.geteuid() != 0 and not (RUN_DIR.is_dir() and os.access(RUN_DIR, os.W_OK)):
             raise PcscUnavailable(
                 f"pcscd is not running and cannot be started by this user (it needs {RUN_DIR}): "
-                "start it with 'sudo systemctl start pcscd' or run the tests as root")
+                "start it with 'sudo systemctl start pcscd' or run the tests as root"
+            )
         log_fd, log_name = tempfile.mkstemp(prefix="station-pcscd-", suffix=".log")
-        process = subprocess.Popen(["pcscd", "--foreground", "--auto-exit"],
-                                   stdout=log_fd, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            ["pcscd", "--foreground", "--auto-exit"],
+            stdout=log_fd,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         os.close(log_fd)
         stack = cls([], started=True, process=process, log_path=Path(log_name))
         deadline = time.monotonic() + timeout
@@ -207,8 +224,9 @@ class PcscStack:
                 return stack
             time.sleep(0.05)
         stack._terminate()
-        raise PcscUnavailable("pcscd started but the vpcd reader did not appear within "
-                              f"{timeout:g} s")
+        raise PcscUnavailable(
+            f"pcscd started but the vpcd reader did not appear within {timeout:g} s"
+        )
 
     def log_tail(self) -> str:
         if self.log_path is None or not self.log_path.exists():
@@ -268,11 +286,11 @@ class PcscStack:
         self._ctx = None
         users, self._users = self._users, None
         if self.started and users is not None:
-            try:       # nobody else uses it (no other shared lock): stop it now
+            try:  # nobody else uses it (no other shared lock): stop it now
                 fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 self._terminate()
             except BlockingIOError:
-                self._cleanup_log()   # another session uses it; --auto-exit will end it
+                self._cleanup_log()  # another session uses it; --auto-exit will end it
         if users is not None:
             users.close()
 

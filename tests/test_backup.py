@@ -34,8 +34,9 @@ def test_restore_compares_every_record(station, tmp_path):
     restored = Station(tmp_path / "new").login("coord", PASSWORD)
     try:
         for s in saved:
-            assert restored.get_application(s["uuid"], audit_view=False) == \
-                coord.get_application(s["uuid"], audit_view=False)
+            assert restored.get_application(s["uuid"], audit_view=False) == coord.get_application(
+                s["uuid"], audit_view=False
+            )
     finally:
         restored.close()
     sup = Station(tmp_path / "new").login("super", PASSWORD)
@@ -86,9 +87,13 @@ def test_backup_while_a_save_loop_runs_is_consistent(station, tmp_path):
         "rng = random.Random(5)\n"
         "print('ready', flush=True)\n"
         "while True:\n"
-        "    s.save_application(synthetic_record(rng, datetime.date.today()))\n")
-    proc = subprocess.Popen([sys.executable, "-c", child, str(station.data_dir), PASSWORD],
-                            stdout=subprocess.PIPE, text=True)
+        "    s.save_application(synthetic_record(rng, datetime.date.today()))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", child, str(station.data_dir), PASSWORD],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(0.3)
@@ -103,8 +108,9 @@ def test_backup_while_a_save_loop_runs_is_consistent(station, tmp_path):
         assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         n = s.conn.execute("SELECT count(*) FROM applications").fetchone()[0]
         fts = s.conn.execute("SELECT count(*) FROM applications_fts").fetchone()[0]
-        creates = s.conn.execute("SELECT count(*) FROM audit WHERE action = 'app.create'"
-                                 ).fetchone()[0]
+        creates = s.conn.execute(
+            "SELECT count(*) FROM audit WHERE action = 'app.create'"
+        ).fetchone()[0]
         assert n == fts == creates
         assert s.verify_audit().ok
     finally:
@@ -120,21 +126,24 @@ def test_rotation_keeps_newest(station, tmp_path):
     removed = rotate(folder, tech.station_code, 2)
     assert len(removed) == 2
     assert sorted(p.name for p in folder.iterdir())[-1].startswith(
-        f"station-{tech.station_code}-20260103")
+        f"station-{tech.station_code}-20260103"
+    )
 
 
 def test_cli_backup_and_restore(station, tmp_path):
-    out = run_cli("--json", "backup", "--out", str(tmp_path / "b.stbk"),
-                  env=station.env("tech"))
+    out = run_cli("--json", "backup", "--out", str(tmp_path / "b.stbk"), env=station.env("tech"))
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     assert doc["station_code"] == "450103000099"
     with tarfile.open(tmp_path / "b.stbk") as tar:
         assert sorted(tar.getnames()) == ["keyslots.json", "manifest.json", "station.db"]
-    assert run_cli("backup", "--out", str(tmp_path / "c.stbk"),
-                   env=station.env("coord")).returncode == 3
-    env = dict(station.env(), STATION_DATA_DIR=str(tmp_path / "restored"),
-               STATION_RECOVERY_CODE="wrong")
+    assert (
+        run_cli("backup", "--out", str(tmp_path / "c.stbk"), env=station.env("coord")).returncode
+        == 3
+    )
+    env = dict(
+        station.env(), STATION_DATA_DIR=str(tmp_path / "restored"), STATION_RECOVERY_CODE="wrong"
+    )
     assert run_cli("restore", str(tmp_path / "b.stbk"), env=env).returncode == 3
     env["STATION_RECOVERY_CODE"] = station.recovery_code
     res = run_cli("restore", str(tmp_path / "b.stbk"), env=env)

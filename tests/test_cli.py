@@ -9,8 +9,12 @@ from tests.conftest import PASSWORD, run_cli
 
 
 def test_init_prints_recovery_code_once(tmp_path):
-    env = {"STATION_DATA_DIR": str(tmp_path / "d"), "STATION_PASSWORD": PASSWORD,
-           "PATH": "/usr/bin:/bin", "STATION_LANG": "en"}
+    env = {
+        "STATION_DATA_DIR": str(tmp_path / "d"),
+        "STATION_PASSWORD": PASSWORD,
+        "PATH": "/usr/bin:/bin",
+        "STATION_LANG": "en",
+    }
     out = run_cli("--json", "init", "--station-code", "450103000001", "--admin", "tech", env=env)
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
@@ -19,8 +23,14 @@ def test_init_prints_recovery_code_once(tmp_path):
     again = run_cli("init", "--station-code", "450103000001", "--admin", "tech", env=env)
     assert again.returncode == 2
     assert doc["recovery_code"] not in again.stdout + again.stderr
-    bad = run_cli("init", "--station-code", "12", "--admin", "t", env=dict(
-        env, STATION_DATA_DIR=str(tmp_path / "e")))
+    bad = run_cli(
+        "init",
+        "--station-code",
+        "12",
+        "--admin",
+        "t",
+        env=dict(env, STATION_DATA_DIR=str(tmp_path / "e")),
+    )
     assert bad.returncode == 2
 
 
@@ -33,8 +43,9 @@ def test_app_add_show_search_list(station):
     assert set(saved) == {"uuid", "number"}
     shown = json.loads(run_cli("--json", "app", "show", saved["number"], env=env).stdout)
     assert shown["uuid"] == saved["uuid"]
-    found = json.loads(run_cli("--json", "app", "search", rec["person"]["id_number"],
-                               env=env).stdout)
+    found = json.loads(
+        run_cli("--json", "app", "search", rec["person"]["id_number"], env=env).stdout
+    )
     assert [r["number"] for r in found["results"]] == [saved["number"]]
     listed = json.loads(run_cli("--json", "app", "list", env=env).stdout)
     assert listed["results"][0]["uuid"] == saved["uuid"]
@@ -47,7 +58,8 @@ def test_invalid_input_exit_4_and_nothing_stored(station):
     assert json.loads(bad_json.stdout)["errors"][0]["code"] == "invalid_json"
     rec = sample_record()
     rec["person"]["id_number"] = rec["person"]["id_number"][:17] + (
-        "0" if rec["person"]["id_number"][17] != "0" else "1")
+        "0" if rec["person"]["id_number"][17] != "0" else "1"
+    )
     rec["extra"] = True
     rec["residence"]["intended_months"] = "twelve"
     out = run_cli("--json", "app", "add", "-", env=env, input=json.dumps(rec))
@@ -102,6 +114,7 @@ def test_user_and_config_commands(station):
     bad = run_cli("--json", "config", "set", "retention.days", "-1", env=tech)
     assert bad.returncode == 4
     assert json.loads(bad.stdout)["errors"][0]["field"] == "config.retention.days"
-    wang = dict(station.env("wang"), STATION_PASSWORD="another-pass",
-                STATION_NEW_PASSWORD="third-password")
+    wang = dict(
+        station.env("wang"), STATION_PASSWORD="another-pass", STATION_NEW_PASSWORD="third-password"
+    )
     assert run_cli("passwd", env=wang).returncode == 0

@@ -30,8 +30,11 @@ def test_kill_9_while_saving_loses_nothing(station):
     rng = random.Random(11)
     kills = 50
     for i in range(kills):
-        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(station.data_dir), PASSWORD,
-                                 str(i)], stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(station.data_dir), PASSWORD, str(i)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.0, 0.25))

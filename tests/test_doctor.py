@@ -50,8 +50,9 @@ def test_doctor_wrong_password_is_a_failed_line(station):
 
 def test_diagnostics_bundle_has_no_database(station, tmp_path):
     run_cli("app", "list", env=station.env())
-    out = run_cli("--json", "diagnostics", "--out", str(tmp_path / "d.zip"),
-                  env=station.env("tech"))
+    out = run_cli(
+        "--json", "diagnostics", "--out", str(tmp_path / "d.zip"), env=station.env("tech")
+    )
     assert out.returncode == 0, out.stderr
     with zipfile.ZipFile(tmp_path / "d.zip") as zf:
         names = zf.namelist()
@@ -67,8 +68,11 @@ def test_doctor_reports_missing_devices(station, tmp_path):
     got = checks(out)
     assert out.returncode == 1
     assert got["camera"]["status"] == "fail" and got["camera"]["fix"]
-    assert got["id_reader"]["status"] == "fail" and "idreader.port" in got["id_reader"]["fix"] \
+    assert (
+        got["id_reader"]["status"] == "fail"
+        and "idreader.port" in got["id_reader"]["fix"]
         or got["id_reader"]["fix"]
+    )
 
 
 def test_doctor_reports_a_missing_pcsc_reader(station):

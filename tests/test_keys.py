@@ -23,8 +23,9 @@ def test_wrong_password_is_auth_error_and_audited(station):
     assert exc.value.code == "bad_credentials"
     assert exc.value.exit_code == 3
     store = station.login("super")
-    rows = store.conn.execute("SELECT operator, action, detail FROM audit"
-                              " WHERE action = 'login.failed'").fetchall()
+    rows = store.conn.execute(
+        "SELECT operator, action, detail FROM audit WHERE action = 'login.failed'"
+    ).fetchall()
     assert ("coord", "login.failed", '{"reason": "bad_password"}') in rows
 
 

@@ -40,12 +40,15 @@ def test_core_imports_no_widgets_ui_sync_or_device_internals():
 
 
 def test_devices_and_sync_never_import_ui():
-    bad = [(w, n) for pkg in ("devices", "sync") for w, n in imports(pkg)
-           if n.split(".")[0] == "ui" or n.startswith("PySide6.QtWidgets")]
+    bad = [
+        (w, n)
+        for pkg in ("devices", "sync")
+        for w, n in imports(pkg)
+        if n.split(".")[0] == "ui" or n.startswith("PySide6.QtWidgets")
+    ]
     assert bad == []
 
 
 def test_qt_is_imported_only_through_ui_qt():
-    bad = [(w, n) for w, n in imports("ui") if n.startswith("PySide6")
-           and w != "ui/qt.py"]
+    bad = [(w, n) for w, n in imports("ui") if n.startswith("PySide6") and w != "ui/qt.py"]
     assert bad == []

@@ -11,15 +11,25 @@ from tests.conftest import run_cli
 
 
 def test_redaction_masks_ids_phones_and_chinese_text():
-    assert redact("saved 11010519491231002X for 13912345678 张三") == \
-        "saved [id] for [phone] [text]"
-    assert redact("uuid 3f1e2d4c-0000-4000-8000-000000000000 ok") == \
-        "uuid 3f1e2d4c-0000-4000-8000-000000000000 ok"
+    assert (
+        redact("saved 11010519491231002X for 13912345678 张三") == "saved [id] for [phone] [text]"
+    )
+    assert (
+        redact("uuid 3f1e2d4c-0000-4000-8000-000000000000 ok")
+        == "uuid 3f1e2d4c-0000-4000-8000-000000000000 ok"
+    )
 
 
 def test_filter_drops_exception_text():
-    rec = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed %s", ("13912345678",),
-                            (ValueError, ValueError("name 张三"), None))
+    rec = logging.LogRecord(
+        "x",
+        logging.ERROR,
+        __file__,
+        1,
+        "failed %s",
+        ("13912345678",),
+        (ValueError, ValueError("name 张三"), None),
+    )
     RedactingFilter().filter(rec)
     assert "13912345678" not in rec.getMessage()
     assert rec.exc_info is None

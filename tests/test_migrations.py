@@ -34,14 +34,22 @@ def test_failed_migration_rolls_back(tmp_path, monkeypatch):
     key = os.urandom(32)
     conn = db.connect(tmp_path / "s.db", key, create=True)
     real = db.migrations()
-    broken = [*real, (len(real) + 1, f"{len(real) + 1:04d}_broken.sql",
-                      "CREATE TABLE ok_table (x);\nTHIS IS NOT SQL;")]
+    broken = [
+        *real,
+        (
+            len(real) + 1,
+            f"{len(real) + 1:04d}_broken.sql",
+            "CREATE TABLE ok_table (x);\nTHIS IS NOT SQL;",
+        ),
+    ]
     monkeypatch.setattr(db, "migrations", lambda: broken)
     with pytest.raises(Exception):  # noqa: B017 - any SQL error
         db.migrate(conn)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(real)
-    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'ok_table'"
-                        ).fetchone()[0] == 0
+    assert (
+        conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'ok_table'").fetchone()[0]
+        == 0
+    )
 
 
 def test_newer_database_is_refused(tmp_path):

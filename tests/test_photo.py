@@ -36,20 +36,23 @@ def test_good_frame_passes_every_check(good_frame):
     assert len(a.eyes) == 2
 
 
-@pytest.mark.parametrize(("builder", "expected"), [
-    (media.shifted, {"face_off_centre"}),
-    (media.darkened, {"too_dark"}),
-    (media.overexposed, {"too_bright"}),
-    (media.blurred, {"blurred"}),
-    (media.two_faces, {"several_faces"}),
-    (media.tiny_face, {"face_too_small"}),
-    (media.large_face, {"face_too_large"}),
-    (media.tilted, {"tilted"}),
-    (media.dark_background, {"background_not_light"}),
-    (media.no_face, {"no_face"}),
-    (media.empty_wall, {"no_face"}),
-    (media.black, {"no_face", "too_dark"}),
-])
+@pytest.mark.parametrize(
+    ("builder", "expected"),
+    [
+        (media.shifted, {"face_off_centre"}),
+        (media.darkened, {"too_dark"}),
+        (media.overexposed, {"too_bright"}),
+        (media.blurred, {"blurred"}),
+        (media.two_faces, {"several_faces"}),
+        (media.tiny_face, {"face_too_small"}),
+        (media.large_face, {"face_too_large"}),
+        (media.tilted, {"tilted"}),
+        (media.dark_background, {"background_not_light"}),
+        (media.no_face, {"no_face"}),
+        (media.empty_wall, {"no_face"}),
+        (media.black, {"no_face", "too_dark"}),
+    ],
+)
 def test_each_failure_is_detected_with_its_reason(builder, expected):
     a = photo.analyse(builder())
     got = failed(a)
@@ -99,9 +102,18 @@ def test_grey_and_alpha_frames_are_accepted(good_frame):
     assert photo.analyse(bgra).face is not None
 
 
-@pytest.mark.parametrize("bad", [None, np.zeros((0, 0, 3), np.uint8), np.zeros((480,), np.uint8),
-                                 np.zeros((4, 4, 3), np.uint8), np.zeros((10, 10, 2), np.uint8),
-                                 np.full((20, 20, 3), np.nan), "not a frame"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        None,
+        np.zeros((0, 0, 3), np.uint8),
+        np.zeros((480,), np.uint8),
+        np.zeros((4, 4, 3), np.uint8),
+        np.zeros((10, 10, 2), np.uint8),
+        np.full((20, 20, 3), np.nan),
+        "not a frame",
+    ],
+)
 def test_malformed_frames_give_typed_errors(bad):
     with pytest.raises(DeviceError) as err:
         photo.analyse(bad)
@@ -180,8 +192,10 @@ def test_capture_is_deterministic(good_frame):
 def test_manual_capture_of_a_failing_frame_is_flagged():
     shot = photo.capture(media.darkened())
     assert shot.override
-    assert shot.reasons == [photo.analyse(media.darkened()).check("too_dark").message,
-                            photo.analyse(media.darkened()).check("background_not_light").message]
+    assert shot.reasons == [
+        photo.analyse(media.darkened()).check("too_dark").message,
+        photo.analyse(media.darkened()).check("background_not_light").message,
+    ]
     # Without any face the crop is taken where the guide oval is.
     blind = photo.capture(media.no_face())
     assert blind.override and len(blind.jpeg) < 30_000

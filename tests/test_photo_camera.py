@@ -28,8 +28,11 @@ def no_thread_left_behind():
     yield
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        left = [t.name for t in threading.enumerate()
-                if t.ident not in before and t.name.startswith("camera-")]
+        left = [
+            t.name
+            for t in threading.enumerate()
+            if t.ident not in before and t.name.startswith("camera-")
+        ]
         if not left:
             return
         time.sleep(0.05)
@@ -364,8 +367,9 @@ def test_simulated_scenes():
 def test_factory_picks_the_driver_from_configuration(video):
     sim = open_device("camera", {"camera.driver": "sim", "camera.device": "0"})
     assert isinstance(sim, SimulatedCamera)
-    cam = open_device("camera", {"camera.driver": "opencv", "camera.device": str(video),
-                                 "camera.loop": "true"})
+    cam = open_device(
+        "camera", {"camera.driver": "opencv", "camera.device": str(video), "camera.loop": "true"}
+    )
     assert isinstance(cam, OpenCvCamera) and cam.loop and cam.device == str(video)
     assert isinstance(open_camera({}, "sim"), SimulatedCamera)
     assert open_camera({"camera.driver": "sim"}, "3").device == 3
@@ -383,11 +387,22 @@ def test_read_without_the_thread(video):
 
 
 @settings(max_examples=60)
-@given(data=st.binary(max_size=600),
-       head=st.sampled_from([b"", b"RIFF\x00\x00\x00\x00AVI LIST", b"\x00\x00\x00\x18ftypmp42",
-                             b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"\x1a\x45\xdf\xa3",
-                             b"GIF89a", b"BM"]),
-       suffix=st.sampled_from([".png", ".jpg", ".avi", ".mp4", ".mkv", ".bin", ""]))
+@given(
+    data=st.binary(max_size=600),
+    head=st.sampled_from(
+        [
+            b"",
+            b"RIFF\x00\x00\x00\x00AVI LIST",
+            b"\x00\x00\x00\x18ftypmp42",
+            b"\x89PNG\r\n\x1a\n",
+            b"\xff\xd8\xff\xe0",
+            b"\x1a\x45\xdf\xa3",
+            b"GIF89a",
+            b"BM",
+        ]
+    ),
+    suffix=st.sampled_from([".png", ".jpg", ".avi", ".mp4", ".mkv", ".bin", ""]),
+)
 def test_any_file_opens_or_is_refused_with_a_typed_error(tmp_path_factory, data, head, suffix):
     path = tmp_path_factory.mktemp("fuzz") / f"source{suffix}"
     path.write_bytes(head + data)

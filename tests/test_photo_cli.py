@@ -31,8 +31,16 @@ def env(tmp_path, **extra: str) -> dict[str, str]:
 
 def test_capture_from_the_shared_video(tmp_path, shared_video):
     out = tmp_path / "photo.jpg"
-    r = run_cli("--json", "photo", "capture", "--source", str(shared_video), "--out", str(out),
-                env=env(tmp_path))
+    r = run_cli(
+        "--json",
+        "photo",
+        "capture",
+        "--source",
+        str(shared_video),
+        "--out",
+        str(out),
+        env=env(tmp_path),
+    )
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert set(doc) == {"out", "sha256", "bytes", "face", "checks", "override"}
@@ -59,19 +67,38 @@ def test_capture_from_the_shared_video(tmp_path, shared_video):
 
 def test_json_flag_after_the_command_and_human_output(tmp_path, shared_video):
     out = tmp_path / "p.jpg"
-    r = run_cli("photo", "capture", "--source", str(shared_video), "--out", str(out), "--json",
-                env=env(tmp_path))
+    r = run_cli(
+        "photo",
+        "capture",
+        "--source",
+        str(shared_video),
+        "--out",
+        str(out),
+        "--json",
+        env=env(tmp_path),
+    )
     assert r.returncode == 0 and json.loads(r.stdout)["bytes"] == out.stat().st_size
-    r = run_cli("photo", "capture", "--source", str(shared_video), "--out", str(out),
-                env=env(tmp_path))
+    r = run_cli(
+        "photo", "capture", "--source", str(shared_video), "--out", str(out), env=env(tmp_path)
+    )
     assert r.returncode == 0 and r.stdout.startswith("Photo written to")
 
 
 def test_frames_that_never_pass_exit_5_with_the_reasons(tmp_path):
     video = media.write_video(tmp_path / "dark.avi", [media.darkened()] * 20)
     out = tmp_path / "p.jpg"
-    r = run_cli("--json", "photo", "capture", "--source", str(video), "--out", str(out),
-                "--timeout", "3", env=env(tmp_path))
+    r = run_cli(
+        "--json",
+        "photo",
+        "capture",
+        "--source",
+        str(video),
+        "--out",
+        str(out),
+        "--timeout",
+        "3",
+        env=env(tmp_path),
+    )
     assert r.returncode == 5
     assert "Too dark" in r.stderr
     doc = json.loads(r.stdout)
@@ -79,26 +106,55 @@ def test_frames_that_never_pass_exit_5_with_the_reasons(tmp_path):
     assert {c["code"] for c in doc["checks"] if not c["ok"]} >= {"too_dark"}
     assert not out.exists()  # nothing stored
     # --force keeps the best frame, marked as an override.
-    r = run_cli("--json", "photo", "capture", "--source", str(video), "--out", str(out),
-                "--timeout", "3", "--force", env=env(tmp_path))
+    r = run_cli(
+        "--json",
+        "photo",
+        "capture",
+        "--source",
+        str(video),
+        "--out",
+        str(out),
+        "--timeout",
+        "3",
+        "--force",
+        env=env(tmp_path),
+    )
     assert r.returncode == 0 and json.loads(r.stdout)["override"] is True and out.exists()
 
 
 def test_a_picture_that_fails_is_refused_at_once(tmp_path):
     still = media.write_image(tmp_path / "two.png", media.two_faces())
-    r = run_cli("photo", "capture", "--source", str(still), "--out", str(tmp_path / "p.jpg"),
-                env=env(tmp_path), timeout=30)
+    r = run_cli(
+        "photo",
+        "capture",
+        "--source",
+        str(still),
+        "--out",
+        str(tmp_path / "p.jpg"),
+        env=env(tmp_path),
+        timeout=30,
+    )
     assert r.returncode == 5 and "More than one face" in r.stderr
 
 
-@pytest.mark.parametrize(("make", "code_text"), [
-    (lambda t: "/dev/video99", "No camera found at /dev/video99"),
-    (lambda t: str(media.not_an_image(t / "fake.png")), "fake.png is neither a picture"),
-    (lambda t: str(t / "missing.avi"), "No camera found at missing.avi"),
-])
+@pytest.mark.parametrize(
+    ("make", "code_text"),
+    [
+        (lambda t: "/dev/video99", "No camera found at /dev/video99"),
+        (lambda t: str(media.not_an_image(t / "fake.png")), "fake.png is neither a picture"),
+        (lambda t: str(t / "missing.avi"), "No camera found at missing.avi"),
+    ],
+)
 def test_device_errors_exit_5(tmp_path, make, code_text):
-    r = run_cli("photo", "capture", "--source", make(tmp_path), "--out", str(tmp_path / "p.jpg"),
-                env=env(tmp_path))
+    r = run_cli(
+        "photo",
+        "capture",
+        "--source",
+        make(tmp_path),
+        "--out",
+        str(tmp_path / "p.jpg"),
+        env=env(tmp_path),
+    )
     assert r.returncode == 5
     assert code_text in r.stderr and "Traceback" not in r.stderr
     assert r.stdout == ""
@@ -107,13 +163,21 @@ def test_device_errors_exit_5(tmp_path, make, code_text):
 def test_chinese_by_default_and_usage_errors(tmp_path, shared_video):
     e = env(tmp_path)
     e.pop("STATION_LANG")
-    r = run_cli("photo", "capture", "--source", "/dev/video99", "--out", str(tmp_path / "p.jpg"),
-                env=e)
+    r = run_cli(
+        "photo", "capture", "--source", "/dev/video99", "--out", str(tmp_path / "p.jpg"), env=e
+    )
     assert r.returncode == 5 and "未找到摄像头" in r.stderr
     r = run_cli("photo", "capture", "--source", str(shared_video), env=env(tmp_path))
     assert r.returncode == 2  # --out is required
-    r = run_cli("photo", "capture", "--source", str(shared_video), "--out",
-                str(tmp_path / "no" / "such" / "p.jpg"), env=env(tmp_path))
+    r = run_cli(
+        "photo",
+        "capture",
+        "--source",
+        str(shared_video),
+        "--out",
+        str(tmp_path / "no" / "such" / "p.jpg"),
+        env=env(tmp_path),
+    )
     assert r.returncode == 1 and "does not exist" in r.stderr
 
 
@@ -127,8 +191,9 @@ def test_default_source_comes_from_the_station_setting(station, tmp_path, shared
 
 
 def test_without_a_session_the_default_is_camera_0(tmp_path):
-    r = run_cli("photo", "capture", "--out", str(tmp_path / "p.jpg"), "--timeout", "1",
-                env=env(tmp_path))
+    r = run_cli(
+        "photo", "capture", "--out", str(tmp_path / "p.jpg"), "--timeout", "1", env=env(tmp_path)
+    )
     assert r.returncode == 5 and "No camera found at 0" in r.stderr
 
 
@@ -136,8 +201,10 @@ def test_cli_start_up_does_not_load_opencv():
     import subprocess
     import sys
 
-    code = ("import sys, station.cli; station.cli.build_parser(); "
-            "print('cv2' in sys.modules, 'station.photo' in sys.modules)")
+    code = (
+        "import sys, station.cli; station.cli.build_parser(); "
+        "print('cv2' in sys.modules, 'station.photo' in sys.modules)"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.split() == ["False", "False"], r.stderr
 

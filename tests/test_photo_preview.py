@@ -87,16 +87,14 @@ def test_manual_capture_asks_and_flags_override(qtbot, preview, tmp_path):
     box = w.confirm_box
     assert box is not None and box.isVisible()
     assert "人脸不在中间" in box.text()
-    cancel = [b for b in box.buttons()
-              if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole][0]
+    cancel = [b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole][0]
     cancel.click()
     qtbot.wait(300)
     assert w.photo is None
     # Then take it anyway.
     w.capture_button.click()
     box = w.confirm_box
-    take = [b for b in box.buttons()
-            if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole][0]
+    take = [b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole][0]
     with qtbot.waitSignal(w.captured, timeout=5_000) as sig:
         take.click()
     shot = sig.args[0]
@@ -174,8 +172,7 @@ def test_camera_unplugged_mid_preview_then_back(qtbot, preview, tmp_path):
     w.grab().save(str(tmp_path / "unplugged.png"))
     seen = w.camera.frames_seen
     FlakyCapture.plugged = True
-    qtbot.waitUntil(lambda: w.camera.frames_seen > seen + 3 and w.view.message == "",
-                    timeout=5_000)
+    qtbot.waitUntil(lambda: w.camera.frames_seen > seen + 3 and w.view.message == "", timeout=5_000)
     assert w.capture_button.isEnabled()
 
 
@@ -189,8 +186,9 @@ def test_widget_deleted_without_stop_ends_its_threads(qtbot):
     w.deleteLater()
     qtbot.wait(50)
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and (cam.running or any(
-            t.name == "photo-analysis" for t in threading.enumerate())):
+    while time.monotonic() < deadline and (
+        cam.running or any(t.name == "photo-analysis" for t in threading.enumerate())
+    ):
         qtbot.wait(50)
     assert not cam.running
     assert not any(t.name == "photo-analysis" for t in threading.enumerate())
@@ -218,8 +216,10 @@ def test_preview_figures(qtbot, preview, capsys):
     timer.stop()
     gaps = sorted(b - a for a, b in zip(ticks, ticks[1:], strict=False))
     with capsys.disabled():
-        print(f"\npreview: {fps:.1f} analysed frames shown/s, UI timer gap p99 "
-              f"{gaps[int(len(gaps) * 0.99)] * 1000:.1f} ms, max {gaps[-1] * 1000:.1f} ms")
+        print(
+            f"\npreview: {fps:.1f} analysed frames shown/s, UI timer gap p99 "
+            f"{gaps[int(len(gaps) * 0.99)] * 1000:.1f} ms, max {gaps[-1] * 1000:.1f} ms"
+        )
     assert fps >= 25
     assert gaps[-1] < 0.1
 
@@ -237,8 +237,11 @@ def test_video_that_ends_keeps_the_last_picture_without_spinning(qtbot, preview,
     assert w.view.image is not None
     # A manual capture still works on the last picture.
     w.capture_button.click()
-    take = [b for b in w.confirm_box.buttons()
-            if w.confirm_box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole][0]
+    take = [
+        b
+        for b in w.confirm_box.buttons()
+        if w.confirm_box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole
+    ][0]
     with qtbot.waitSignal(w.captured, timeout=5_000) as sig:
         take.click()
     assert sig.args[0].override

@@ -36,8 +36,9 @@ def test_no_personal_data_in_clear_anywhere(station, tmp_path):
     tmp.mkdir()
     env = dict(station.env(), TMPDIR=str(tmp))
     rec = sample_record()
-    rec["person"].update(name=NAME, id_number=ID_NUMBER, phone=PHONE, birth_date="1949-12-31",
-                         sex="2")
+    rec["person"].update(
+        name=NAME, id_number=ID_NUMBER, phone=PHONE, birth_date="1949-12-31", sex="2"
+    )
     out = run_cli("-v", "--json", "app", "add", "-", env=env, input=json.dumps(rec))
     assert out.returncode == 0, out.stderr
     number = json.loads(out.stdout)["number"]

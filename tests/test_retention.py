@@ -15,10 +15,14 @@ JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
 
 def add_collected(store, uuid, when):
     """What the sync client records when the service reports a collected card."""
-    store.conn.execute("CREATE TABLE IF NOT EXISTS status_events (seq INTEGER PRIMARY KEY,"
-                       " uuid TEXT, type TEXT, at TEXT, detail TEXT)")
-    store.conn.execute("INSERT INTO status_events (uuid, type, at) VALUES (?, 'collected', ?)",
-                       (uuid, when.isoformat(timespec="seconds")))
+    store.conn.execute(
+        "CREATE TABLE IF NOT EXISTS status_events (seq INTEGER PRIMARY KEY,"
+        " uuid TEXT, type TEXT, at TEXT, detail TEXT)"
+    )
+    store.conn.execute(
+        "INSERT INTO status_events (uuid, type, at) VALUES (?, 'collected', ?)",
+        (uuid, when.isoformat(timespec="seconds")),
+    )
 
 
 def plaintext_dump(store, tmp_path) -> bytes:
@@ -38,7 +42,7 @@ def test_purge_after_retention_keeps_counts_and_removes_personal_data(station, t
     tech.config_set("retention.days", "30")
     now = dt.datetime.now().astimezone()
     add_collected(tech, saved[0]["uuid"], now - dt.timedelta(days=40))  # due
-    add_collected(tech, saved[1]["uuid"], now - dt.timedelta(days=5))   # not yet
+    add_collected(tech, saved[1]["uuid"], now - dt.timedelta(days=5))  # not yet
     assert due(tech) == [saved[0]["uuid"]]
     before = tech.conn.execute("SELECT count(*) FROM applications").fetchone()[0]
     result = purge(tech, vacuum=True)
@@ -56,9 +60,14 @@ def test_purge_after_retention_keeps_counts_and_removes_personal_data(station, t
     assert recs[1]["person"]["id_number"].encode() in dump  # the others are untouched
     assert coord.search(person["id_number"]) == []
     assert coord.search(person["name"]) == [] or all(
-        r["uuid"] != saved[0]["uuid"] for r in coord.search(person["name"]))
-    actions = [r[0] for r in tech.conn.execute(
-        "SELECT action FROM audit WHERE record_uuid = ?", (saved[0]["uuid"],))]
+        r["uuid"] != saved[0]["uuid"] for r in coord.search(person["name"])
+    )
+    actions = [
+        r[0]
+        for r in tech.conn.execute(
+            "SELECT action FROM audit WHERE record_uuid = ?", (saved[0]["uuid"],)
+        )
+    ]
     assert "app.purge" in actions
     assert purge(tech)["purged"] == 0  # idempotent
 
@@ -66,8 +75,10 @@ def test_purge_after_retention_keeps_counts_and_removes_personal_data(station, t
 def test_purge_removes_bytes_from_the_file(station, tmp_path):
     coord = station.login("coord")
     rng = random.Random(4)
-    saved = [coord.save_application(synthetic_record(rng, dt.date.today()), JPEG + bytes([i]))
-             for i in range(30)]
+    saved = [
+        coord.save_application(synthetic_record(rng, dt.date.today()), JPEG + bytes([i]))
+        for i in range(30)
+    ]
     tech = station.login("tech")
     tech.config_set("retention.days", "0")
     now = dt.datetime.now().astimezone()

@@ -25,16 +25,21 @@ def test_save_and_show(station):
     assert shown["person"]["id_number"] == rec["person"]["id_number"]
     assert shown["operator"] == "coord"
     assert shown["version"] == 1
-    actions = [r[0] for r in store.conn.execute("SELECT action FROM audit WHERE record_uuid = ?",
-                                                (out["uuid"],))]
+    actions = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT action FROM audit WHERE record_uuid = ?", (out["uuid"],)
+        )
+    ]
     assert actions == ["app.create", "app.view"]
 
 
 def test_numbers_are_sequential_and_unique(station):
     store = station.login("coord")
     rng = random.Random(1)
-    numbers = [store.save_application(synthetic_record(rng, dt.date.today()))["number"]
-               for _ in range(5)]
+    numbers = [
+        store.save_application(synthetic_record(rng, dt.date.today()))["number"] for _ in range(5)
+    ]
     assert len(set(numbers)) == 5
     assert [int(n[-4:]) for n in numbers] == [1, 2, 3, 4, 5]
 
@@ -215,8 +220,9 @@ def test_settings_validated_and_secret_masked(station):
         tech.config_set("station.code", "123456789012")
     tech.config_set("permit.endorse_key", "00112233445566778899aabbccddeeff")
     assert tech.config_show("permit.endorse_key") == "*" * 32
-    detail = tech.conn.execute("SELECT detail FROM audit WHERE action = 'config.set'"
-                               " ORDER BY seq DESC LIMIT 1").fetchone()[0]
+    detail = tech.conn.execute(
+        "SELECT detail FROM audit WHERE action = 'config.set' ORDER BY seq DESC LIMIT 1"
+    ).fetchone()[0]
     assert "0011" not in detail
 
 
@@ -239,7 +245,8 @@ def test_worker_runs_operations_off_the_calling_thread(station):
     assert done.wait(10)
     failed = threading.Event()
     Op(worker, lambda s: s.get_application("nope")).failure(
-        lambda e: (seen.update(err=e), failed.set())).run_in_background()
+        lambda e: (seen.update(err=e), failed.set())
+    ).run_in_background()
     assert failed.wait(10)
     assert isinstance(seen["err"], NotFoundError)
     assert seen["thread"] == "db-worker"

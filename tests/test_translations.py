@@ -18,10 +18,14 @@ def marked_literals() -> dict[str, str]:
         for path in (ROOT / package).rglob("*.py"):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for node in ast.walk(tree):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                        and node.func.id in ("_", "N_") and node.args
-                        and isinstance(node.args[0], ast.Constant)
-                        and isinstance(node.args[0].value, str)):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id in ("_", "N_")
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
                     found[node.args[0].value] = f"{path.relative_to(ROOT)}:{node.lineno}"
     return found
 
@@ -41,8 +45,9 @@ def test_catalog_placeholders_match():
     from station.i18n import catalog
 
     zh = catalog("zh_CN")
-    bad = [k for k, v in zh.items()
-           if set(re.findall(r"\{(\w+)", k)) != set(re.findall(r"\{(\w+)", v))]
+    bad = [
+        k for k, v in zh.items() if set(re.findall(r"\{(\w+)", k)) != set(re.findall(r"\{(\w+)", v))
+    ]
     assert bad == []
 
 

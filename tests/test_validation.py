@@ -35,20 +35,24 @@ def test_sample_and_synthetic_records_are_valid():
         assert validate_application(synthetic_record(rng, TODAY), today=TODAY) == []
 
 
-@pytest.mark.parametrize("value", ["11010519491231002X", "11010519491231002x",
-                                   "360426199101010071"])
+@pytest.mark.parametrize(
+    "value", ["11010519491231002X", "11010519491231002x", "360426199101010071"]
+)
 def test_spec_id_examples_valid(value):
     assert id_number_problem(value) is None
 
 
-@pytest.mark.parametrize("value,code", [
-    ("110105194912310021", "id_check_digit"),
-    ("11010519491231002", "id_format"),
-    ("00010519491231002X", "id_province"),
-    ("110105194902300021", "id_birth_date"),
-    ("11010519491231002Y", "id_format"),
-    ("１１010519491231002X", "id_format"),
-])
+@pytest.mark.parametrize(
+    "value,code",
+    [
+        ("110105194912310021", "id_check_digit"),
+        ("11010519491231002", "id_format"),
+        ("00010519491231002X", "id_province"),
+        ("110105194902300021", "id_birth_date"),
+        ("11010519491231002Y", "id_format"),
+        ("１１010519491231002X", "id_format"),
+    ],
+)
 def test_id_number_problems(value, code):
     assert id_number_problem(value) == code
 
@@ -59,31 +63,37 @@ def test_uscc_example_and_errors():
     assert uscc_problem("9111000060003734IL") == "uscc_format"
 
 
-@pytest.mark.parametrize("field,value,expected", [
-    ("person.id_number", "110105194912310021", ("person.id_number", "id_check_digit")),
-    ("person.birth_date", "1991-01-02", ("person.birth_date", "birth_date_mismatch")),
-    ("person.sex", "2", ("person.sex", "sex_mismatch")),
-    ("person.ethnic", "77", ("person.ethnic", "code_unknown")),
-    ("person.phone", "1380000000", ("person.phone", "phone")),
-    ("person.phone", "0771-5550000", None),
-    ("person.id_valid_to", "2020-01-01", ("person.id_valid_to", "id_expired")),
-    ("person.id_valid_to", "长期", None),
-    ("person.birth_date", "1991/01/01", ("person.birth_date", "date_format")),
-    ("person.name", "测试1", ("person.name", "name_chars")),
-    ("person.name", "阿依古丽·测试", None),
-    ("residence.division_code", "610113", ("residence.division_code", "division_not_in_city")),
-    ("residence.community", "不存在社区", ("residence.community", "community_unknown")),
-    ("residence.arrival_date", "2027-01-01", ("residence.arrival_date", "date_in_future")),
-    ("residence.intended_months", 5, ("residence.intended_months", "stay_too_short")),
-    ("residence.intended_months", "12", ("residence.intended_months", "type")),
-    ("residence.intended_months", True, ("residence.intended_months", "type")),
-    ("residence.reason", "99", ("residence.reason", "code_unknown")),
-    ("employer.uscc", "91110000600037341M", ("employer.uscc", "uscc_check_char")),
-    ("dwelling.type", "castle", ("dwelling.type", "code_unknown")),
-    ("dwelling.landlord.id_number", "110105194912310021",
-     ("dwelling.landlord.id_number", "id_check_digit")),
-    ("kind", "visa", ("kind", "kind")),
-])
+@pytest.mark.parametrize(
+    "field,value,expected",
+    [
+        ("person.id_number", "110105194912310021", ("person.id_number", "id_check_digit")),
+        ("person.birth_date", "1991-01-02", ("person.birth_date", "birth_date_mismatch")),
+        ("person.sex", "2", ("person.sex", "sex_mismatch")),
+        ("person.ethnic", "77", ("person.ethnic", "code_unknown")),
+        ("person.phone", "1380000000", ("person.phone", "phone")),
+        ("person.phone", "0771-5550000", None),
+        ("person.id_valid_to", "2020-01-01", ("person.id_valid_to", "id_expired")),
+        ("person.id_valid_to", "长期", None),
+        ("person.birth_date", "1991/01/01", ("person.birth_date", "date_format")),
+        ("person.name", "测试1", ("person.name", "name_chars")),
+        ("person.name", "阿依古丽·测试", None),
+        ("residence.division_code", "610113", ("residence.division_code", "division_not_in_city")),
+        ("residence.community", "不存在社区", ("residence.community", "community_unknown")),
+        ("residence.arrival_date", "2027-01-01", ("residence.arrival_date", "date_in_future")),
+        ("residence.intended_months", 5, ("residence.intended_months", "stay_too_short")),
+        ("residence.intended_months", "12", ("residence.intended_months", "type")),
+        ("residence.intended_months", True, ("residence.intended_months", "type")),
+        ("residence.reason", "99", ("residence.reason", "code_unknown")),
+        ("employer.uscc", "91110000600037341M", ("employer.uscc", "uscc_check_char")),
+        ("dwelling.type", "castle", ("dwelling.type", "code_unknown")),
+        (
+            "dwelling.landlord.id_number",
+            "110105194912310021",
+            ("dwelling.landlord.id_number", "id_check_digit"),
+        ),
+        ("kind", "visa", ("kind", "kind")),
+    ],
+)
 def test_single_rules(field, value, expected):
     rec = sample_record()
     target = rec
@@ -106,9 +116,13 @@ def test_all_errors_at_once_and_unknown_keys_everywhere():
     rec["person"]["phone"] = "123"
     rec["employer"]["uscc"] = "bad"
     found = codes_of(rec)
-    assert {("extra", "unknown_field"), ("person.nickname", "unknown_field"),
-            ("residence.floor", "unknown_field"), ("person.phone", "phone"),
-            ("employer.uscc", "uscc_format")} <= found
+    assert {
+        ("extra", "unknown_field"),
+        ("person.nickname", "unknown_field"),
+        ("residence.floor", "unknown_field"),
+        ("person.phone", "phone"),
+        ("employer.uscc", "uscc_format"),
+    } <= found
 
 
 def test_eligibility_rules():
@@ -120,11 +134,16 @@ def test_eligibility_rules():
     assert ("dwelling.landlord", "landlord_required") in codes_of(rec)
     child = sample_record()
     birth = dt.date(2015, 6, 1)
-    child["person"].update(id_number=make_id_number("360426", birth, 7),
-                           birth_date=birth.isoformat(), sex="1")
+    child["person"].update(
+        id_number=make_id_number("360426", birth, 7), birth_date=birth.isoformat(), sex="1"
+    )
     assert ("guardian", "under_16_needs_guardian") in codes_of(child)
-    child["guardian"] = {"name": "测试监护", "id_number": "11010519491231002X",
-                         "relation": "parent", "phone": "13800000009"}
+    child["guardian"] = {
+        "name": "测试监护",
+        "id_number": "11010519491231002X",
+        "relation": "parent",
+        "phone": "13800000009",
+    }
     assert codes_of(child) == set()
     info = eligibility(child, TODAY)
     assert info["eligible"] and info["age"] == 11 and info["guardian"]
@@ -177,9 +196,11 @@ def test_messages_exist_in_chinese_and_english():
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12),
-                                                                      children, max_size=5),
-    max_leaves=25)
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
+    max_leaves=25,
+)
 
 
 @given(json_values)
@@ -190,15 +211,33 @@ def test_fuzz_never_raises(value):
         assert isinstance(e.field, str) and isinstance(e.code, str) and e.message
 
 
-@given(st.dictionaries(st.sampled_from(["person", "residence", "dwelling", "employer",
-                                        "guardian", "members", "services", "kind"]),
-                       json_values, max_size=8))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "person",
+                "residence",
+                "dwelling",
+                "employer",
+                "guardian",
+                "members",
+                "services",
+                "kind",
+            ]
+        ),
+        json_values,
+        max_size=8,
+    )
+)
 def test_fuzz_sections(value):
     rec = sample_record()
     rec.update(value)
     for e in validate_application(rec, today=TODAY):
-        assert e.field == "" or e.field.split(".")[0] in rec or e.field in (
-            "guardian", "employer", "dwelling.landlord")
+        assert (
+            e.field == ""
+            or e.field.split(".")[0] in rec
+            or e.field in ("guardian", "employer", "dwelling.landlord")
+        )
 
 
 @given(st.integers(0, 16), st.sampled_from("0123456789X"))
@@ -206,7 +245,7 @@ def test_any_single_change_breaks_the_id_check(pos, char):
     good = "360426199101010071"
     if good[pos] == char:
         return
-    bad = good[:pos] + char + good[pos + 1:]
+    bad = good[:pos] + char + good[pos + 1 :]
     assert id_number_problem(bad) is not None
 
 

@@ -131,14 +131,21 @@ def main() -> int:
     # the day's screens; the service's answers are written straight into the outbox here
     # (a screenshot tool, not the product: the tests drive the real service)
     for i, row in enumerate(store.list_applications(None, 3)):
-        store.conn.execute("UPDATE outbox SET state = 'accepted', service_state = ?,"
-                           " service_at = ? WHERE uuid = ?",
-                           ("ready_for_pickup" if i else "rejected",
-                            f"2026-11-{20 + i}T10:00:00+08:00", row["uuid"]))
+        store.conn.execute(
+            "UPDATE outbox SET state = 'accepted', service_state = ?,"
+            " service_at = ? WHERE uuid = ?",
+            (
+                "ready_for_pickup" if i else "rejected",
+                f"2026-11-{20 + i}T10:00:00+08:00",
+                row["uuid"],
+            ),
+        )
         if not i:
-            store.conn.execute("INSERT INTO status_events (seq, uuid, type, at, detail) VALUES"
-                               " (1, ?, 'rejected', '2026-11-20T10:00:00+08:00', ?)",
-                               (row["uuid"], '{"code": "photo_quality", "field": "photo"}'))
+            store.conn.execute(
+                "INSERT INTO status_events (seq, uuid, type, at, detail) VALUES"
+                " (1, ?, 'rejected', '2026-11-20T10:00:00+08:00', ?)",
+                (row["uuid"], '{"code": "photo_quality", "field": "photo"}'),
+            )
     from ui.pickup import PickupDialog
     from ui.sync_view import SyncStatusDialog
 

@@ -23,8 +23,21 @@ TS = ROOT / "resources" / "i18n" / "station_zh_CN.ts"
 def lupdate() -> None:
     tool = Path(sys.executable).parent / "pyside6-lupdate"
     sources = sorted(str(p) for p in (ROOT / "ui").rglob("*.py"))
-    subprocess.run([str(tool), "-silent", "-no-obsolete", "-locations", "none", *sources,
-                    "-target-language", "zh_CN", "-ts", str(TS)], check=True)
+    subprocess.run(
+        [
+            str(tool),
+            "-silent",
+            "-no-obsolete",
+            "-locations",
+            "none",
+            *sources,
+            "-target-language",
+            "zh_CN",
+            "-ts",
+            str(TS),
+        ],
+        check=True,
+    )
 
 
 def fill(mapping: dict[str, str]) -> list[str]:

@@ -37,9 +37,11 @@ class StationBridge(QObject):
     def __init__(self, store: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.dispatch = MainThreadDispatcher(self)
-        self.worker = DbWorker(store, dispatch=self.dispatch,
-                               on_busy=lambda label: self.dispatch(
-                                   lambda: self.busy.emit(label or "")))
+        self.worker = DbWorker(
+            store,
+            dispatch=self.dispatch,
+            on_busy=lambda label: self.dispatch(lambda: self.busy.emit(label or "")),
+        )
         self.operator = store.operator
         self.role = store.role
         self.station_code = store.station_code
@@ -54,9 +56,12 @@ class StationBridge(QObject):
         self.worker.stop()
 
 
-def run_in_thread(fn: Callable[[], Any], dispatch: Callable[[Callable[[], None]], None],
-                  on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
-                  ) -> threading.Thread:
+def run_in_thread(
+    fn: Callable[[], Any],
+    dispatch: Callable[[Callable[[], None]], None],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None],
+) -> threading.Thread:
     """Run ``fn`` on a short-lived thread (login's key derivation) and report on the main thread."""
 
     def body() -> None:
@@ -73,9 +78,14 @@ def run_in_thread(fn: Callable[[], Any], dispatch: Callable[[Callable[[], None]]
     return t
 
 
-def read_device(kind: str, settings: dict[str, str], action: Callable[[Any], Any],
-                dispatch: Callable[[Callable[[], None]], None], on_done: Callable[[Any], None],
-                on_error: Callable[[BaseException], None]) -> threading.Thread:
+def read_device(
+    kind: str,
+    settings: dict[str, str],
+    action: Callable[[Any], Any],
+    dispatch: Callable[[Callable[[], None]], None],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None],
+) -> threading.Thread:
     """Open the configured ``kind`` device, run ``action(device)`` and close it, off the main
     thread; the outcome is reported on the main thread."""
     import devices
@@ -90,12 +100,14 @@ def read_device(kind: str, settings: dict[str, str], action: Callable[[Any], Any
     return run_in_thread(work, dispatch, on_done, on_error)
 
 
-def read_id_card(settings: dict[str, str], dispatch: Callable[[Callable[[], None]], None],
-                 on_done: Callable[[Any], None],
-                 on_error: Callable[[BaseException], None]) -> threading.Thread:
+def read_id_card(
+    settings: dict[str, str],
+    dispatch: Callable[[Callable[[], None]], None],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None],
+) -> threading.Thread:
     """One ID card read (waiting up to 10 s for the card)."""
-    return read_device("idreader", settings, lambda r: r.read(wait=10), dispatch, on_done,
-                       on_error)
+    return read_device("idreader", settings, lambda r: r.read(wait=10), dispatch, on_done, on_error)
 
 
 class SyncBridge(QObject):
@@ -109,8 +121,9 @@ class SyncBridge(QObject):
 
         self.dispatch = MainThreadDispatcher(self)
         self.last: dict[str, Any] = {}
-        self.service = SyncService(store, interval, on_state=lambda st: self.dispatch(
-            lambda: self._changed(st)))
+        self.service = SyncService(
+            store, interval, on_state=lambda st: self.dispatch(lambda: self._changed(st))
+        )
 
     def _changed(self, state: dict[str, Any]) -> None:
         self.last = state

@@ -120,8 +120,9 @@ class DesktopSession:
     def _start_idle_lock(self) -> None:
         from ui.idle_lock import IdleLock
 
-        self.idle_lock = IdleLock(self.window, self.station, self.bridge.operator,
-                                  self._idle_minutes)
+        self.idle_lock = IdleLock(
+            self.window, self.station, self.bridge.operator, self._idle_minutes
+        )
 
     def switch_language(self, lang: str) -> None:
         """Switch the language at run time: the translators, then a fresh main window on the
@@ -175,9 +176,15 @@ class DesktopSession:
 
         window = self.window
         self.bridge.op(scheduled_backup).success(
-            lambda r: window.statusBar().showMessage(
-                QCoreApplication.translate("DesktopSession", "Backup written") if r else "",
-                8000) if r else None).failure(
+            lambda r: (
+                window.statusBar().showMessage(
+                    QCoreApplication.translate("DesktopSession", "Backup written") if r else "",
+                    8000,
+                )
+                if r
+                else None
+            )
+        ).failure(
             lambda e: window.statusBar().showMessage(getattr(e, "message", str(type(e))), 15000)
         ).run_in_background()
 

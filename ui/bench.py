@@ -61,8 +61,12 @@ def _median_max(ms: list[float]) -> dict[str, Any]:
 
 
 def _spread(ms: list[float]) -> dict[str, Any]:
-    return {"p50": round(percentile(ms, 50), 3), "p95": round(percentile(ms, 95), 3),
-            "max": round(max(ms), 3), "n": len(ms)}
+    return {
+        "p50": round(percentile(ms, 50), 3),
+        "p95": round(percentile(ms, 95), 3),
+        "max": round(max(ms), 3),
+        "n": len(ms),
+    }
 
 
 def wait_until(cond: Callable[[], bool], timeout: float = TIMEOUT_S, what: str = "") -> None:
@@ -112,8 +116,9 @@ class BlockProbe:
         self.last = now
         self.ticks += 1
 
-    def measure(self, start: Callable[[], None], done: Callable[[], bool], what: str
-                ) -> tuple[float, float]:
+    def measure(
+        self, start: Callable[[], None], done: Callable[[], bool], what: str
+    ) -> tuple[float, float]:
         """The largest block (ms) from calling ``start`` (itself included) until ``done()``
         holds, and how long that took (ms)."""
         self.worst, self.ticks = 0.0, 0
@@ -158,8 +163,12 @@ def cold_start(folder: Path, runs: int = COLD_RUNS) -> dict[str, Any]:
     ms = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", _COLD_START, str(folder)], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _COLD_START, str(folder)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         assert proc.stdout is not None
         line = proc.stdout.readline()
         elapsed = time.perf_counter() - t0
@@ -232,11 +241,16 @@ def _photo() -> Any:
 
 
 def _fill_valid(dlg: Any) -> None:
-    values = {"person.phone": "13800001111", "residence.address": "民族大道100号",
-              "residence.arrival_date": "2026-03-01", "dwelling.landlord.name": "测试房东",
-              "dwelling.landlord.phone": "13800002222",
-              "dwelling.landlord.id_number": "11010519491231002X",
-              "employer.name": "南宁示例物流有限公司", "employer.uscc": "91110000600037341L"}
+    values = {
+        "person.phone": "13800001111",
+        "residence.address": "民族大道100号",
+        "residence.arrival_date": "2026-03-01",
+        "dwelling.landlord.name": "测试房东",
+        "dwelling.landlord.phone": "13800002222",
+        "dwelling.landlord.id_number": "11010519491231002X",
+        "employer.name": "南宁示例物流有限公司",
+        "employer.uscc": "91110000600037341L",
+    }
     for path, text in values.items():
         dlg.edits[path].setText(text)
     i = dlg.dwelling.findData("rented")
@@ -245,8 +259,10 @@ def _fill_valid(dlg: Any) -> None:
     dlg.services["employment"].setChecked(True)
     errors = validate_application(dlg.record(), city=dlg.settings.get("station.city"))
     if errors:
-        raise RuntimeError("ui bench: the sample application does not validate: "
-                           + ", ".join(f"{e.field} ({e.code})" for e in errors[:5]))
+        raise RuntimeError(
+            "ui bench: the sample application does not validate: "
+            + ", ".join(f"{e.field} ({e.code})" for e in errors[:5])
+        )
 
 
 def intake_figures(demo: Any, samples: int, probe: BlockProbe) -> dict[str, Any]:
@@ -265,21 +281,35 @@ def intake_figures(demo: Any, samples: int, probe: BlockProbe) -> dict[str, Any]
         keys = keystrokes(dlg, samples)
 
         card, card_ms = probe.measure(
-            dlg.read_card, lambda: dlg.edits["person.id_number"].text() != "", "the card read")
+            dlg.read_card, lambda: dlg.edits["person.id_number"].text() != "", "the card read"
+        )
         _fill_valid(dlg)
         live, live_ms = probe.measure(  # camera start, live preview, automatic capture
-            dlg.take_photo, lambda: dlg.photo is not None, "the live photo")
+            dlg.take_photo, lambda: dlg.photo is not None, "the live photo"
+        )
         dlg.photo = _photo()
-        save, save_ms = probe.measure(dlg.save, lambda: dlg.saved is not None or (
-            dlg.save_button.isEnabled() and bool(dlg.blocking.text())), "saving")
+        save, save_ms = probe.measure(
+            dlg.save,
+            lambda: (
+                dlg.saved is not None or (dlg.save_button.isEnabled() and bool(dlg.blocking.text()))
+            ),
+            "saving",
+        )
         if dlg.saved is None:
             raise RuntimeError("ui bench: saving failed: " + dlg.blocking.text())
         settle(50)
         _close(dlg)
     finally:
         bridge.stop()
-    return {"keystroke": keys, "card_block": card, "card_ms": card_ms, "save_block": save,
-            "save_ms": save_ms, "live_block": live, "live_ms": live_ms}
+    return {
+        "keystroke": keys,
+        "card_block": card,
+        "card_ms": card_ms,
+        "save_block": save,
+        "save_ms": save_ms,
+        "live_block": live,
+        "live_ms": live_ms,
+    }
 
 
 def search_figures(demo: Any, probe: BlockProbe) -> dict[str, Any]:
@@ -292,8 +322,9 @@ def search_figures(demo: Any, probe: BlockProbe) -> dict[str, Any]:
     top = int(store.conn.execute("SELECT max(id) FROM applications").fetchone()[0])
     row = None
     while row is None:
-        row = store.conn.execute("SELECT id_number, phone, name FROM applications WHERE id = ?",
-                                 (rng.randint(1, top),)).fetchone()
+        row = store.conn.execute(
+            "SELECT id_number, phone, name FROM applications WHERE id = ?", (rng.randint(1, top),)
+        ).fetchone()
     id_number, phone, name = (str(v) for v in row)
     queries = [id_number, phone, name, name[0], id_number[:6], ""]
     bridge = StationBridge(store)
@@ -310,8 +341,9 @@ def search_figures(demo: Any, probe: BlockProbe) -> dict[str, Any]:
                 _clear_list_state(window)
                 window.search.setText(q)
 
-            block, ms = probe.measure(start, lambda: _list_shown(window),
-                                      "a search in the main window")
+            block, ms = probe.measure(
+                start, lambda: _list_shown(window), "a search in the main window"
+            )
             worst = max(worst, block)
             took.append(ms)
         _close(window)
@@ -320,8 +352,12 @@ def search_figures(demo: Any, probe: BlockProbe) -> dict[str, Any]:
     return {"block": worst, "search_to_list": _median_max(took)}
 
 
-def bench_ui(folder: Path, records: int = 10_000, samples: int = 200,
-             progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+def bench_ui(
+    folder: Path,
+    records: int = 10_000,
+    samples: int = 200,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from ui.app import make_app
 
@@ -340,11 +376,13 @@ def bench_ui(folder: Path, records: int = 10_000, samples: int = 200,
         "cold_start_to_login_ms": cold,
         "login_to_home_ms": home,
         "keystroke_to_validation_ms": intake["keystroke"],
-        "main_thread_block_ms": {"card_read": intake["card_block"],
-                                 "live_photo": intake["live_block"],
-                                 "photo_save": intake["save_block"],
-                                 "search": search["block"],
-                                 "probe_interval_ms": PROBE_INTERVAL_MS},
+        "main_thread_block_ms": {
+            "card_read": intake["card_block"],
+            "live_photo": intake["live_block"],
+            "photo_save": intake["save_block"],
+            "search": search["block"],
+            "probe_interval_ms": PROBE_INTERVAL_MS,
+        },
         "card_read_to_filled_ms": intake["card_ms"],
         "save_to_saved_ms": intake["save_ms"],
         "camera_start_to_photo_ms": intake["live_ms"],

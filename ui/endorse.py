@@ -35,8 +35,13 @@ FAILED_BEFORE_WRITE = "failed"
 
 
 class EndorseDialog(QDialog):
-    def __init__(self, bridge: StationBridge, settings: dict[str, str],
-                 parent: QWidget | None = None, year: int | None = None) -> None:
+    def __init__(
+        self,
+        bridge: StationBridge,
+        settings: dict[str, str],
+        parent: QWidget | None = None,
+        year: int | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("endorse")
         self.bridge, self.settings = bridge, settings
@@ -49,8 +54,9 @@ class EndorseDialog(QDialog):
         self.reader: Any = None
         self.setWindowTitle(self.tr("Yearly endorsement %1").replace("%1", str(self.year)))
         self.resize(900, 560)
-        self.step_card = QLabel(self.tr("1. Place the residence permit card on the reader and "
-                                        "read it (F2)"))
+        self.step_card = QLabel(
+            self.tr("1. Place the residence permit card on the reader and read it (F2)")
+        )
         self.step_card.setObjectName("hint")
         self.step_card.setWordWrap(True)
         self.holder = QLabel("")
@@ -78,8 +84,13 @@ class EndorseDialog(QDialog):
         self.write_button.clicked.connect(self.write)
         close = QPushButton(self.tr("Close (Esc)"))
         close.clicked.connect(self.reject)
-        for b in (self.read_button, self.create_button, self.update_button, self.write_button,
-                  close):
+        for b in (
+            self.read_button,
+            self.create_button,
+            self.update_button,
+            self.write_button,
+            close,
+        ):
             b.setAutoDefault(False)
         QShortcut(QKeySequence("F2"), self, activated=self.read_card)
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.write)
@@ -126,8 +137,7 @@ class EndorseDialog(QDialog):
         """The reader is released with the screen, off the main thread: a read still waiting
         for a card ends first (up to its 10 s), and the window must not wait for it."""
         if self.reader is not None:
-            threading.Thread(target=self.reader.close, name="ui-permit-close",
-                             daemon=True).start()
+            threading.Thread(target=self.reader.close, name="ui-permit-close", daemon=True).start()
             self.reader = None
         super().done(result)
 
@@ -144,10 +154,12 @@ class EndorseDialog(QDialog):
         self.card, self.endorsed = card, None
         person, permit = card.get("person") or {}, card.get("permit") or {}
         years = sorted(int(e.get("year", 0)) for e in permit.get("endorsements") or [])
-        self.holder.setText(self.tr("%1 · permit %2 · endorsed: %3")
-                            .replace("%1", str(person.get("name", "")))
-                            .replace("%2", str(permit.get("number", "")))
-                            .replace("%3", "、".join(map(str, years)) or self.tr("none yet")))
+        self.holder.setText(
+            self.tr("%1 · permit %2 · endorsed: %3")
+            .replace("%1", str(person.get("name", "")))
+            .replace("%2", str(permit.get("number", "")))
+            .replace("%3", "、".join(map(str, years)) or self.tr("none yet"))
+        )
         self.outcome.setText("")
 
         def work(s: Any) -> dict[str, Any] | None:
@@ -163,13 +175,20 @@ class EndorseDialog(QDialog):
         self.create_button.setVisible(record is None)
         self.update_button.setEnabled(record is not None)
         if record is None:
-            self.match.setText(self.tr("This holder has no record at this station (registered "
-                                       "before it existed): create it from the card first"))
+            self.match.setText(
+                self.tr(
+                    "This holder has no record at this station (registered "
+                    "before it existed): create it from the card first"
+                )
+            )
             self.check.setText("")
             self._update_write()
             return
-        self.match.setText(self.tr("Record: application %1, version %2")
-                           .replace("%1", record["number"]).replace("%2", str(record["version"])))
+        self.match.setText(
+            self.tr("Record: application %1, version %2")
+            .replace("%1", record["number"])
+            .replace("%2", str(record["version"]))
+        )
         info = eligibility(record, dt.date.today())
         self.eligible = bool(info["eligible"])
         if info["eligible"]:
@@ -179,9 +198,11 @@ class EndorseDialog(QDialog):
             from station.i18n import _ as core_text
             from station.validation import MESSAGES
 
-            self.check.setText(self.tr("Does not qualify now: %1 — update the record first")
-                               .replace("%1", "；".join(core_text(MESSAGES.get(r, r))
-                                                       for r in info["reasons"])))
+            self.check.setText(
+                self.tr("Does not qualify now: %1 — update the record first").replace(
+                    "%1", "；".join(core_text(MESSAGES.get(r, r)) for r in info["reasons"])
+                )
+            )
             self.check.setObjectName("error")
         self.check.style().unpolish(self.check)
         self.check.style().polish(self.check)
@@ -190,19 +211,28 @@ class EndorseDialog(QDialog):
     def _update_write(self) -> None:
         already = self.already_endorsed()
         if already:
-            self.outcome.setText(self.tr("This card is already endorsed for %1; nothing to write")
-                                .replace("%1", str(self.year)))
-        self.write_button.setEnabled(self.card is not None and self.record is not None
-                                     and self.eligible and not already
-                                     and self.endorsed is None)
+            self.outcome.setText(
+                self.tr("This card is already endorsed for %1; nothing to write").replace(
+                    "%1", str(self.year)
+                )
+            )
+        self.write_button.setEnabled(
+            self.card is not None
+            and self.record is not None
+            and self.eligible
+            and not already
+            and self.endorsed is None
+        )
         if self.write_button.isEnabled():
             self.write_button.setFocus()
 
     def already_endorsed(self) -> bool:
         if self.card is None:
             return False
-        return any(int(e.get("year", 0)) == self.year
-                   for e in (self.card.get("permit") or {}).get("endorsements") or [])
+        return any(
+            int(e.get("year", 0)) == self.year
+            for e in (self.card.get("permit") or {}).get("endorsements") or []
+        )
 
     # -- record ------------------------------------------------------------------------------
     def create_record(self) -> None:
@@ -214,8 +244,11 @@ class EndorseDialog(QDialog):
         self.editor = IntakeDialog(self.bridge, self.settings, self, kind="endorsement")
         self.editor.load_record({"person": person, "services": []})
         for path in self.editor.edits:
-            if path.startswith("person.") and path != "person.phone" and \
-                    self.editor.edits[path].text():
+            if (
+                path.startswith("person.")
+                and path != "person.phone"
+                and self.editor.edits[path].text()
+            ):
                 self.editor._mark_from_card(self.editor.edits[path])
         self.editor.finished.connect(self._record_changed)
         self.editor.show()
@@ -225,16 +258,18 @@ class EndorseDialog(QDialog):
             return
         from ui.intake import IntakeDialog
 
-        self.editor = IntakeDialog(self.bridge, self.settings, self, correct=self.record,
-                                   kind="endorsement")
+        self.editor = IntakeDialog(
+            self.bridge, self.settings, self, correct=self.record, kind="endorsement"
+        )
         self.editor.finished.connect(self._record_changed)
         self.editor.show()
 
     def _record_changed(self, _result: int) -> None:
         if self.card is not None and getattr(self.editor, "saved", None):
             idn = str((self.card.get("person") or {}).get("id_number", ""))
-            self.bridge.op(lambda s: desk.card_person(s, idn)).success(self._matched) \
-                .run_in_background()
+            self.bridge.op(lambda s: desk.card_person(s, idn)).success(
+                self._matched
+            ).run_in_background()
 
     # -- write -------------------------------------------------------------------------------
     def write(self) -> None:
@@ -254,30 +289,49 @@ class EndorseDialog(QDialog):
             def finish(s: Any) -> dict[str, Any]:
                 s.finish_endorsement(new_card, year, "done", record["uuid"])
                 if record.get("kind") != "endorsement":  # goes to the service as its kind
-                    clean = {k: v for k, v in record.items()
-                             if k not in ("uuid", "number", "captured_at", "operator",
-                                          "version", "state", "photo")}
+                    clean = {
+                        k: v
+                        for k, v in record.items()
+                        if k
+                        not in (
+                            "uuid",
+                            "number",
+                            "captured_at",
+                            "operator",
+                            "version",
+                            "state",
+                            "photo",
+                        )
+                    }
                     clean["kind"] = "endorsement"
                     s.correct_application(record["uuid"], clean)
                 return new_card
 
-            self.bridge.op(finish).success(self._written).failure(self._failed) \
-                .run_in_background()
+            self.bridge.op(finish).success(self._written).failure(self._failed).run_in_background()
 
         def failed(exc: BaseException) -> None:
             outcome = endorse_outcome(exc) if isinstance(exc, Exception) else "failed"
-            self.bridge.op(lambda s: s.finish_endorsement(card, year, outcome,
-                                                          record["uuid"])).run_in_background()
+            self.bridge.op(
+                lambda s: s.finish_endorsement(card, year, outcome, record["uuid"])
+            ).run_in_background()
             self._device_failed(exc)
             if outcome == "uncertain":
-                self.outcome.setText(self.tr("The card was removed during the write: put it "
-                                            "back and read it (F2) to see whether the "
-                                            "endorsement is on it"))
+                self.outcome.setText(
+                    self.tr(
+                        "The card was removed during the write: put it "
+                        "back and read it (F2) to see whether the "
+                        "endorsement is on it"
+                    )
+                )
 
         def with_key(key: str) -> None:
-            self.with_reader(lambda r: r.endorse(year, self.bridge.station_code, key, today,
-                                                 wait=5, expect_permit=permit),
-                             written, failed)
+            self.with_reader(
+                lambda r: r.endorse(
+                    year, self.bridge.station_code, key, today, wait=5, expect_permit=permit
+                ),
+                written,
+                failed,
+            )
 
         self.bridge.op(prepare).success(with_key).failure(self._failed).run_in_background()
 
@@ -286,14 +340,16 @@ class EndorseDialog(QDialog):
         self.endorsed = card.get("endorsed") or {"year": self.year}
         self.card = card
         self.read_button.setEnabled(True)
-        self.outcome.setText(self.tr("Endorsed for %1 ✔ — recorded, and sent with the next sync")
-                            .replace("%1", str(self.year)))
+        self.outcome.setText(
+            self.tr("Endorsed for %1 ✔ — recorded, and sent with the next sync").replace(
+                "%1", str(self.year)
+            )
+        )
 
     def _device_failed(self, exc: BaseException) -> None:
         self.rounds += 1
         self.read_button.setEnabled(True)
-        self.outcome.setText(exc.message if isinstance(exc, StationError)
-                            else type(exc).__name__)
+        self.outcome.setText(exc.message if isinstance(exc, StationError) else type(exc).__name__)
         self._update_write()
 
     def _failed(self, exc: BaseException) -> None:

@@ -49,8 +49,11 @@ class ReportsDialog(QDialog):
         self.end.setCalendarPopup(True)
         self.end.setDisplayFormat("yyyy-MM-dd")
         self.format = QComboBox()
-        for fmt, label in (("xlsx", self.tr("Excel (XLSX, with charts)")),
-                           ("pdf", self.tr("PDF")), ("csv", self.tr("CSV (Excel/WPS)"))):
+        for fmt, label in (
+            ("xlsx", self.tr("Excel (XLSX, with charts)")),
+            ("pdf", self.tr("PDF")),
+            ("csv", self.tr("CSV (Excel/WPS)")),
+        ):
             self.format.addItem(label, fmt)
         self.export_button = QPushButton(self.tr("Export report…"))
         self.export_button.setObjectName("primary")
@@ -77,8 +80,10 @@ class ReportsDialog(QDialog):
         layout.addLayout(buttons)
 
     def _dates(self) -> tuple[dt.date, dt.date]:
-        return (dt.date.fromisoformat(self.start.date().toString("yyyy-MM-dd")),
-                dt.date.fromisoformat(self.end.date().toString("yyyy-MM-dd")))
+        return (
+            dt.date.fromisoformat(self.start.date().toString("yyyy-MM-dd")),
+            dt.date.fromisoformat(self.end.date().toString("yyyy-MM-dd")),
+        )
 
     def _busy(self, on: bool) -> None:
         self.progress.setVisible(on)
@@ -89,8 +94,9 @@ class ReportsDialog(QDialog):
         fmt = self.format.currentData()
         start, end = self._dates()
         if not path:
-            path, _f = QFileDialog.getSaveFileName(self, self.tr("Save report"),
-                                                   f"report-{start}.{fmt}", f"*.{fmt}")
+            path, _f = QFileDialog.getSaveFileName(
+                self, self.tr("Save report"), f"report-{start}.{fmt}", f"*.{fmt}"
+            )
         if not path:
             return
 
@@ -100,13 +106,16 @@ class ReportsDialog(QDialog):
 
             data = report_data(store, start, end)
             {"csv": write_csv, "xlsx": write_xlsx, "pdf": write_pdf}[fmt](data, Path(path))
-            audit_export(store, "daily" if start == end else "period", start, end, fmt,
-                         data["total"])
+            audit_export(
+                store, "daily" if start == end else "period", start, end, fmt, data["total"]
+            )
             return int(data["total"])
 
         self._busy(True)
-        self.bridge.op(work).success(lambda n: self._done(
-            self.tr("Saved %1 (%2 applications)").replace("%1", path).replace("%2", str(n)))
+        self.bridge.op(work).success(
+            lambda n: self._done(
+                self.tr("Saved %1 (%2 applications)").replace("%1", path).replace("%2", str(n))
+            )
         ).failure(lambda e: self._done(_message(e))).run_in_background()
 
     def export_referrals(self, folder: str | None = None) -> None:
@@ -122,13 +131,14 @@ class ReportsDialog(QDialog):
 
             lists = referral_lists(store, start, end)
             files = write_referrals(lists, Path(folder))
-            audit_export(store, "referrals", start, end, "xlsx",
-                         sum(len(v) for v in lists.values()))
+            audit_export(
+                store, "referrals", start, end, "xlsx", sum(len(v) for v in lists.values())
+            )
             return len(files)
 
         self._busy(True)
-        self.bridge.op(work).success(lambda n: self._done(
-            self.tr("%1 referral list(s) saved").replace("%1", str(n)))
+        self.bridge.op(work).success(
+            lambda n: self._done(self.tr("%1 referral list(s) saved").replace("%1", str(n)))
         ).failure(lambda e: self._done(_message(e))).run_in_background()
 
     def _done(self, text: str) -> None:
@@ -165,8 +175,9 @@ class ImportDialog(QDialog):
         self.progress.hide()
         self.summary = QLabel("")
         self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels([self.tr("Row"), self.tr("Field"), self.tr("Code"),
-                                              self.tr("Reason")])
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("Row"), self.tr("Field"), self.tr("Code"), self.tr("Reason")]
+        )
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         top = QHBoxLayout()
@@ -189,16 +200,18 @@ class ImportDialog(QDialog):
 
     def choose(self, path: str | None = None) -> None:
         if not path:
-            path, _f = QFileDialog.getOpenFileName(self, self.tr("Registration list"), "",
-                                                   "*.xlsx *.csv")
+            path, _f = QFileDialog.getOpenFileName(
+                self, self.tr("Registration list"), "", "*.xlsx *.csv"
+            )
         if path:
             self.path = path
             self.file_label.setText(Path(path).name)
             self.start_button.setEnabled(True)
 
     def save_template(self) -> None:
-        path, _f = QFileDialog.getSaveFileName(self, self.tr("Save the template"),
-                                               "template.xlsx", "*.xlsx")
+        path, _f = QFileDialog.getSaveFileName(
+            self, self.tr("Save the template"), "template.xlsx", "*.xlsx"
+        )
         if path:
             from station.importer import write_template
 
@@ -218,8 +231,9 @@ class ImportDialog(QDialog):
         def work(store: Any) -> Any:
             from station.importer import import_file
 
-            return import_file(store, path, dry_run=dry, progress=progress,
-                               cancel=self.cancel_event)
+            return import_file(
+                store, path, dry_run=dry, progress=progress, cancel=self.cancel_event
+            )
 
         self.bridge.op(work).success(self._finished).failure(self._failed).run_in_background()
 
@@ -228,14 +242,18 @@ class ImportDialog(QDialog):
         self.progress.hide()
         self.cancel_button.setEnabled(False)
         self.start_button.setEnabled(True)
-        text = self.tr("%1 saved, %2 already imported, %3 row(s) rejected") \
-            .replace("%1", str(result.saved)).replace("%2", str(result.skipped)) \
+        text = (
+            self.tr("%1 saved, %2 already imported, %3 row(s) rejected")
+            .replace("%1", str(result.saved))
+            .replace("%2", str(result.skipped))
             .replace("%3", str(len(result.bad_rows)))
+        )
         if result.cancelled:
             text += " · " + self.tr("cancelled")
         if result.interrupted_at is not None:
-            text += " · " + self.tr("the file could not be read after row %1; import it again "
-                                    "when it is back").replace("%1", str(result.interrupted_at))
+            text += " · " + self.tr(
+                "the file could not be read after row %1; import it again when it is back"
+            ).replace("%1", str(result.interrupted_at))
         self.summary.setText(text)
         self.table.setRowCount(len(result.errors))
         for i, e in enumerate(result.errors):
@@ -253,8 +271,9 @@ class ImportDialog(QDialog):
         if self.result is None:
             return
         if not path:
-            path, _f = QFileDialog.getSaveFileName(self, self.tr("Save rejected rows"),
-                                                   "rejected.xlsx", "*.xlsx")
+            path, _f = QFileDialog.getSaveFileName(
+                self, self.tr("Save rejected rows"), "rejected.xlsx", "*.xlsx"
+            )
         if path:
             from station.importer import write_error_sheet
 

@@ -99,8 +99,9 @@ class TechnicianPage(QWizardPage):
 
     def isComplete(self) -> bool:  # noqa: N802
         pw = self.password.text()
-        return bool(self.user.text().strip()) and len(pw) >= MIN_PASSWORD and \
-            pw == self.repeat.text()
+        return (
+            bool(self.user.text().strip()) and len(pw) >= MIN_PASSWORD and pw == self.repeat.text()
+        )
 
 
 class RecoveryPage(QWizardPage):
@@ -110,8 +111,12 @@ class RecoveryPage(QWizardPage):
         super().__init__()
         self.wiz = wizard
         self.setTitle(self.tr("Recovery code"))
-        self.setSubTitle(self.tr("Shown only this once. Print it or write it down and lock it "
-                                 "away: it restores the station when every password is lost."))
+        self.setSubTitle(
+            self.tr(
+                "Shown only this once. Print it or write it down and lock it "
+                "away: it restores the station when every password is lost."
+            )
+        )
         self.code = QLabel(self.tr("Creating the encrypted database…"))
         self.code.setObjectName("recovery")
         self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -157,8 +162,9 @@ class RecoveryPage(QWizardPage):
             from ui.qt import QPainter
 
             painter = QPainter(printer)
-            painter.drawText(100, 100, self.tr("Station %1 recovery code:").replace(
-                "%1", self.wiz.station_code))
+            painter.drawText(
+                100, 100, self.tr("Station %1 recovery code:").replace("%1", self.wiz.station_code)
+            )
             painter.drawText(100, 160, self.wiz.recovery_code)
             painter.end()
 
@@ -167,26 +173,34 @@ class RecoveryPage(QWizardPage):
 
 
 class DevicesPage(QWizardPage):
-    KINDS = (("idreader", "ID card reader"), ("permit", "Permit card reader"),
-             ("camera", "Camera"))
+    KINDS = (("idreader", "ID card reader"), ("permit", "Permit card reader"), ("camera", "Camera"))
 
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__()
         self.wiz = wizard
         self.setTitle(self.tr("Devices"))
-        self.setSubTitle(self.tr("Choose the drivers and test each device. 'sim' drivers are "
-                                 "simulations for training."))
+        self.setSubTitle(
+            self.tr(
+                "Choose the drivers and test each device. 'sim' drivers are "
+                "simulations for training."
+            )
+        )
         import devices
 
         form = QFormLayout(self)
         self.drivers: dict[str, QComboBox] = {}
         self.params: dict[str, QLineEdit] = {}
         self.results: dict[str, QLabel] = {}
-        labels = {"idreader": self.tr("ID card reader"), "permit": self.tr("Permit card reader"),
-                  "camera": self.tr("Camera")}
-        param = {"idreader": ("idreader.port", "/dev/ttyUSB0"),
-                 "permit": ("permit.reader", self.tr("first reader")),
-                 "camera": ("camera.device", "0")}
+        labels = {
+            "idreader": self.tr("ID card reader"),
+            "permit": self.tr("Permit card reader"),
+            "camera": self.tr("Camera"),
+        }
+        param = {
+            "idreader": ("idreader.port", "/dev/ttyUSB0"),
+            "permit": ("permit.reader", self.tr("first reader")),
+            "camera": ("camera.device", "0"),
+        }
         for kind, _label in self.KINDS:
             combo = QComboBox()
             combo.setObjectName("driver")  # driver names as in the settings: 'sim', 'serial'…
@@ -239,18 +253,25 @@ class DevicesPage(QWizardPage):
                 dev.close()
             return str((data.get("person") or {}).get("name", "")[:1] + "**")
 
-        run_in_thread(work, self.wiz.dispatch,
-                      lambda text: self.results[kind].setText("✔ " + text),
-                      lambda exc: self.results[kind].setText("✘ " + _error_text(exc)))
+        run_in_thread(
+            work,
+            self.wiz.dispatch,
+            lambda text: self.results[kind].setText("✔ " + text),
+            lambda exc: self.results[kind].setText("✘ " + _error_text(exc)),
+        )
 
 
 class KeyPage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle(self.tr("Endorsement key"))
-        self.setSubTitle(self.tr("The 32-hex-digit key K_endorse issued for this station. "
-                                 "It can be set later with 'station config set "
-                                 "permit.endorse_key'."))
+        self.setSubTitle(
+            self.tr(
+                "The 32-hex-digit key K_endorse issued for this station. "
+                "It can be set later with 'station config set "
+                "permit.endorse_key'."
+            )
+        )
         self.key = QLineEdit()
         self.key.setMaxLength(32)
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -268,8 +289,12 @@ class EnrolPage(QWizardPage):
         super().__init__()
         self.wiz = wizard
         self.setTitle(self.tr("Central service"))
-        self.setSubTitle(self.tr("Enrol this station with the card-production service (or skip "
-                                 "and enrol later with 'station enrol')."))
+        self.setSubTitle(
+            self.tr(
+                "Enrol this station with the card-production service (or skip "
+                "and enrol later with 'station enrol')."
+            )
+        )
         self.server = QLineEdit()
         self.server.setPlaceholderText("https://…")
         self.code = QLineEdit()
@@ -286,9 +311,11 @@ class EnrolPage(QWizardPage):
     def _enrol(self) -> None:
         server, code = self.server.text().strip(), self.code.text().strip()
         self.result.setText(self.tr("Enrolling…"))
-        self.wiz.run_with_store(lambda store: _enrol(store, server, code),
-                                lambda r: self.result.setText("✔ " + str(r)),
-                                lambda e: self.result.setText("✘ " + _error_text(e)))
+        self.wiz.run_with_store(
+            lambda store: _enrol(store, server, code),
+            lambda r: self.result.setText("✔ " + str(r)),
+            lambda e: self.result.setText("✘ " + _error_text(e)),
+        )
 
 
 def _enrol(store: Any, server: str, code: str) -> str:
@@ -308,9 +335,11 @@ class OperatorsPage(QWizardPage):
         self.setSubTitle(self.tr("Add the coordinators and the supervisor of this station."))
         self.name = QLineEdit()
         self.role = QComboBox()
-        for role, label in (("coordinator", self.tr("coordinator")),
-                            ("supervisor", self.tr("supervisor")),
-                            ("technician", self.tr("technician"))):
+        for role, label in (
+            ("coordinator", self.tr("coordinator")),
+            ("supervisor", self.tr("supervisor")),
+            ("technician", self.tr("technician")),
+        ):
             self.role.addItem(label, role)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -331,9 +360,11 @@ class OperatorsPage(QWizardPage):
 
     def _add(self) -> None:
         name, role, pw = self.name.text().strip(), self.role.currentData(), self.password.text()
-        self.wiz.run_with_store(lambda store: store.add_operator(name, role, pw),
-                                lambda _r: self._added(name, role),
-                                lambda e: self.error.setText(_error_text(e)))
+        self.wiz.run_with_store(
+            lambda store: store.add_operator(name, role, pw),
+            lambda _r: self._added(name, role),
+            lambda e: self.error.setText(_error_text(e)),
+        )
 
     def _added(self, name: str, role: str) -> None:
         self.list.addItem(f"{name} · {self.role.currentText()}")
@@ -364,21 +395,30 @@ class CheckPage(QWizardPage):
 
     def check_label(self, name: str) -> str:
         """The doctor's check, as the technician reads it (its name when it is a new one)."""
-        labels = {"version": self.tr("Program version"), "data_folder": self.tr("Data folder"),
-                  "key_slots": self.tr("Key slots"), "database": self.tr("Database"),
-                  "disk": self.tr("Disk space"), "clock": self.tr("Clock"),
-                  "translations": self.tr("Translations"), "login": self.tr("Operator login"),
-                  "id_reader": self.tr("ID card reader"),
-                  "permit_reader": self.tr("Permit card reader"), "camera": self.tr("Camera"),
-                  "central": self.tr("Central service")}
+        labels = {
+            "version": self.tr("Program version"),
+            "data_folder": self.tr("Data folder"),
+            "key_slots": self.tr("Key slots"),
+            "database": self.tr("Database"),
+            "disk": self.tr("Disk space"),
+            "clock": self.tr("Clock"),
+            "translations": self.tr("Translations"),
+            "login": self.tr("Operator login"),
+            "id_reader": self.tr("ID card reader"),
+            "permit_reader": self.tr("Permit card reader"),
+            "camera": self.tr("Camera"),
+            "central": self.tr("Central service"),
+        }
         return labels.get(name, name)
 
     def _show(self, checks: list[Any]) -> None:
         self.list.clear()
         marks = {"ok": "✔", "warn": "!", "fail": "✘"}
         for c in checks:
-            item = QListWidgetItem(f"{marks[c.status]} {self.check_label(c.name)}: {c.detail}" +
-                                   (f" → {c.fix}" if c.fix and c.status != "ok" else ""))
+            item = QListWidgetItem(
+                f"{marks[c.status]} {self.check_label(c.name)}: {c.detail}"
+                + (f" → {c.fix}" if c.fix and c.status != "ok" else "")
+            )
             item.setData(Qt.ItemDataRole.UserRole, c.name)
             self.list.addItem(item)
 
@@ -398,8 +438,16 @@ class FirstRunWizard(QWizard):
         self.tech_page = TechnicianPage()
         self.devices_page = DevicesPage(self)
         self.key_page = KeyPage()
-        for page in (self.station_page, self.tech_page, RecoveryPage(self), self.devices_page,
-                     self.key_page, EnrolPage(self), OperatorsPage(self), CheckPage(self)):
+        for page in (
+            self.station_page,
+            self.tech_page,
+            RecoveryPage(self),
+            self.devices_page,
+            self.key_page,
+            EnrolPage(self),
+            OperatorsPage(self),
+            CheckPage(self),
+        ):
             self.addPage(page)
         self.currentIdChanged.connect(self._page_changed)
         self._last_id = 0
@@ -409,9 +457,11 @@ class FirstRunWizard(QWizard):
         sp, tp = self.station_page, self.tech_page
         code, city = sp.code.text().strip(), sp.city.currentData()
         admin, password = tp.user.text().strip(), tp.password.text()
-        extra = {"station.name": sp.name.text().strip(),
-                 "station.address": sp.address.text().strip(),
-                 "station.phone": sp.phone.text().strip()}
+        extra = {
+            "station.name": sp.name.text().strip(),
+            "station.address": sp.address.text().strip(),
+            "station.phone": sp.phone.text().strip(),
+        }
 
         def work() -> str:
             from station.worker import DbWorker
@@ -448,12 +498,16 @@ class FirstRunWizard(QWizard):
             return
         if left is self.devices_page:
             settings = self.devices_page.settings()
-            self.run_with_store(lambda s: [s.config_set(k, v) for k, v in settings.items()],
-                                lambda _r: None, lambda _e: None)
+            self.run_with_store(
+                lambda s: [s.config_set(k, v) for k, v in settings.items()],
+                lambda _r: None,
+                lambda _e: None,
+            )
         elif left is self.key_page and self.key_page.key.text().strip():
             key = self.key_page.key.text().strip().lower()
-            self.run_with_store(lambda s: s.config_set("permit.endorse_key", key),
-                                lambda _r: None, lambda _e: None)
+            self.run_with_store(
+                lambda s: s.config_set("permit.endorse_key", key), lambda _r: None, lambda _e: None
+            )
 
     def done(self, result: int) -> None:
         if self._store is not None:

@@ -21,8 +21,12 @@ from ui.qt import (
     QWidget,
 )
 
-INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
-                QEvent.Type.Wheel}
+INPUT_EVENTS = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+}
 
 
 class LockDialog(QDialog):
@@ -35,8 +39,9 @@ class LockDialog(QDialog):
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
         title = QLabel(self.tr("The screen is locked"))
         title.setObjectName("title")
-        who = QLabel(self.tr("Operator %1: enter your password to continue").replace(
-            "%1", operator))
+        who = QLabel(
+            self.tr("Operator %1: enter your password to continue").replace("%1", operator)
+        )
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.returnPressed.connect(self.try_unlock)
@@ -57,8 +62,12 @@ class LockDialog(QDialog):
     def try_unlock(self) -> None:
         password = self.password.text()
         self.password.clear()
-        run_in_thread(lambda: self.station.keyslots.unlock(self.operator, password),
-                      self._dispatch, lambda _r: self.accept(), self._failed)
+        run_in_thread(
+            lambda: self.station.keyslots.unlock(self.operator, password),
+            self._dispatch,
+            lambda _r: self.accept(),
+            self._failed,
+        )
 
     def _failed(self, exc: BaseException) -> None:
         self.error.setText(exc.message if isinstance(exc, StationError) else type(exc).__name__)
@@ -97,8 +106,10 @@ class IdleLock(QObject):
             return
         app = QApplication.instance()
         self.hidden: list[QWidget] = [
-            w for w in (app.topLevelWidgets() if isinstance(app, QApplication) else [])
-            if w.isVisible() and not isinstance(w, LockDialog)]
+            w
+            for w in (app.topLevelWidgets() if isinstance(app, QApplication) else [])
+            if w.isVisible() and not isinstance(w, LockDialog)
+        ]
         for w in self.hidden:
             w.hide()
         self.dialog = LockDialog(self.station, self.operator)

@@ -49,13 +49,30 @@ from ui.qt import (
 )
 
 DRAFT = "intake.new"
-PERSON_FIELDS = ("id_number", "name", "sex", "ethnic", "birth_date", "hukou_address",
-                 "id_authority", "id_valid_from", "id_valid_to")
+PERSON_FIELDS = (
+    "id_number",
+    "name",
+    "sex",
+    "ethnic",
+    "birth_date",
+    "hukou_address",
+    "id_authority",
+    "id_valid_from",
+    "id_valid_to",
+)
 MIN_AGE = 16
 DECODED = {"person.sex": "sex", "person.ethnic": "ethnic"}  # codes shown with their names
 # which step shows a field (by the first part of its dotted path)
-STEP_OF = {"person": 0, "residence": 1, "dwelling": 1, "employer": 2, "members": 2,
-           "guardian": 2, "services": 3, "photo": 3}
+STEP_OF = {
+    "person": 0,
+    "residence": 1,
+    "dwelling": 1,
+    "employer": 2,
+    "members": 2,
+    "guardian": 2,
+    "services": 3,
+    "photo": 3,
+}
 
 
 def step_of(path: str) -> int:
@@ -91,9 +108,13 @@ class _EnterMovesOn(QObject):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         key = getattr(event, "key", None)
-        if event.type() == QEvent.Type.KeyPress and isinstance(obj, QLineEdit) and \
-                key is not None and key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
-                not event.modifiers() & Qt.KeyboardModifier.ControlModifier:  # type: ignore[attr-defined]
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(obj, QLineEdit)
+            and key is not None
+            and key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):  # type: ignore[attr-defined]
             obj.focusNextChild()
             return True
         return False
@@ -102,8 +123,9 @@ class _EnterMovesOn(QObject):
 class MemberRow:
     """One household member: relation, name, ID number (optional), birth date."""
 
-    def __init__(self, owner: IntakeDialog, grid: QGridLayout, index: int,
-                 remove_text: str) -> None:
+    def __init__(
+        self, owner: IntakeDialog, grid: QGridLayout, index: int, remove_text: str
+    ) -> None:
         self.relation = QComboBox()
         for code in codes.table("relations"):
             self.relation.addItem(codes.label("relations", code), code)
@@ -116,8 +138,9 @@ class MemberRow:
         self.hint = QLabel("")
         self.hint.setObjectName("fieldError")
         self.hint.hide()
-        for col, w in enumerate((self.relation, self.name, self.id_number, self.birth_date,
-                                 self.remove)):
+        for col, w in enumerate(
+            (self.relation, self.name, self.id_number, self.birth_date, self.remove)
+        ):
             grid.addWidget(w, 2 * index + 1, col)
         grid.addWidget(self.hint, 2 * index + 2, 0, 1, 5)
         for edit in (self.name, self.id_number, self.birth_date):
@@ -126,8 +149,11 @@ class MemberRow:
         self.relation.currentIndexChanged.connect(owner._changed)
 
     def value(self) -> dict[str, Any]:
-        out = {"relation": self.relation.currentData(), "name": self.name.text().strip(),
-               "birth_date": self.birth_date.text().strip()}
+        out = {
+            "relation": self.relation.currentData(),
+            "name": self.name.text().strip(),
+            "birth_date": self.birth_date.text().strip(),
+        }
         if self.id_number.text().strip():
             out["id_number"] = self.id_number.text().strip().upper()
         return out
@@ -141,16 +167,20 @@ class MemberRow:
         self.birth_date.setText(str(member.get("birth_date") or ""))
 
     def widgets(self) -> list[QWidget]:
-        return [self.relation, self.name, self.id_number, self.birth_date, self.remove,
-                self.hint]
+        return [self.relation, self.name, self.id_number, self.birth_date, self.remove, self.hint]
 
 
 class IntakeDialog(QDialog):
     """The wizard. ``correct`` (a stored record) opens it as a correction of that record."""
 
-    def __init__(self, bridge: StationBridge, settings: dict[str, str],
-                 parent: QWidget | None = None, correct: dict[str, Any] | None = None,
-                 kind: str | None = None) -> None:
+    def __init__(
+        self,
+        bridge: StationBridge,
+        settings: dict[str, str],
+        parent: QWidget | None = None,
+        correct: dict[str, Any] | None = None,
+        kind: str | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("intake")
         self.bridge = bridge
@@ -169,9 +199,11 @@ class IntakeDialog(QDialog):
         self.enter_filter = _EnterMovesOn(self)
         self._restoring = False
         self.draft_saved = 0
-        titles = {"change": self.tr("Change of address or employer: application %1"),
-                  "replacement": self.tr("Replacement card: application %1"),
-                  "deregistration": self.tr("Move-out: application %1")}
+        titles = {
+            "change": self.tr("Change of address or employer: application %1"),
+            "replacement": self.tr("Replacement card: application %1"),
+            "deregistration": self.tr("Move-out: application %1"),
+        }
         if correct:
             title = titles.get(kind or "", self.tr("Correct application %1"))
             self.setWindowTitle(title.replace("%1", str(correct.get("number", ""))))
@@ -180,9 +212,13 @@ class IntakeDialog(QDialog):
         self.resize(1240, 700)
 
         self.stack = QStackedWidget()
-        self.step_names = [self.tr("1 Applicant"), self.tr("2 Residence"),
-                           self.tr("3 Work and family"), self.tr("4 Services and photo"),
-                           self.tr("5 Review and save")]
+        self.step_names = [
+            self.tr("1 Applicant"),
+            self.tr("2 Residence"),
+            self.tr("3 Work and family"),
+            self.tr("4 Services and photo"),
+            self.tr("5 Review and save"),
+        ]
         self.steps = QListWidget()
         self.steps.setObjectName("steps")
         self.steps.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -190,8 +226,13 @@ class IntakeDialog(QDialog):
         for name in self.step_names:
             self.steps.addItem(QListWidgetItem(name))
         self.steps.currentRowChanged.connect(self.go)
-        for build in (self._page_applicant, self._page_residence, self._page_household,
-                      self._page_services, self._page_review):
+        for build in (
+            self._page_applicant,
+            self._page_residence,
+            self._page_household,
+            self._page_services,
+            self._page_review,
+        ):
             page = build()
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
@@ -200,13 +241,19 @@ class IntakeDialog(QDialog):
             scroll.setWidget(page)
             self.stack.addWidget(scroll)
 
-        self.labels.update({  # the fields that are pickers, not text boxes
-            "person.education": self.tr("Education"), "person.occupation": self.tr("Occupation"),
-            "residence.division_code": self.tr("District"),
-            "residence.community": self.tr("Community"),
-            "residence.intended_months": self.tr("Intended stay (months)"),
-            "residence.reason": self.tr("Reason"), "dwelling.type": self.tr("Dwelling"),
-            "guardian.relation": self.tr("Relation"), "services": self.tr("Services")})
+        self.labels.update(
+            {  # the fields that are pickers, not text boxes
+                "person.education": self.tr("Education"),
+                "person.occupation": self.tr("Occupation"),
+                "residence.division_code": self.tr("District"),
+                "residence.community": self.tr("Community"),
+                "residence.intended_months": self.tr("Intended stay (months)"),
+                "residence.reason": self.tr("Reason"),
+                "dwelling.type": self.tr("Dwelling"),
+                "guardian.relation": self.tr("Relation"),
+                "services": self.tr("Services"),
+            }
+        )
         self.back_button = QPushButton(self.tr("← Back (Alt+←)"))
         self.back_button.clicked.connect(lambda: self.go(self.stack.currentIndex() - 1))
         self.next_button = QPushButton(self.tr("Next (Alt+→) →"))
@@ -234,10 +281,14 @@ class IntakeDialog(QDialog):
         QShortcut(QKeySequence("F3"), self, activated=self.take_photo)
         QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
         QShortcut(QKeySequence("Ctrl+P"), self, activated=self.receipt)
-        QShortcut(QKeySequence("Alt+Right"), self,
-                  activated=lambda: self.go(self.stack.currentIndex() + 1))
-        QShortcut(QKeySequence("Alt+Left"), self,
-                  activated=lambda: self.go(self.stack.currentIndex() - 1))
+        QShortcut(
+            QKeySequence("Alt+Right"),
+            self,
+            activated=lambda: self.go(self.stack.currentIndex() + 1),
+        )
+        QShortcut(
+            QKeySequence("Alt+Left"), self, activated=lambda: self.go(self.stack.currentIndex() - 1)
+        )
         QShortcut(QKeySequence("Ctrl+M"), self, activated=self.add_member)
         self.draft_timer = QTimer(self)
         self.draft_timer.setSingleShot(True)
@@ -251,8 +302,9 @@ class IntakeDialog(QDialog):
         self.go(0)
         self._changed()
         if not correct:
-            self.bridge.op(lambda s: s.load_draft(DRAFT)).success(self._offer_draft) \
-                .run_in_background()
+            self.bridge.op(lambda s: s.load_draft(DRAFT)).success(
+                self._offer_draft
+            ).run_in_background()
         preload_photo_modules()
 
     # -- pages -------------------------------------------------------------------------------
@@ -284,8 +336,9 @@ class IntakeDialog(QDialog):
         self.duplicate_label.setWordWrap(True)
         self.duplicate_label.hide()
         self.unlock_button = QPushButton(self.tr("Unlock card fields"))
-        self.unlock_button.setToolTip(self.tr("Supervisors only: edit fields read from the "
-                                              "ID card (a misprinted card)"))
+        self.unlock_button.setToolTip(
+            self.tr("Supervisors only: edit fields read from the ID card (a misprinted card)")
+        )
         self.unlock_button.clicked.connect(self.unlock_card_fields)
         self.unlock_button.setVisible(self.bridge.can("app.correct_any"))
         self.unlock_button.setEnabled(False)
@@ -297,11 +350,17 @@ class IntakeDialog(QDialog):
         top.addWidget(self.unlock_button)
         card = QGroupBox(self.tr("From the ID card"))
         cform = self._form(card)
-        labels = {"id_number": self.tr("ID number"), "name": self.tr("Name"),
-                  "sex": self.tr("Sex (1 male, 2 female)"), "ethnic": self.tr("Ethnic group code"),
-                  "birth_date": self.tr("Birth date"), "hukou_address": self.tr("Hukou address"),
-                  "id_authority": self.tr("Issuing authority"),
-                  "id_valid_from": self.tr("Valid from"), "id_valid_to": self.tr("Valid to")}
+        labels = {
+            "id_number": self.tr("ID number"),
+            "name": self.tr("Name"),
+            "sex": self.tr("Sex (1 male, 2 female)"),
+            "ethnic": self.tr("Ethnic group code"),
+            "birth_date": self.tr("Birth date"),
+            "hukou_address": self.tr("Hukou address"),
+            "id_authority": self.tr("Issuing authority"),
+            "id_valid_from": self.tr("Valid from"),
+            "id_valid_to": self.tr("Valid to"),
+        }
         for key in PERSON_FIELDS:
             self._field(cform, f"person.{key}", labels[key])
         more = QGroupBox(self.tr("Contact and background"))
@@ -374,11 +433,16 @@ class IntakeDialog(QDialog):
         gform.addRow(self.tr("Relation"), self.guardian_relation)
         self._field(gform, "guardian.phone", self.tr("Guardian's phone"))
         self.guardian_box.hide()
-        members = QGroupBox(self.tr("Household members coming along (children for school "
-                                    "places)"))
+        members = QGroupBox(self.tr("Household members coming along (children for school places)"))
         self.member_grid = QGridLayout()
-        for col, text in enumerate((self.tr("Relation"), self.tr("Name"),
-                                    self.tr("ID number (if any)"), self.tr("Birth date"))):
+        for col, text in enumerate(
+            (
+                self.tr("Relation"),
+                self.tr("Name"),
+                self.tr("ID number (if any)"),
+                self.tr("Birth date"),
+            )
+        ):
             head = QLabel(text)
             head.setObjectName("muted")
             self.member_grid.addWidget(head, 0, col)
@@ -415,8 +479,11 @@ class IntakeDialog(QDialog):
         self.photo_view.setFixedSize(180, 240)
         self.photo_view.setObjectName("photoFrame")
         self.photo_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.photo_label = QLabel(self.tr("No photo yet: F3 starts the camera, the photo is "
-                                          "taken when every check passes"))
+        self.photo_label = QLabel(
+            self.tr(
+                "No photo yet: F3 starts the camera, the photo is taken when every check passes"
+            )
+        )
         self.photo_label.setWordWrap(True)
         self.photo_label.setFixedWidth(180)
         self.photo_button = QPushButton(self.tr("Take photo (F3)"))
@@ -450,8 +517,7 @@ class IntakeDialog(QDialog):
         self.problems_title = QLabel("")
         self.problems_title.setObjectName("error")
         self.problems_title.setWordWrap(True)
-        self.problems_title.setSizePolicy(QSizePolicy.Policy.Preferred,
-                                          QSizePolicy.Policy.Maximum)
+        self.problems_title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.save_button = QPushButton(self.tr("Save (Ctrl+S)"))
         self.save_button.setObjectName("primary")
         self.save_button.clicked.connect(self.save)
@@ -493,8 +559,11 @@ class IntakeDialog(QDialog):
             decoded = QLabel("")
             decoded.setObjectName("muted")
             decoded.setMinimumWidth(90)
-            edit.textChanged.connect(lambda t, lbl=decoded, table=DECODED[path]: lbl.setText(
-                codes.label(table, t.strip()) if t.strip() in codes.table(table) else ""))
+            edit.textChanged.connect(
+                lambda t, lbl=decoded, table=DECODED[path]: lbl.setText(
+                    codes.label(table, t.strip()) if t.strip() in codes.table(table) else ""
+                )
+            )
             line = QHBoxLayout()
             line.addWidget(edit, 1)
             line.addWidget(decoded)
@@ -518,9 +587,15 @@ class IntakeDialog(QDialog):
     def add_member(self, member: dict[str, Any] | None = None) -> MemberRow:
         row = MemberRow(self, self.member_grid, len(self.members), self.tr("Remove"))
         row.remove.clicked.connect(lambda: self.remove_member(row))
-        chain = [self.members[-1].remove if self.members else self.edits["guardian.phone"],
-                 row.relation, row.name, row.id_number, row.birth_date, row.remove,
-                 self.add_member_button]
+        chain = [
+            self.members[-1].remove if self.members else self.edits["guardian.phone"],
+            row.relation,
+            row.name,
+            row.id_number,
+            row.birth_date,
+            row.remove,
+            self.add_member_button,
+        ]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
         self.members.append(row)
@@ -568,29 +643,32 @@ class IntakeDialog(QDialog):
         rec: dict[str, Any] = {
             "kind": self.kind,
             "person": {k: v for k, v in person.items() if v is not None},
-            "residence": {"division_code": self.district.currentData(),
-                          "community": self.community.currentData(),
-                          "address": text("residence.address"),
-                          "arrival_date": text("residence.arrival_date"),
-                          "intended_months": self.months.value(),
-                          "reason": self.reason.currentData()},
+            "residence": {
+                "division_code": self.district.currentData(),
+                "community": self.community.currentData(),
+                "address": text("residence.address"),
+                "arrival_date": text("residence.arrival_date"),
+                "intended_months": self.months.value(),
+                "reason": self.reason.currentData(),
+            },
             "dwelling": {"type": self.dwelling.currentData()},
-            "employer": None, "guardian": None,
+            "employer": None,
+            "guardian": None,
             "members": [m.value() for m in self.members],
             "services": [c for c, box in self.services.items() if box.isChecked()],
         }
         rec["residence"] = {k: v for k, v in rec["residence"].items() if v is not None}
         if rec["dwelling"]["type"] == "rented":
             rec["dwelling"]["landlord"] = {
-                k: text(f"dwelling.landlord.{k}") or "" for k in ("name", "phone", "id_number")}
+                k: text(f"dwelling.landlord.{k}") or "" for k in ("name", "phone", "id_number")
+            }
         if any(text(f"employer.{k}") for k in ("name", "uscc", "address", "phone")):
             employer = {k: text(f"employer.{k}") or "" for k in ("name", "uscc")}
             for k in ("address", "phone"):
                 if text(f"employer.{k}"):
                     employer[k] = text(f"employer.{k}")
             rec["employer"] = employer
-        if self.under_age() or any(text(f"guardian.{k}") for k in ("name", "id_number",
-                                                                    "phone")):
+        if self.under_age() or any(text(f"guardian.{k}") for k in ("name", "id_number", "phone")):
             guardian = {k: text(f"guardian.{k}") or "" for k in ("name", "id_number", "phone")}
             guardian["relation"] = self.guardian_relation.currentData()
             if any(guardian[k] for k in ("name", "id_number", "phone")):
@@ -604,8 +682,10 @@ class IntakeDialog(QDialog):
             person = rec.get("person") or {}
             for key in (*PERSON_FIELDS, "phone"):
                 self.edits[f"person.{key}"].setText(str(person.get(key) or ""))
-            for combo, value in ((self.education, person.get("education")),
-                                 (self.occupation, person.get("occupation"))):
+            for combo, value in (
+                (self.education, person.get("education")),
+                (self.occupation, person.get("occupation")),
+            ):
                 combo.setCurrentIndex(max(0, combo.findData(value)))
             residence = rec.get("residence") or {}
             i = self.district.findData(residence.get("division_code"))
@@ -674,8 +754,11 @@ class IntakeDialog(QDialog):
                 edit.setFocus()
                 return
         for widget in page.findChildren(QWidget):
-            if isinstance(widget, (QCheckBox, QComboBox, QLineEdit, QPushButton)) and \
-                    widget.isVisibleTo(page) and widget.isEnabled():
+            if (
+                isinstance(widget, (QCheckBox, QComboBox, QLineEdit, QPushButton))
+                and widget.isVisibleTo(page)
+                and widget.isEnabled()
+            ):
                 widget.setFocus()
                 return
 
@@ -709,19 +792,29 @@ class IntakeDialog(QDialog):
             return self.labels[path]
         if path.startswith("members."):
             parts = path.split(".")
-            return self.tr("Member %1").replace("%1", str(int(parts[1]) + 1)) \
-                if len(parts) > 1 and parts[1].isdigit() else self.tr("Members")
-        names = {"guardian": self.tr("Guardian"), "employer": self.tr("Employer"),
-                 "services": self.tr("Services"), "residence": self.tr("Residence"),
-                 "dwelling": self.tr("Dwelling"), "person": self.tr("Applicant"),
-                 "photo": self.tr("Photo")}
+            return (
+                self.tr("Member %1").replace("%1", str(int(parts[1]) + 1))
+                if len(parts) > 1 and parts[1].isdigit()
+                else self.tr("Members")
+            )
+        names = {
+            "guardian": self.tr("Guardian"),
+            "employer": self.tr("Employer"),
+            "services": self.tr("Services"),
+            "residence": self.tr("Residence"),
+            "dwelling": self.tr("Dwelling"),
+            "person": self.tr("Applicant"),
+            "photo": self.tr("Photo"),
+        }
         return names.get(path.split(".", 1)[0], path)
 
     # -- drafts ------------------------------------------------------------------------------
     def draft_state(self) -> dict[str, Any]:
-        return {"record": self.record(),
-                "readonly": [p for p, e in self.edits.items() if e.isReadOnly()],
-                "step": self.stack.currentIndex()}
+        return {
+            "record": self.record(),
+            "readonly": [p for p, e in self.edits.items() if e.isReadOnly()],
+            "step": self.stack.currentIndex(),
+        }
 
     def save_draft(self) -> None:
         if self.saved is not None or self.correcting:
@@ -735,8 +828,11 @@ class IntakeDialog(QDialog):
 
     def _offer_draft(self, draft: dict[str, Any] | None) -> None:
         rec = (draft or {}).get("record") or {}
-        typed = [v for v in (rec.get("person") or {}).values() if v] + \
-            [rec.get("residence", {}).get("address")] + list(rec.get("services") or [])
+        typed = (
+            [v for v in (rec.get("person") or {}).values() if v]
+            + [rec.get("residence", {}).get("address")]
+            + list(rec.get("services") or [])
+        )
         if not draft or not any(typed):
             return
         self.restore_button = QPushButton(self.tr("Restore the unsaved form"))
@@ -761,8 +857,10 @@ class IntakeDialog(QDialog):
             return []  # still building the pages
         if not self._restoring and not self.correcting:
             self.draft_timer.start()
-        self.guardian_box.setVisible(self.under_age() or any(
-            self.edits[f"guardian.{k}"].text() for k in ("name", "id_number", "phone")))
+        self.guardian_box.setVisible(
+            self.under_age()
+            or any(self.edits[f"guardian.{k}"].text() for k in ("name", "id_number", "phone"))
+        )
         errors = validate_application(self.record(), city=self.settings.get("station.city"))
         self.errors = errors
         by_field: dict[str, str] = {}
@@ -773,8 +871,11 @@ class IntakeDialog(QDialog):
             hint.setText(message or "")
             hint.setVisible(bool(message))
         for i, row in enumerate(self.members):
-            msgs = [f"{self.label_of(e.field)} {e.field.split('.')[-1]}: {e.message}"
-                    for e in errors if e.field.startswith(f"members.{i}.")]
+            msgs = [
+                f"{self.label_of(e.field)} {e.field.split('.')[-1]}: {e.message}"
+                for e in errors
+                if e.field.startswith(f"members.{i}.")
+            ]
             shown = bool(msgs) and f"members.{i}" in self.touched
             row.hint.setText("；".join(msgs) if shown else "")
             row.hint.setVisible(shown)
@@ -795,11 +896,16 @@ class IntakeDialog(QDialog):
         total = len(errors) + int(needs_photo)
         if total:
             first = errors[0] if errors else None
-            self.blocking.setText(self.tr("Cannot save yet: %1 problem(s), first: %2")
-                                  .replace("%1", str(total))
-                                  .replace("%2", f"{self.label_of(first.field)} — "
-                                                 f"{first.message}" if first else
-                                           self.tr("the photo")))
+            self.blocking.setText(
+                self.tr("Cannot save yet: %1 problem(s), first: %2")
+                .replace("%1", str(total))
+                .replace(
+                    "%2",
+                    f"{self.label_of(first.field)} — {first.message}"
+                    if first
+                    else self.tr("the photo"),
+                )
+            )
         else:
             self.blocking.setText(self.tr("Ready to save (Ctrl+S)"))
         if self.stack.currentIndex() == self.stack.count() - 1:
@@ -818,8 +924,12 @@ class IntakeDialog(QDialog):
             self.problems.addItem(item)
         count = len(errors) + int(needs_photo)
         self.problems_title.setText(
-            self.tr("%1 problem(s) block saving — Enter on one goes to the field")
-            .replace("%1", str(count)) if count else self.tr("Nothing blocks saving"))
+            self.tr("%1 problem(s) block saving — Enter on one goes to the field").replace(
+                "%1", str(count)
+            )
+            if count
+            else self.tr("Nothing blocks saving")
+        )
         self.problems_title.setObjectName("error" if count else "hint")
         self.problems_title.style().unpolish(self.problems_title)
         self.problems_title.style().polish(self.problems_title)
@@ -836,49 +946,97 @@ class IntakeDialog(QDialog):
             return f"<tr><td class='k' width='190'>{label}</td><td>{shown}</td></tr>"
 
         def section(title: str, rows: list[str]) -> str:
-            return (f"<h3>{title}</h3><table cellspacing='0' cellpadding='3'>"
-                    + "".join(rows) + "</table>")
+            return (
+                f"<h3>{title}</h3><table cellspacing='0' cellpadding='3'>"
+                + "".join(rows)
+                + "</table>"
+            )
 
         district = self.district.currentText()
         parts = [
-            section(self.tr("Applicant"), [
-                row(self.tr("Name"), p.get("name")), row(self.tr("ID number"), p.get("id_number")),
-                row(self.tr("Sex"), codes.label("sex", p["sex"]) if p.get("sex") else None),
-                row(self.tr("Birth date"), p.get("birth_date")),
-                row(self.tr("Phone"), p.get("phone")),
-                row(self.tr("Hukou address"), p.get("hukou_address"))]),
-            section(self.tr("Residence"), [
-                row(self.tr("District"), district),
-                row(self.tr("Community"), r.get("community")),
-                row(self.tr("Address"), r.get("address")),
-                row(self.tr("Arrival date"), r.get("arrival_date")),
-                row(self.tr("Intended stay (months)"), r.get("intended_months")),
-                row(self.tr("Reason"), self.reason.currentText()),
-                row(self.tr("Dwelling"), self.dwelling.currentText()
-                    + (f" · {d['landlord']['name']}" if (d.get("landlord") or {}).get("name")
-                       else ""))]),
+            section(
+                self.tr("Applicant"),
+                [
+                    row(self.tr("Name"), p.get("name")),
+                    row(self.tr("ID number"), p.get("id_number")),
+                    row(self.tr("Sex"), codes.label("sex", p["sex"]) if p.get("sex") else None),
+                    row(self.tr("Birth date"), p.get("birth_date")),
+                    row(self.tr("Phone"), p.get("phone")),
+                    row(self.tr("Hukou address"), p.get("hukou_address")),
+                ],
+            ),
+            section(
+                self.tr("Residence"),
+                [
+                    row(self.tr("District"), district),
+                    row(self.tr("Community"), r.get("community")),
+                    row(self.tr("Address"), r.get("address")),
+                    row(self.tr("Arrival date"), r.get("arrival_date")),
+                    row(self.tr("Intended stay (months)"), r.get("intended_months")),
+                    row(self.tr("Reason"), self.reason.currentText()),
+                    row(
+                        self.tr("Dwelling"),
+                        self.dwelling.currentText()
+                        + (
+                            f" · {d['landlord']['name']}"
+                            if (d.get("landlord") or {}).get("name")
+                            else ""
+                        ),
+                    ),
+                ],
+            ),
         ]
         if rec.get("employer"):
             e = rec["employer"]
-            parts.append(section(self.tr("Employer"), [
-                row(self.tr("Employer"), e.get("name")),
-                row(self.tr("Unified social credit code"), e.get("uscc"))]))
+            parts.append(
+                section(
+                    self.tr("Employer"),
+                    [
+                        row(self.tr("Employer"), e.get("name")),
+                        row(self.tr("Unified social credit code"), e.get("uscc")),
+                    ],
+                )
+            )
         if rec.get("guardian"):
             g = rec["guardian"]
-            parts.append(section(self.tr("Guardian"), [
-                row(self.tr("Guardian's name"), g.get("name")),
-                row(self.tr("Guardian's phone"), g.get("phone"))]))
+            parts.append(
+                section(
+                    self.tr("Guardian"),
+                    [
+                        row(self.tr("Guardian's name"), g.get("name")),
+                        row(self.tr("Guardian's phone"), g.get("phone")),
+                    ],
+                )
+            )
         if rec["members"]:
-            parts.append(section(self.tr("Members"), [
-                row(codes.label("relations", m.get("relation") or "other"),
-                    f"{m.get('name', '')} {m.get('birth_date', '')}") for m in rec["members"]]))
+            parts.append(
+                section(
+                    self.tr("Members"),
+                    [
+                        row(
+                            codes.label("relations", m.get("relation") or "other"),
+                            f"{m.get('name', '')} {m.get('birth_date', '')}",
+                        )
+                        for m in rec["members"]
+                    ],
+                )
+            )
         services = "、".join(codes.label("services", s) for s in rec["services"])
-        photo = self.tr("taken") if self.photo is not None else (
-            self.tr("kept from the saved version") if self.correcting else self.tr("missing"))
-        parts.append(section(self.tr("Services and photo"), [
-            row(self.tr("Services"), services), row(self.tr("Photo"), photo)]))
-        return ("<style>h3{color:#1f4e79;margin:10px 0 4px 0;} td.k{color:#55606b;"
-                "padding-right:18px;}</style>" + "".join(parts))
+        photo = (
+            self.tr("taken")
+            if self.photo is not None
+            else (self.tr("kept from the saved version") if self.correcting else self.tr("missing"))
+        )
+        parts.append(
+            section(
+                self.tr("Services and photo"),
+                [row(self.tr("Services"), services), row(self.tr("Photo"), photo)],
+            )
+        )
+        return (
+            "<style>h3{color:#1f4e79;margin:10px 0 4px 0;} td.k{color:#55606b;"
+            "padding-right:18px;}</style>" + "".join(parts)
+        )
 
     # -- devices -----------------------------------------------------------------------------
     def read_card(self) -> None:
@@ -936,15 +1094,17 @@ class IntakeDialog(QDialog):
 
     def _card_failed(self, exc: BaseException) -> None:
         self.card_button.setEnabled(True)
-        self.card_status.setText(exc.message if isinstance(exc, StationError)
-                                 else type(exc).__name__)
+        self.card_status.setText(
+            exc.message if isinstance(exc, StationError) else type(exc).__name__
+        )
 
     def check_duplicates(self) -> None:
         """Warn when this person already has an application at the station."""
         record = self.record()
         exclude = self.correcting.get("uuid") if self.correcting else None
         self.bridge.op(lambda s: s.possible_duplicates(record, exclude)).success(
-            self._show_duplicates).run_in_background()
+            self._show_duplicates
+        ).run_in_background()
 
     def _show_duplicates(self, found: list[dict[str, Any]]) -> None:
         self.duplicates = found
@@ -952,14 +1112,21 @@ class IntakeDialog(QDialog):
             self.duplicate_label.hide()
             return
         first = found[0]
-        how = self.tr("the same ID number") if first.get("match") == "id_number" else \
-            self.tr("the same name and birth date")
+        how = (
+            self.tr("the same ID number")
+            if first.get("match") == "id_number"
+            else self.tr("the same name and birth date")
+        )
         link = f"<a href='{first['uuid']}'>{first['number']}</a>"
         self.duplicate_label.setText(
-            self.tr("Already registered at this station (%1): application %2 of %3. Check "
-                    "whether this is an endorsement, a change or a replacement instead.")
-            .replace("%1", how).replace("%2", link)
-            .replace("%3", str(first["captured_at"])[:10]))
+            self.tr(
+                "Already registered at this station (%1): application %2 of %3. Check "
+                "whether this is an endorsement, a change or a replacement instead."
+            )
+            .replace("%1", how)
+            .replace("%2", link)
+            .replace("%3", str(first["captured_at"])[:10])
+        )
         self.duplicate_label.show()
 
     def take_photo(self) -> None:
@@ -999,11 +1166,16 @@ class IntakeDialog(QDialog):
         self.photo = shot
         pixmap = QPixmap()
         if pixmap.loadFromData(shot.jpeg):
-            self.photo_view.setPixmap(pixmap.scaled(
-                self.photo_view.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation))
-        self.photo_label.setText(self.tr("Photo taken ✔") + (
-            self.tr(" (checked by hand)") if shot.override else ""))
+            self.photo_view.setPixmap(
+                pixmap.scaled(
+                    self.photo_view.size(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+        self.photo_label.setText(
+            self.tr("Photo taken ✔") + (self.tr(" (checked by hand)") if shot.override else "")
+        )
         self.photo_button.setText(self.tr("Retake (F3)"))
         self.stop_camera()
         if dialog is not self:
@@ -1031,8 +1203,11 @@ class IntakeDialog(QDialog):
         record = self.record()
         jpeg = self.photo.jpeg if self.photo is not None else None
         self.save_button.setEnabled(False)
-        override = list(self.photo.analysis.reasons) if self.photo is not None and \
-            self.photo.override else None
+        override = (
+            list(self.photo.analysis.reasons)
+            if self.photo is not None and self.photo.override
+            else None
+        )
 
         def noted(s: Any, result: dict[str, Any]) -> dict[str, Any]:
             if override is not None:  # a photo taken although a check failed: a review flag
@@ -1046,8 +1221,9 @@ class IntakeDialog(QDialog):
             op = self.bridge.op(lambda s: noted(s, s.correct_application(ref, record, jpeg)))
         else:
             op = self.bridge.op(lambda s: noted(s, s.save_application(record, jpeg)))
-        op.success(self._saved).failure(self._save_failed) \
-            .with_progress(self.tr("Saving…")).run_in_background()
+        op.success(self._saved).failure(self._save_failed).with_progress(
+            self.tr("Saving…")
+        ).run_in_background()
 
     def receipt(self, pdf_path: str | None = None) -> None:
         """Print the receipt; without a printer (or with ``pdf_path``) save it as PDF."""
@@ -1057,7 +1233,8 @@ class IntakeDialog(QDialog):
 
         number = self.saved["number"]
         self.bridge.op(lambda s: receipt_data(s, number)).success(
-            lambda data: self._print(data, pdf_path)).run_in_background()
+            lambda data: self._print(data, pdf_path)
+        ).run_in_background()
 
     def _print(self, data: dict[str, Any], pdf_path: str | None) -> None:
         from pathlib import Path
@@ -1068,8 +1245,9 @@ class IntakeDialog(QDialog):
         if pdf_path is None and print_receipt(data, self):
             return
         if pdf_path is None:
-            pdf_path, _f = QFileDialog.getSaveFileName(self, self.tr("Save the receipt"),
-                                                       f"receipt-{data['number']}.pdf", "*.pdf")
+            pdf_path, _f = QFileDialog.getSaveFileName(
+                self, self.tr("Save the receipt"), f"receipt-{data['number']}.pdf", "*.pdf"
+            )
         if pdf_path:
             save_pdf(data, Path(pdf_path))
             self.saved_label.setText(self.tr("Receipt saved: %1").replace("%1", pdf_path))
@@ -1082,14 +1260,17 @@ class IntakeDialog(QDialog):
             self.bridge.op(lambda s: s.clear_draft(DRAFT)).run_in_background()
             self.card_button.setEnabled(False)
             self.blocking.setText(self.tr("Saved. Ctrl+P prints the receipt; Esc closes."))
-            self.saved_label.setText(self.tr("Saved: application %1")
-                                     .replace("%1", result["number"]))
+            self.saved_label.setText(
+                self.tr("Saved: application %1").replace("%1", result["number"])
+            )
             self.receipt_button.setFocus()
         else:
             self.save_button.setEnabled(True)
             self.saved_label.setText(
                 self.tr("Correction saved as version %1").replace("%1", str(result["version"]))
-                if result.get("changed") else self.tr("Nothing changed"))
+                if result.get("changed")
+                else self.tr("Nothing changed")
+            )
         self.photo_label.setText(self.saved_label.text())
 
     def _save_failed(self, exc: BaseException) -> None:

@@ -24,8 +24,13 @@ from ui.qt import (
 class LoginDialog(QDialog):
     logged_in = Signal(object)  # the operator's Store
 
-    def __init__(self, station: Any, station_label: str = "", demo_hint: str = "",
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        station: Any,
+        station_label: str = "",
+        demo_hint: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._station = station
         self._dispatch = MainThreadDispatcher(self)
@@ -91,8 +96,12 @@ class LoginDialog(QDialog):
         self.login_button.setEnabled(False)
         self.login_button.setText(self.tr("Checking…"))
         self.error.setVisible(False)
-        run_in_thread(lambda: self._station.login(name, password), self._dispatch,
-                      self._succeeded, self._failed)
+        run_in_thread(
+            lambda: self._station.login(name, password),
+            self._dispatch,
+            self._succeeded,
+            self._failed,
+        )
 
     def _succeeded(self, store: Any) -> None:
         self.password.clear()
@@ -107,8 +116,11 @@ class LoginDialog(QDialog):
         if isinstance(exc, StationError):
             self._show_error(exc.message)
         else:
-            self._show_error(self.tr("The station could not open its database: %1")
-                             .replace("%1", type(exc).__name__))
+            self._show_error(
+                self.tr("The station could not open its database: %1").replace(
+                    "%1", type(exc).__name__
+                )
+            )
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)

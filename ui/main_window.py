@@ -36,8 +36,9 @@ class MainWindow(QMainWindow):
     logout_requested = Signal()
     language_requested = Signal(str)  # "zh_CN" or "en"
 
-    def __init__(self, bridge: StationBridge, sync: Any = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, bridge: StationBridge, sync: Any = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.bridge = bridge
         self.sync = sync
@@ -101,7 +102,8 @@ class MainWindow(QMainWindow):
         self.search.setObjectName("search")
         self.search.setClearButtonEnabled(True)
         self.search.setPlaceholderText(
-            self.tr("Search by ID number, name, phone or application number"))
+            self.tr("Search by ID number, name, phone or application number")
+        )
         self.search.textChanged.connect(self._schedule_search)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -122,7 +124,8 @@ class MainWindow(QMainWindow):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setShowGrid(False)
         self.table.horizontalHeader().setDefaultAlignment(
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
         self.table.verticalHeader().setDefaultSectionSize(34)
 
         self.result_label = QLabel("")
@@ -190,22 +193,36 @@ class MainWindow(QMainWindow):
         layout.addWidget(today_caption)
         layout.addWidget(self.backlog)
         layout.addSpacing(10)
-        find_first = self.tr("Find the applicant in the list, open the record (Enter) and "
-                             "choose %1 there")
-        change, replace, move = (find_first.replace("%1", action) for action in (
-            self.tr("change"), self.tr("replacement"), self.tr("move-out")))
+        find_first = self.tr(
+            "Find the applicant in the list, open the record (Enter) and choose %1 there"
+        )
+        change, replace, move = (
+            find_first.replace("%1", action)
+            for action in (self.tr("change"), self.tr("replacement"), self.tr("move-out"))
+        )
         may_correct = self.bridge.can("app.correct_own")
         entries = [
-            (self.tr("New registration  F4"), self.open_intake, self.bridge.can("app.create"),
-             ""),
-            (self.tr("Change of address or employer"), lambda: self.find_first(change),
-             may_correct, ""),
+            (self.tr("New registration  F4"), self.open_intake, self.bridge.can("app.create"), ""),
+            (
+                self.tr("Change of address or employer"),
+                lambda: self.find_first(change),
+                may_correct,
+                "",
+            ),
             (self.tr("Replacement card"), lambda: self.find_first(replace), may_correct, ""),
             (self.tr("Move-out"), lambda: self.find_first(move), may_correct, ""),
-            (self.tr("Yearly endorsement"), lambda: self.open_with_settings(self._endorse),
-             self.bridge.can("endorse"), ""),
-            (self.tr("Card pickup"), lambda: self.open_with_settings(self._pickup),
-             self.bridge.can("pickup.handover"), ""),
+            (
+                self.tr("Yearly endorsement"),
+                lambda: self.open_with_settings(self._endorse),
+                self.bridge.can("endorse"),
+                "",
+            ),
+            (
+                self.tr("Card pickup"),
+                lambda: self.open_with_settings(self._pickup),
+                self.bridge.can("pickup.handover"),
+                "",
+            ),
             (self.tr("Search  Ctrl+F"), self.search.setFocus, self.bridge.can("app.search"), ""),
             (self.tr("Sync status"), self.open_sync_status, self.bridge.can("app.search"), ""),
             (self.tr("Day review"), self.open_review, self.bridge.can("review"), ""),
@@ -266,7 +283,8 @@ class MainWindow(QMainWindow):
         today = dt.date.today()
         if self.bridge.can("app.search"):
             self.bridge.op(lambda s: s.count_for_day(today)).success(
-                self._show_today).run_in_background()
+                self._show_today
+            ).run_in_background()
         self._run_search()
 
     def _show_today(self, n: int) -> None:
@@ -289,8 +307,9 @@ class MainWindow(QMainWindow):
     def _run_search(self) -> None:
         if not self.bridge.can("app.search"):
             self.search.setEnabled(False)
-            self.result_label.setText(self.tr(
-                "Technicians manage the station; applications are not shown to this role."))
+            self.result_label.setText(
+                self.tr("Technicians manage the station; applications are not shown to this role.")
+            )
             return
         self._search_serial += 1
         serial = self._search_serial
@@ -299,8 +318,9 @@ class MainWindow(QMainWindow):
             fn = lambda s: s.search(text, 200)  # noqa: E731
         else:
             fn = lambda s: s.list_applications(None, 200)  # noqa: E731
-        self.bridge.op(fn).success(lambda rows: self._show_rows(serial, text, rows)
-                                   ).run_in_background()
+        self.bridge.op(fn).success(
+            lambda rows: self._show_rows(serial, text, rows)
+        ).run_in_background()
 
     def _show_rows(self, serial: int, text: str, rows: list[dict[str, Any]]) -> None:
         if serial != self._search_serial:
@@ -323,11 +343,13 @@ class MainWindow(QMainWindow):
         if state.get("running"):
             text = self.tr("Sync: sending…")
         else:
-            text = self.tr("Sync: %1 waiting, %2 accepted, %3 need action, %4 cards ready") \
-                .replace("%1", str(state.get("pending", 0) + state.get("in_flight", 0))) \
-                .replace("%2", str(state.get("accepted", 0) + state.get("duplicate", 0))) \
-                .replace("%3", str(state.get("needs_action", 0))) \
+            text = (
+                self.tr("Sync: %1 waiting, %2 accepted, %3 need action, %4 cards ready")
+                .replace("%1", str(state.get("pending", 0) + state.get("in_flight", 0)))
+                .replace("%2", str(state.get("accepted", 0) + state.get("duplicate", 0)))
+                .replace("%3", str(state.get("needs_action", 0)))
                 .replace("%4", str(state.get("ready_for_pickup", 0)))
+            )
             if state.get("error"):
                 text += " · " + self.tr("offline: will retry")
             self.backlog.setText(text)

@@ -38,20 +38,30 @@ def state_label(state: str) -> str:
 
 def field_label(path: str) -> str:
     """A record field as the coordinator knows it (the dotted path when unknown)."""
-    labels = {"kind": QCoreApplication.translate("fields", "Kind"), "photo": QCoreApplication.translate("fields", "Photo"),
-              "person.name": QCoreApplication.translate("fields", "Name"), "person.id_number": QCoreApplication.translate("fields", "ID number"),
-              "person.phone": QCoreApplication.translate("fields", "Phone"), "person.birth_date": QCoreApplication.translate("fields", "Birth date"),
-              "residence.address": QCoreApplication.translate("fields", "Address"),
-              "residence.community": QCoreApplication.translate("fields", "Community"),
-              "residence.division_code": QCoreApplication.translate("fields", "District"),
-              "residence.arrival_date": QCoreApplication.translate("fields", "Arrival date"),
-              "residence.reason": QCoreApplication.translate("fields", "Reason"), "services": QCoreApplication.translate("fields", "Services"),
-              "members": QCoreApplication.translate("fields", "Members")}
+    labels = {
+        "kind": QCoreApplication.translate("fields", "Kind"),
+        "photo": QCoreApplication.translate("fields", "Photo"),
+        "person.name": QCoreApplication.translate("fields", "Name"),
+        "person.id_number": QCoreApplication.translate("fields", "ID number"),
+        "person.phone": QCoreApplication.translate("fields", "Phone"),
+        "person.birth_date": QCoreApplication.translate("fields", "Birth date"),
+        "residence.address": QCoreApplication.translate("fields", "Address"),
+        "residence.community": QCoreApplication.translate("fields", "Community"),
+        "residence.division_code": QCoreApplication.translate("fields", "District"),
+        "residence.arrival_date": QCoreApplication.translate("fields", "Arrival date"),
+        "residence.reason": QCoreApplication.translate("fields", "Reason"),
+        "services": QCoreApplication.translate("fields", "Services"),
+        "members": QCoreApplication.translate("fields", "Members"),
+    }
     if path in labels:
         return labels[path]
-    groups = {"person": QCoreApplication.translate("fields", "Applicant"), "residence": QCoreApplication.translate("fields", "Residence"),
-              "dwelling": QCoreApplication.translate("fields", "Dwelling"), "employer": QCoreApplication.translate("fields", "Employer"),
-              "guardian": QCoreApplication.translate("fields", "Guardian")}
+    groups = {
+        "person": QCoreApplication.translate("fields", "Applicant"),
+        "residence": QCoreApplication.translate("fields", "Residence"),
+        "dwelling": QCoreApplication.translate("fields", "Dwelling"),
+        "employer": QCoreApplication.translate("fields", "Employer"),
+        "guardian": QCoreApplication.translate("fields", "Guardian"),
+    }
     return groups.get(path.split(".", 1)[0], path)
 
 
@@ -59,12 +69,25 @@ def service_message(code: str | None, message: str | None) -> str:
     """What the central service said, in words: its message, else the code explained."""
     if message and message != code:
         return message
-    known = {"photo_quality": QCoreApplication.translate("service", "The photo does not meet the card standard"),
-             "address_unknown": QCoreApplication.translate("service", "The address could not be verified"),
-             "conflict": QCoreApplication.translate("service", "The service holds another version of this record: "
-                                       "a supervisor settles it with the service"),
-             "photo_missing": QCoreApplication.translate("service", "The photo did not arrive with the record"),
-             "hash_mismatch": QCoreApplication.translate("service", "The record arrived damaged; it is sent again")}
+    known = {
+        "photo_quality": QCoreApplication.translate(
+            "service", "The photo does not meet the card standard"
+        ),
+        "address_unknown": QCoreApplication.translate(
+            "service", "The address could not be verified"
+        ),
+        "conflict": QCoreApplication.translate(
+            "service",
+            "The service holds another version of this record: "
+            "a supervisor settles it with the service",
+        ),
+        "photo_missing": QCoreApplication.translate(
+            "service", "The photo did not arrive with the record"
+        ),
+        "hash_mismatch": QCoreApplication.translate(
+            "service", "The record arrived damaged; it is sent again"
+        ),
+    }
     return known.get(code or "", code or "")
 
 
@@ -78,13 +101,15 @@ class ApplicationListModel(QAbstractTableModel):
         self._rows: list[dict[str, Any]] = []
 
     def headers(self) -> list[str]:
-        return [QCoreApplication.translate("ApplicationListModel", "Application no."),
-                QCoreApplication.translate("ApplicationListModel", "Name"),
-                QCoreApplication.translate("ApplicationListModel", "ID number"),
-                QCoreApplication.translate("ApplicationListModel", "Kind"),
-                QCoreApplication.translate("ApplicationListModel", "Community"),
-                QCoreApplication.translate("ApplicationListModel", "Taken in"),
-                QCoreApplication.translate("ApplicationListModel", "State")]
+        return [
+            QCoreApplication.translate("ApplicationListModel", "Application no."),
+            QCoreApplication.translate("ApplicationListModel", "Name"),
+            QCoreApplication.translate("ApplicationListModel", "ID number"),
+            QCoreApplication.translate("ApplicationListModel", "Kind"),
+            QCoreApplication.translate("ApplicationListModel", "Community"),
+            QCoreApplication.translate("ApplicationListModel", "Taken in"),
+            QCoreApplication.translate("ApplicationListModel", "State"),
+        ]
 
     def set_rows(self, rows: list[dict[str, Any]]) -> None:
         self.beginResetModel()
@@ -120,8 +145,12 @@ class ApplicationListModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,  # noqa: N802
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             headers = self.headers()
             if 0 <= section < len(headers):

@@ -57,8 +57,15 @@ class _Result:
 
     __slots__ = ("analysis", "display", "frame", "scale", "progress", "shot")
 
-    def __init__(self, frame: np.ndarray, analysis: photo.Analysis, display: np.ndarray,
-                 scale: float, progress: float, shot: photo.CapturedPhoto | None) -> None:
+    def __init__(
+        self,
+        frame: np.ndarray,
+        analysis: photo.Analysis,
+        display: np.ndarray,
+        scale: float,
+        progress: float,
+        shot: photo.CapturedPhoto | None,
+    ) -> None:
         self.frame = frame
         self.analysis = analysis
         self.display = display
@@ -120,14 +127,20 @@ class _Analyser:
         shot = photo.capture(frame, analysis)
         self._show(frame, analysis, progress, shot)
 
-    def _show(self, frame: np.ndarray, analysis: photo.Analysis, progress: float,
-              shot: photo.CapturedPhoto | None) -> None:
+    def _show(
+        self,
+        frame: np.ndarray,
+        analysis: photo.Analysis,
+        progress: float,
+        shot: photo.CapturedPhoto | None,
+    ) -> None:
         h, w = frame.shape[:2]
         vw, vh = self.view_size
         scale = min(vw / w, vh / h) if w and h else 1.0
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
-        small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA if scale < 1
-                           else cv2.INTER_LINEAR)
+        small = cv2.resize(
+            frame, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        )
         rgb = np.ascontiguousarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
         self.deliver(_Result(frame, analysis, rgb, scale, progress, shot))
 
@@ -145,8 +158,9 @@ class _View(QWidget):
 
     def show_result(self, result: _Result) -> None:
         rgb = result.display
-        self.image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0],
-                            QImage.Format.Format_RGB888).copy()
+        self.image = QImage(
+            rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888
+        ).copy()
         self.result = result
         self.message = ""
         self.update()
@@ -173,8 +187,9 @@ class _View(QWidget):
         k = self.result.scale * fit  # frame pixels -> widget pixels
         gx, gy, gw, gh = photo.guide_box(a.width, a.height)
         # The guide oval: where the whole head belongs (hair to chin, ear to ear).
-        oval = QRectF(ox + (gx - gw * 0.25) * k, oy + (gy - gh * 0.5) * k, gw * 1.5 * k,
-                      gh * 1.72 * k)
+        oval = QRectF(
+            ox + (gx - gw * 0.25) * k, oy + (gy - gh * 0.5) * k, gw * 1.5 * k, gh * 1.72 * k
+        )
         if a.face is not None:
             # The part of the picture that becomes the ID photo.
             cx, cy, cw, ch = photo.crop_box(a.face)
@@ -199,8 +214,11 @@ class _View(QWidget):
         band = self.rect().adjusted(0, self.height() // 2 - 40, 0, -(self.height() // 2 - 40))
         p.fillRect(band, QColor(20, 28, 36, 200))
         p.setPen(QColor("#ffffff"))
-        p.drawText(band.adjusted(16, 0, -16, 0),
-                   int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap), text)
+        p.drawText(
+            band.adjusted(16, 0, -16, 0),
+            int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
+            text,
+        )
 
 
 class PhotoPreview(QWidget):
@@ -209,8 +227,14 @@ class PhotoPreview(QWidget):
     captured = Signal(object)  # station.photo.CapturedPhoto
     failed = Signal(str)
 
-    def __init__(self, camera: Camera | None = None, parent: QWidget | None = None, *,
-                 auto_capture: bool = True, hold: float = 0.5) -> None:
+    def __init__(
+        self,
+        camera: Camera | None = None,
+        parent: QWidget | None = None,
+        *,
+        auto_capture: bool = True,
+        hold: float = 0.5,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("photoPreview")
         self.camera = camera
@@ -240,8 +264,9 @@ class PhotoPreview(QWidget):
         self.thumbnail.hide()
         self.capture_button = QPushButton(self.tr("Take photo"))
         self.capture_button.setObjectName("primary")
-        self.capture_button.setToolTip(self.tr(
-            "Takes the photo now; when a check fails you are asked to confirm"))
+        self.capture_button.setToolTip(
+            self.tr("Takes the photo now; when a check fails you are asked to confirm")
+        )
         self.capture_button.clicked.connect(self._on_button)
         self.capture_button.setEnabled(False)  # until the first picture
         self.setFocusProxy(self.capture_button)
@@ -300,8 +325,7 @@ class PhotoPreview(QWidget):
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         if self._analyser is not None:
-            self._analyser.view_size = (max(320, self.view.width()),
-                                        max(240, self.view.height()))
+            self._analyser.view_size = (max(320, self.view.width()), max(240, self.view.height()))
 
     # -- from the threads --------------------------------------------------------------------
     def _deliver(self, result: _Result) -> None:
@@ -333,7 +357,7 @@ class PhotoPreview(QWidget):
     def _on_event(self, event: CameraEvent) -> None:
         if event.error is not None:
             self.view.message = event.error.message  # over the last picture, until frames
-            self.view.update()                       # come again
+            self.view.update()  # come again
             self.capture_button.setEnabled(self.photo is not None)
             self.checks.clear()  # the last checks are about a picture that is gone
             self._set_status(event.error.message, False)
@@ -353,8 +377,10 @@ class PhotoPreview(QWidget):
         for check in sorted(a.checks, key=lambda c: c.ok):
             colour = OK_COLOUR if check.ok else BAD_COLOUR
             mark = "✔" if check.ok else "✘"
-            lines.append(f'<div style="color:{colour.name()}; margin-bottom:4px">{mark} '
-                         f"{html.escape(check.message)}</div>")
+            lines.append(
+                f'<div style="color:{colour.name()}; margin-bottom:4px">{mark} '
+                f"{html.escape(check.message)}</div>"
+            )
         self.checks.setText("".join(lines))
         if result.shot is not None:
             self._accept(result.shot)
@@ -373,13 +399,24 @@ class PhotoPreview(QWidget):
         self.photo = shot
         image = QImage.fromData(shot.jpeg, "JPG")
         if not image.isNull():
-            self.thumbnail.setPixmap(QPixmap.fromImage(image.scaled(
-                photo.OUT_W // 2, photo.OUT_H // 2, Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation)))
+            self.thumbnail.setPixmap(
+                QPixmap.fromImage(
+                    image.scaled(
+                        photo.OUT_W // 2,
+                        photo.OUT_H // 2,
+                        Qt.AspectRatioMode.KeepAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation,
+                    )
+                )
+            )
             self.thumbnail.show()
         self.capture_button.setText(self.tr("Retake"))
-        self._set_status(self.tr("Photo taken") if not shot.override
-                         else self.tr("Photo taken despite failed checks"), not shot.override)
+        self._set_status(
+            self.tr("Photo taken")
+            if not shot.override
+            else self.tr("Photo taken despite failed checks"),
+            not shot.override,
+        )
         self.captured.emit(shot)
 
     # -- capture -----------------------------------------------------------------------------
@@ -393,11 +430,17 @@ class PhotoPreview(QWidget):
             self._analyser.manual = "capture"
             return
         reasons = "\n".join("• " + r for r in self.last.analysis.reasons)
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Take the photo anyway?"),
-                          self.tr("The photo does not pass these checks:") + "\n\n" + reasons
-                          + "\n\n" + self.tr("A rejected photo means a second trip for the "
-                                             "applicant. Take it anyway?"),
-                          QMessageBox.StandardButton.NoButton, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("Take the photo anyway?"),
+            self.tr("The photo does not pass these checks:")
+            + "\n\n"
+            + reasons
+            + "\n\n"
+            + self.tr("A rejected photo means a second trip for the applicant. Take it anyway?"),
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
         take = box.addButton(self.tr("Take anyway"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(self.tr("Cancel"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(take)

@@ -24,8 +24,13 @@ from ui.tables import fill_table, make_table, row_key
 
 
 class PickupDialog(QDialog):
-    def __init__(self, bridge: StationBridge, settings: dict[str, str], sync: Any = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        bridge: StationBridge,
+        settings: dict[str, str],
+        sync: Any = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("pickup")
         self.bridge, self.settings, self.sync = bridge, settings, sync
@@ -35,13 +40,21 @@ class PickupDialog(QDialog):
         self.resize(1000, 620)
         self.summary = QLabel(self.tr("Loading…"))
         self.summary.setObjectName("photoStatus")
-        self.status = QLabel(self.tr("Read the holder's ID card (F2) or choose the row, then "
-                                     "hand over (Ctrl+Enter)"))
+        self.status = QLabel(
+            self.tr("Read the holder's ID card (F2) or choose the row, then hand over (Ctrl+Enter)")
+        )
         self.status.setObjectName("hint")
         self.status.setWordWrap(True)
-        self.table = make_table([self.tr("Application no."), self.tr("Name"),
-                                 self.tr("ID number"), self.tr("Phone (last 4)"),
-                                 self.tr("Ready since"), self.tr("Waiting (days)")])
+        self.table = make_table(
+            [
+                self.tr("Application no."),
+                self.tr("Name"),
+                self.tr("ID number"),
+                self.tr("Phone (last 4)"),
+                self.tr("Ready since"),
+                self.tr("Waiting (days)"),
+            ]
+        )
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.card_button = QPushButton(self.tr("Read ID card (F2)"))
         self.card_button.clicked.connect(self.read_card)
@@ -72,13 +85,29 @@ class PickupDialog(QDialog):
 
     def _show(self, queue: list[dict[str, Any]]) -> None:
         self.queue = queue
-        fill_table(self.table, [[q["number"], q["name"], q["id_masked"], q["phone_tail"],
-                                 str(q["ready_at"] or "")[:10], q["waited_days"]]
-                                for q in queue], [q["uuid"] for q in queue])
+        fill_table(
+            self.table,
+            [
+                [
+                    q["number"],
+                    q["name"],
+                    q["id_masked"],
+                    q["phone_tail"],
+                    str(q["ready_at"] or "")[:10],
+                    q["waited_days"],
+                ]
+                for q in queue
+            ],
+            [q["uuid"] for q in queue],
+        )
         oldest = max((q["waited_days"] or 0 for q in queue), default=0)
-        self.summary.setText(self.tr("%1 card(s) waiting; the oldest for %2 day(s)")
-                             .replace("%1", str(len(queue))).replace("%2", str(oldest))
-                             if queue else self.tr("No cards waiting for pickup"))
+        self.summary.setText(
+            self.tr("%1 card(s) waiting; the oldest for %2 day(s)")
+            .replace("%1", str(len(queue)))
+            .replace("%2", str(oldest))
+            if queue
+            else self.tr("No cards waiting for pickup")
+        )
         self._selection_changed()
 
     def _selection_changed(self) -> None:
@@ -100,7 +129,8 @@ class PickupDialog(QDialog):
         self.card_button.setEnabled(True)
         idn = str((data.get("person") or {}).get("id_number") or "")
         self.bridge.op(lambda s: desk.find_in_queue(s, idn)).success(
-            self._matched).run_in_background()
+            self._matched
+        ).run_in_background()
 
     def _matched(self, uuid: str | None) -> None:
         if uuid is None:
@@ -109,14 +139,14 @@ class PickupDialog(QDialog):
             return
         self.checked_uuid = uuid
         self.select(uuid)
-        self.status.setText(self.tr("ID card checked ✔ — the card is selected; hand over with "
-                                    "Ctrl+Enter"))
+        self.status.setText(
+            self.tr("ID card checked ✔ — the card is selected; hand over with Ctrl+Enter")
+        )
         self.hand_button.setFocus()
 
     def _card_failed(self, exc: BaseException) -> None:
         self.card_button.setEnabled(True)
-        self.status.setText(exc.message if isinstance(exc, StationError)
-                            else type(exc).__name__)
+        self.status.setText(exc.message if isinstance(exc, StationError) else type(exc).__name__)
 
     # -- handover ----------------------------------------------------------------------------
     def hand_over(self, confirm: bool = True) -> None:
@@ -126,17 +156,22 @@ class PickupDialog(QDialog):
         checked = uuid == self.checked_uuid
         row = next(q for q in self.queue if q["uuid"] == uuid)
         if confirm:
-            text = self.tr("Hand over the card of %1 (%2)?").replace("%1", row["name"] or "") \
+            text = (
+                self.tr("Hand over the card of %1 (%2)?")
+                .replace("%1", row["name"] or "")
                 .replace("%2", row["number"])
+            )
             if not checked:
-                text += "\n" + self.tr("The holder's ID card was not read: check the ID "
-                                       "document by eye.")
+                text += "\n" + self.tr(
+                    "The holder's ID card was not read: check the ID document by eye."
+                )
             answer = QMessageBox.question(self, self.tr("Card pickup"), text)
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.hand_button.setEnabled(False)
         self.bridge.op(lambda s: desk.record_handover(s, uuid, checked)).success(
-            self._handed).failure(self._failed).run_in_background()
+            self._handed
+        ).failure(self._failed).run_in_background()
 
     def _handed(self, result: dict[str, Any]) -> None:
         self.status.setText(self.tr("Handover recorded; it is sent with the next sync"))
@@ -146,8 +181,7 @@ class PickupDialog(QDialog):
         self.load()
 
     def _failed(self, exc: BaseException) -> None:
-        self.status.setText(exc.message if isinstance(exc, StationError)
-                            else type(exc).__name__)
+        self.status.setText(exc.message if isinstance(exc, StationError) else type(exc).__name__)
         self._selection_changed()
 
 

@@ -31,16 +31,38 @@ def render(painter: QPainter, data: dict[str, Any], width: int) -> None:
 
     line(QCoreApplication.translate("Receipt", "Residence permit application receipt"), 17, True)
     line(data["station"], 11)
-    line(QCoreApplication.translate("Receipt", "Application no.: %1").replace("%1", data["number"]), 13, True)
-    line(QCoreApplication.translate("Receipt", "Applicant: %1   ID number: %2").replace("%1", data["name"])
-         .replace("%2", data["id_masked"]))
-    line(QCoreApplication.translate("Receipt", "Kind: %1   Taken in: %2").replace("%1", data["kind"])
-         .replace("%2", data["taken"]))
-    line(QCoreApplication.translate("Receipt", "Services requested: %1").replace(
-        "%1", "、".join(data["services"]) or "—"))
-    line(QCoreApplication.translate("Receipt", "Promised pickup date: %1").replace("%1", data["pickup"]), 13, True)
-    line(QCoreApplication.translate("Receipt", "Station address: %1   Phone: %2").replace("%1", data["address"])
-         .replace("%2", data["phone"]))
+    line(
+        QCoreApplication.translate("Receipt", "Application no.: %1").replace("%1", data["number"]),
+        13,
+        True,
+    )
+    line(
+        QCoreApplication.translate("Receipt", "Applicant: %1   ID number: %2")
+        .replace("%1", data["name"])
+        .replace("%2", data["id_masked"])
+    )
+    line(
+        QCoreApplication.translate("Receipt", "Kind: %1   Taken in: %2")
+        .replace("%1", data["kind"])
+        .replace("%2", data["taken"])
+    )
+    line(
+        QCoreApplication.translate("Receipt", "Services requested: %1").replace(
+            "%1", "、".join(data["services"]) or "—"
+        )
+    )
+    line(
+        QCoreApplication.translate("Receipt", "Promised pickup date: %1").replace(
+            "%1", data["pickup"]
+        ),
+        13,
+        True,
+    )
+    line(
+        QCoreApplication.translate("Receipt", "Station address: %1   Phone: %2")
+        .replace("%1", data["address"])
+        .replace("%2", data["phone"])
+    )
     buf = io.BytesIO()
     segno.make(data["qr"], error="m").save(buf, kind="png", scale=8, border=2)
     image = QImage.fromData(buf.getvalue(), "PNG")

@@ -60,8 +60,9 @@ class RecordView(QDialog):
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.history = make_table([self.tr("Time"), self.tr("Operator"), self.tr("What")])
-        self.versions = make_table([self.tr("Version"), self.tr("Saved"), self.tr("Operator"),
-                                     self.tr("What changed")])
+        self.versions = make_table(
+            [self.tr("Version"), self.tr("Saved"), self.tr("Operator"), self.tr("What changed")]
+        )
         self.sync = make_table([self.tr("Time"), self.tr("Event")])
         self.tabs = QTabWidget()
         scroll = QScrollArea()
@@ -118,8 +119,13 @@ class RecordView(QDialog):
 
         def work(s: Any) -> dict[str, Any]:
             rec = s.get_application(ref)
-            out = {"record": rec, "history": s.history(ref), "versions": s.versions(ref),
-                   "sync": s.sync_state(ref), "photo": None}
+            out = {
+                "record": rec,
+                "history": s.history(ref),
+                "versions": s.versions(ref),
+                "sync": s.sync_state(ref),
+                "photo": None,
+            }
             if rec.get("photo"):
                 try:
                     out["photo"] = s.photo(rec["photo"])
@@ -130,8 +136,7 @@ class RecordView(QDialog):
         self.bridge.op(work).success(self._show).failure(self._failed).run_in_background()
 
     def _failed(self, exc: BaseException) -> None:
-        self.heading.setText(exc.message if isinstance(exc, StationError) else
-                             type(exc).__name__)
+        self.heading.setText(exc.message if isinstance(exc, StationError) else type(exc).__name__)
 
     def _show(self, data: dict[str, Any]) -> None:
         rec = data["record"]
@@ -143,42 +148,82 @@ class RecordView(QDialog):
             state = state_label(sync["service_state"])
         elif sync.get("state"):
             state = state_label(sync["state"])
-        self.state.setText(self.tr("%1 · version %2 · %3 · taken in %4 by %5")
-                           .replace("%1", kind_label(rec["kind"]))
-                           .replace("%2", str(rec["version"])).replace("%3", state)
-                           .replace("%4", str(rec["captured_at"])[:16].replace("T", " "))
-                           .replace("%5", str(rec["operator"])))
+        self.state.setText(
+            self.tr("%1 · version %2 · %3 · taken in %4 by %5")
+            .replace("%1", kind_label(rec["kind"]))
+            .replace("%2", str(rec["version"]))
+            .replace("%3", state)
+            .replace("%4", str(rec["captured_at"])[:16].replace("T", " "))
+            .replace("%5", str(rec["operator"]))
+        )
         if sync.get("state") in ("rejected", "conflict") and sync.get("message"):
-            self.state.setText(self.state.text() + "\n" + self.tr("The service says: %1")
-                               .replace("%1", str(sync["message"])))
+            self.state.setText(
+                self.state.text()
+                + "\n"
+                + self.tr("The service says: %1").replace("%1", str(sync["message"]))
+            )
         pixmap = QPixmap()
         if data["photo"] and pixmap.loadFromData(data["photo"]):
-            self.photo.setPixmap(pixmap.scaled(self.photo.size(),
-                                               Qt.AspectRatioMode.KeepAspectRatio,
-                                               Qt.TransformationMode.SmoothTransformation))
+            self.photo.setPixmap(
+                pixmap.scaled(
+                    self.photo.size(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
         else:
             self.photo.setText(self.tr("No photo"))
         self.details.setText(self._details_html(rec))
-        fill_table(self.history, [[h["ts"][:19].replace("T", " "), h["operator"],
-                                   self.action_label(h["action"], h.get("detail"))]
-                                  for h in data["history"]])
-        saved_at = next((h["ts"] for h in reversed(data["history"])
-                         if h["action"] == "app.correct" and isinstance(h.get("detail"), dict)
-                         and h["detail"].get("version") == rec["version"]),
-                        rec.get("captured_at", ""))
-        versions = data["versions"] + [{"version": rec["version"], "record": rec,
-                                        "operator": rec["operator"], "saved_at": saved_at}]
+        fill_table(
+            self.history,
+            [
+                [
+                    h["ts"][:19].replace("T", " "),
+                    h["operator"],
+                    self.action_label(h["action"], h.get("detail")),
+                ]
+                for h in data["history"]
+            ],
+        )
+        saved_at = next(
+            (
+                h["ts"]
+                for h in reversed(data["history"])
+                if h["action"] == "app.correct"
+                and isinstance(h.get("detail"), dict)
+                and h["detail"].get("version") == rec["version"]
+            ),
+            rec.get("captured_at", ""),
+        )
+        versions = data["versions"] + [
+            {
+                "version": rec["version"],
+                "record": rec,
+                "operator": rec["operator"],
+                "saved_at": saved_at,
+            }
+        ]
         rows = []
         for i, v in enumerate(versions):
             before = versions[i - 1]["record"] if i else None
-            rows.append([str(v["version"]), str(v["saved_at"])[:19].replace("T", " "),
-                         str(v["operator"]), self.tr("first version") if before is None
-                         else "、".join(dict.fromkeys(field_label(f) for f in
-                                                     changed_fields(before, v["record"])))
-                         or "—"])
+            rows.append(
+                [
+                    str(v["version"]),
+                    str(v["saved_at"])[:19].replace("T", " "),
+                    str(v["operator"]),
+                    self.tr("first version")
+                    if before is None
+                    else "、".join(
+                        dict.fromkeys(field_label(f) for f in changed_fields(before, v["record"]))
+                    )
+                    or "—",
+                ]
+            )
         fill_table(self.versions, rows)
-        events = [[str(e["at"])[:19].replace("T", " "), state_label(e["type"])]
-                  for e in sync.get("events", [])]
+        events = [
+            [str(e["at"])[:19].replace("T", " "), state_label(e["type"])]
+            for e in sync.get("events", [])
+        ]
         if sync.get("state"):
             events.insert(0, ["", self.tr("Upload: %1").replace("%1", state_label(sync["state"]))])
         fill_table(self.sync, events)
@@ -189,10 +234,15 @@ class RecordView(QDialog):
             button.setEnabled(open_)
 
     def action_label(self, action: str, detail: Any) -> str:
-        labels = {"app.create": self.tr("Taken in"), "app.correct": self.tr("Corrected"),
-                  "app.view": self.tr("Viewed"), "app.import": self.tr("Imported"),
-                  "card.endorse": self.tr("Endorsed"), "sync.sent": self.tr("Sent"),
-                  "app.purge": self.tr("Personal data removed")}
+        labels = {
+            "app.create": self.tr("Taken in"),
+            "app.correct": self.tr("Corrected"),
+            "app.view": self.tr("Viewed"),
+            "app.import": self.tr("Imported"),
+            "card.endorse": self.tr("Endorsed"),
+            "sync.sent": self.tr("Sent"),
+            "app.purge": self.tr("Personal data removed"),
+        }
         text = labels.get(action, action)
         if isinstance(detail, dict) and detail.get("version"):
             text += " " + self.tr("(version %1)").replace("%1", str(detail["version"]))
@@ -203,59 +253,111 @@ class RecordView(QDialog):
             return html.escape(str(value)) if value not in (None, "") else "—"
 
         def section(title: str, rows: list[tuple[str, Any]]) -> str:
-            body = "".join(f"<tr><td class='k' width='170'>{html.escape(k)}</td>"
-                           f"<td>{esc(v)}</td></tr>" for k, v in rows)
+            body = "".join(
+                f"<tr><td class='k' width='170'>{html.escape(k)}</td><td>{esc(v)}</td></tr>"
+                for k, v in rows
+            )
             return f"<h3>{html.escape(title)}</h3><table cellpadding='3'>{body}</table>"
 
         p, r = rec.get("person") or {}, rec.get("residence") or {}
         d = rec.get("dwelling") or {}
         districts = codes.all_districts()
         parts = [
-            section(self.tr("Applicant"), [
-                (self.tr("Name"), p.get("name")), (self.tr("ID number"), p.get("id_number")),
-                (self.tr("Sex"), codes.label("sex", p["sex"]) if p.get("sex") else None),
-                (self.tr("Birth date"), p.get("birth_date")), (self.tr("Phone"), p.get("phone")),
-                (self.tr("Hukou address"), p.get("hukou_address"))]),
-            section(self.tr("Residence"), [
-                (self.tr("District"), districts.get(r.get("division_code", ""),
-                                                    r.get("division_code"))),
-                (self.tr("Community"), r.get("community")), (self.tr("Address"), r.get("address")),
-                (self.tr("Arrival date"), r.get("arrival_date")),
-                (self.tr("Reason"), codes.label("reason", r["reason"]) if r.get("reason")
-                 else None),
-                (self.tr("Dwelling"), codes.label("dwelling", d["type"]) if d.get("type")
-                 else None)]),
+            section(
+                self.tr("Applicant"),
+                [
+                    (self.tr("Name"), p.get("name")),
+                    (self.tr("ID number"), p.get("id_number")),
+                    (self.tr("Sex"), codes.label("sex", p["sex"]) if p.get("sex") else None),
+                    (self.tr("Birth date"), p.get("birth_date")),
+                    (self.tr("Phone"), p.get("phone")),
+                    (self.tr("Hukou address"), p.get("hukou_address")),
+                ],
+            ),
+            section(
+                self.tr("Residence"),
+                [
+                    (
+                        self.tr("District"),
+                        districts.get(r.get("division_code", ""), r.get("division_code")),
+                    ),
+                    (self.tr("Community"), r.get("community")),
+                    (self.tr("Address"), r.get("address")),
+                    (self.tr("Arrival date"), r.get("arrival_date")),
+                    (
+                        self.tr("Reason"),
+                        codes.label("reason", r["reason"]) if r.get("reason") else None,
+                    ),
+                    (
+                        self.tr("Dwelling"),
+                        codes.label("dwelling", d["type"]) if d.get("type") else None,
+                    ),
+                ],
+            ),
         ]
         if rec.get("employer"):
             e = rec["employer"]
-            parts.append(section(self.tr("Employer"), [(self.tr("Employer"), e.get("name")),
-                                                       (self.tr("USCC"), e.get("uscc"))]))
+            parts.append(
+                section(
+                    self.tr("Employer"),
+                    [(self.tr("Employer"), e.get("name")), (self.tr("USCC"), e.get("uscc"))],
+                )
+            )
         if rec.get("guardian"):
             g = rec["guardian"]
-            parts.append(section(self.tr("Guardian"), [(self.tr("Name"), g.get("name")),
-                                                       (self.tr("Phone"), g.get("phone"))]))
+            parts.append(
+                section(
+                    self.tr("Guardian"),
+                    [(self.tr("Name"), g.get("name")), (self.tr("Phone"), g.get("phone"))],
+                )
+            )
         if rec.get("members"):
-            parts.append(section(self.tr("Members"), [
-                (codes.label("relations", m.get("relation") or "other"),
-                 f"{m.get('name', '')} {m.get('birth_date', '')}") for m in rec["members"]]))
-        parts.append(section(self.tr("Services"), [(self.tr("Requested"), "、".join(
-            codes.label("services", s) for s in rec.get("services") or []))]))
-        return ("<style>h3{color:#1f4e79;margin:8px 0 2px 0;} td.k{color:#55606b;}</style>"
-                + "".join(parts))
+            parts.append(
+                section(
+                    self.tr("Members"),
+                    [
+                        (
+                            codes.label("relations", m.get("relation") or "other"),
+                            f"{m.get('name', '')} {m.get('birth_date', '')}",
+                        )
+                        for m in rec["members"]
+                    ],
+                )
+            )
+        parts.append(
+            section(
+                self.tr("Services"),
+                [
+                    (
+                        self.tr("Requested"),
+                        "、".join(codes.label("services", s) for s in rec.get("services") or []),
+                    )
+                ],
+            )
+        )
+        return (
+            "<style>h3{color:#1f4e79;margin:8px 0 2px 0;} td.k{color:#55606b;}</style>"
+            + "".join(parts)
+        )
 
     # -- correction --------------------------------------------------------------------------
     def open_correction(self, kind: str | None = None) -> None:
         """A correction (same kind), or a change / replacement / move-out: each a new version
         of the record, uploaded as its kind."""
-        if self.record is None or not self.correct_button.isEnabled() or \
-                not self.bridge.can("app.correct_own"):
+        if (
+            self.record is None
+            or not self.correct_button.isEnabled()
+            or not self.bridge.can("app.correct_own")
+        ):
             return
         record = self.record
         self.bridge.op(lambda s: s.settings_map()).success(
-            lambda settings: self._show_correction(settings, record, kind)).run_in_background()
+            lambda settings: self._show_correction(settings, record, kind)
+        ).run_in_background()
 
-    def _show_correction(self, settings: dict[str, str], record: dict[str, Any],
-                         kind: str | None) -> None:
+    def _show_correction(
+        self, settings: dict[str, str], record: dict[str, Any], kind: str | None
+    ) -> None:
         from ui.intake import IntakeDialog
 
         self.correction = IntakeDialog(self.bridge, settings, self, correct=record, kind=kind)

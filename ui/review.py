@@ -42,8 +42,15 @@ class ReviewDialog(QDialog):
         self.headline.setWordWrap(True)
         self.by_operator = make_table([self.tr("Operator"), self.tr("Applications")])
         self.by_community = make_table([self.tr("Community"), self.tr("Applications")])
-        self.flags = make_table([self.tr("Application no."), self.tr("Name"),
-                                 self.tr("Operator"), self.tr("Flag"), self.tr("Details")])
+        self.flags = make_table(
+            [
+                self.tr("Application no."),
+                self.tr("Name"),
+                self.tr("Operator"),
+                self.tr("Flag"),
+                self.tr("Details"),
+            ]
+        )
         self.flags.activated.connect(lambda index: self.open_record(index.row()))
         self.flags.doubleClicked.connect(lambda index: self.open_record(index.row()))
         self.confirm_button = QPushButton(self.tr("Confirm the day"))
@@ -85,34 +92,50 @@ class ReviewDialog(QDialog):
     def load(self) -> None:
         day = self.selected_day()
         self.bridge.op(lambda s: desk.day_review(s, day)).success(self._show).failure(
-            self._failed).run_in_background()
+            self._failed
+        ).run_in_background()
 
     def flag_label(self, flag: str) -> str:
-        return {"duplicate_id": self.tr("Possible duplicate: same ID number"),
-                "duplicate_name_birth": self.tr("Possible duplicate: same name and birth date"),
-                "photo_override": self.tr("Photo taken although a check failed"),
-                "corrected_after_upload": self.tr("Corrected after upload")}.get(flag, flag)
+        return {
+            "duplicate_id": self.tr("Possible duplicate: same ID number"),
+            "duplicate_name_birth": self.tr("Possible duplicate: same name and birth date"),
+            "photo_override": self.tr("Photo taken although a check failed"),
+            "corrected_after_upload": self.tr("Corrected after upload"),
+        }.get(flag, flag)
 
     def _show(self, data: dict[str, Any]) -> None:
         self.data = data
         fill_table(self.by_operator, [[k, v] for k, v in data["by_operator"].items()])
         fill_table(self.by_community, [[k or "—", v] for k, v in data["by_community"].items()])
         flags = data["flags"]
-        fill_table(self.flags, [[f["number"], f["name"], f["operator"], self.flag_label(f["flag"]),
-                                 "、".join(str(o) for o in f.get("others") or [])]
-                                for f in flags], [f["uuid"] for f in flags])
-        text = self.tr("%1 application(s), %2 flagged").replace("%1", str(data["total"])) \
+        fill_table(
+            self.flags,
+            [
+                [
+                    f["number"],
+                    f["name"],
+                    f["operator"],
+                    self.flag_label(f["flag"]),
+                    "、".join(str(o) for o in f.get("others") or []),
+                ]
+                for f in flags
+            ],
+            [f["uuid"] for f in flags],
+        )
+        text = (
+            self.tr("%1 application(s), %2 flagged")
+            .replace("%1", str(data["total"]))
             .replace("%2", str(len(flags)))
+        )
         if data["confirmed"]:
             text += " · " + self.tr("confirmed by %1 at %2").replace(
-                "%1", data["confirmed"]["operator"]).replace(
-                "%2", data["confirmed"]["at"][11:16])
+                "%1", data["confirmed"]["operator"]
+            ).replace("%2", data["confirmed"]["at"][11:16])
         self.headline.setText(text)
         self.confirm_button.setEnabled(data["confirmed"] is None)
 
     def _failed(self, exc: BaseException) -> None:
-        self.headline.setText(exc.message if isinstance(exc, StationError)
-                              else type(exc).__name__)
+        self.headline.setText(exc.message if isinstance(exc, StationError) else type(exc).__name__)
 
     def open_record(self, row: int) -> None:
         uuid = row_key(self.flags, row)
@@ -128,16 +151,22 @@ class ReviewDialog(QDialog):
         if self.data is None or self.data["confirmed"]:
             return
         if ask:
-            text = self.tr("Confirm %1: %2 application(s), %3 flagged record(s)?").replace(
-                "%1", self.data["day"]).replace("%2", str(self.data["total"])).replace(
-                "%3", str(len(self.data["flags"])))
-            if QMessageBox.question(self, self.tr("Day review"), text) != \
-                    QMessageBox.StandardButton.Yes:
+            text = (
+                self.tr("Confirm %1: %2 application(s), %3 flagged record(s)?")
+                .replace("%1", self.data["day"])
+                .replace("%2", str(self.data["total"]))
+                .replace("%3", str(len(self.data["flags"])))
+            )
+            if (
+                QMessageBox.question(self, self.tr("Day review"), text)
+                != QMessageBox.StandardButton.Yes
+            ):
                 return
         day = self.selected_day()
         self.confirm_button.setEnabled(False)
-        self.bridge.op(lambda s: desk.confirm_day(s, day)).success(lambda _r: self.load()) \
-            .failure(self._failed).run_in_background()
+        self.bridge.op(lambda s: desk.confirm_day(s, day)).success(lambda _r: self.load()).failure(
+            self._failed
+        ).run_in_background()
 
 
 __all__ = ["ReviewDialog"]

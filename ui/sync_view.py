@@ -15,8 +15,9 @@ from ui.tables import fill_table, make_table, row_key
 
 
 class SyncStatusDialog(QDialog):
-    def __init__(self, bridge: StationBridge, sync: Any = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, bridge: StationBridge, sync: Any = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("syncStatus")
         self.bridge, self.sync = bridge, sync
@@ -30,8 +31,15 @@ class SyncStatusDialog(QDialog):
         self.last.setObjectName("muted")
         self.last.setWordWrap(True)
         self.action_title = QLabel(self.tr("Needs action (Enter opens the correction)"))
-        self.table = make_table([self.tr("Application no."), self.tr("Name"), self.tr("State"),
-                                 self.tr("Field"), self.tr("The service says")])
+        self.table = make_table(
+            [
+                self.tr("Application no."),
+                self.tr("Name"),
+                self.tr("State"),
+                self.tr("Field"),
+                self.tr("The service says"),
+            ]
+        )
         self.table.activated.connect(lambda index: self.open_correction(index.row()))
         self.table.doubleClicked.connect(lambda index: self.open_correction(index.row()))
         self.sync_button = QPushButton(self.tr("Sync now"))
@@ -68,26 +76,43 @@ class SyncStatusDialog(QDialog):
     def _show(self, ov: dict[str, Any]) -> None:
         self.overview = ov
         self.figures.setText(
-            self.tr("%1 waiting to be sent · %2 accepted · %3 need action · %4 cards ready · "
-                    "%5 handovers not yet sent")
+            self.tr(
+                "%1 waiting to be sent · %2 accepted · %3 need action · %4 cards ready · "
+                "%5 handovers not yet sent"
+            )
             .replace("%1", str(ov["pending"] + ov["in_flight"]))
             .replace("%2", str(ov["accepted"] + ov["duplicate"]))
-            .replace("%3", str(ov["needs_action"])).replace("%4", str(ov["ready_for_pickup"]))
-            .replace("%5", str(ov["handovers_unsent"])))
+            .replace("%3", str(ov["needs_action"]))
+            .replace("%4", str(ov["ready_for_pickup"]))
+            .replace("%5", str(ov["handovers_unsent"]))
+        )
         last = self.tr("Last successful sync: %1").replace(
-            "%1", str(ov.get("last_success") or self.tr("never")))
+            "%1", str(ov.get("last_success") or self.tr("never"))
+        )
         if ov.get("last_error"):
             last += "\n" + self.tr("Last problem: %1 (retried automatically)").replace(
-                "%1", str(ov["last_error"]))
+                "%1", str(ov["last_error"])
+            )
         if self.sync is None:
-            last += "\n" + self.tr("This station is not enrolled with the central service; a "
-                                   "technician enrols it")
+            last += "\n" + self.tr(
+                "This station is not enrolled with the central service; a technician enrols it"
+            )
         self.last.setText(last)
         rows = ov["needs_action_list"]
-        fill_table(self.table, [[r["number"], r["name"], state_label(r["state"]),
-                                 field_label(r["field"]) if r["field"] else "—",
-                                 service_message(r["code"], r["message"])] for r in rows],
-                   [r["uuid"] for r in rows])
+        fill_table(
+            self.table,
+            [
+                [
+                    r["number"],
+                    r["name"],
+                    state_label(r["state"]),
+                    field_label(r["field"]) if r["field"] else "—",
+                    service_message(r["code"], r["message"]),
+                ]
+                for r in rows
+            ],
+            [r["uuid"] for r in rows],
+        )
 
     def sync_now(self) -> None:
         if self.sync is not None:
@@ -99,17 +124,21 @@ class SyncStatusDialog(QDialog):
         uuid = row_key(self.table, row)
         if uuid is None or not self.bridge.can("app.correct_own"):
             return
-        field = next((r["field"] for r in self.overview.get("needs_action_list", [])
-                      if r["uuid"] == uuid), "")
+        field = next(
+            (r["field"] for r in self.overview.get("needs_action_list", []) if r["uuid"] == uuid),
+            "",
+        )
 
         def work(s: Any) -> tuple[dict[str, Any], dict[str, str]]:
             return s.get_application(uuid), s.settings_map()
 
         self.bridge.op(work).success(lambda r: self._show_correction(*r, field)).failure(
-            self._failed).run_in_background()
+            self._failed
+        ).run_in_background()
 
-    def _show_correction(self, record: dict[str, Any], settings: dict[str, str],
-                         field: str) -> None:
+    def _show_correction(
+        self, record: dict[str, Any], settings: dict[str, str], field: str
+    ) -> None:
         from ui.intake import IntakeDialog
 
         self.correction = IntakeDialog(self.bridge, settings, self, correct=record)

@@ -38,7 +38,8 @@ CODES: dict[str, str] = {
     "camera_missing": N_("No camera found at {source}: check the cable or the camera setting"),
     "camera_busy": N_("The camera {source} cannot be opened: another program may be using it"),
     "camera_disconnected": N_(
-        "The camera {source} stopped sending pictures: check the cable; reconnecting…"),
+        "The camera {source} stopped sending pictures: check the cable; reconnecting…"
+    ),
     "not_an_image": N_("{source} is neither a picture nor a video"),
     "empty_frame": N_("The camera {source} sent an empty picture"),
 }
@@ -135,8 +136,9 @@ class Camera(ABC):
             self._opened = False
             self._release_source()
 
-    def start(self, on_frame: FrameCallback | None = None,
-              on_event: EventCallback | None = None) -> None:
+    def start(
+        self, on_frame: FrameCallback | None = None, on_event: EventCallback | None = None
+    ) -> None:
         """Start the grabbing thread. ``on_frame(frame)`` and ``on_event(event)`` are called on
         that thread: keep them short (hand the work to another thread)."""
         if self.running:
@@ -145,8 +147,7 @@ class Camera(ABC):
         self._on_event = on_event
         self._stop.clear()
         self.ended = False
-        self._thread = threading.Thread(target=self._run, name=f"camera-{self.source}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"camera-{self.source}", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -188,8 +189,9 @@ class Camera(ABC):
         with self._cond:
             return self._latest
 
-    def wait_frame(self, after: int = 0, timeout: float | None = None
-                   ) -> tuple[int, np.ndarray] | None:
+    def wait_frame(
+        self, after: int = 0, timeout: float | None = None
+    ) -> tuple[int, np.ndarray] | None:
         """Wait until a frame newer than number ``after`` exists; return ``(number, frame)`` or
         ``None`` on timeout, when the camera stops or when the stream ended."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -286,8 +288,9 @@ class Camera(ABC):
                     lost = True
                     self._opened = False
                     self._release_source()
-                    self._set_error(camera_error("camera_disconnected", self.source),
-                                    "disconnected")
+                    self._set_error(
+                        camera_error("camera_disconnected", self.source), "disconnected"
+                    )
                 else:
                     self._stop.wait(min(0.05, 1.0 / self.fps))
                 continue
@@ -296,8 +299,9 @@ class Camera(ABC):
         self._emit(CameraEvent("stopped"))
 
 
-def open_camera(config: dict[str, str] | None = None, source: str | int | None = None,
-                **overrides: object) -> Camera:
+def open_camera(
+    config: dict[str, str] | None = None, source: str | int | None = None, **overrides: object
+) -> Camera:
     """The camera the configuration names (``camera.driver``, ``camera.device``…); a ``source``
     given here picks the OpenCV driver on that device or file (``sim`` the simulator)."""
     from devices.base import open_device

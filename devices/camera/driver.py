@@ -27,8 +27,21 @@ if "OPENCV_LOG_LEVEL" not in os.environ:  # our typed errors say it better than 
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".tif", ".tiff", ".webp", ".pgm",
-                  ".ppm", ".pbm", ".jp2", ".gif"}
+IMAGE_SUFFIXES = {
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".jpe",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".webp",
+    ".pgm",
+    ".ppm",
+    ".pbm",
+    ".jp2",
+    ".gif",
+}
 
 
 def looks_like_video(path: Path) -> bool:
@@ -82,9 +95,17 @@ def parse_source(device: str | int) -> str | int:
 
 
 class OpenCvCamera(Camera):
-    def __init__(self, device: str | int = 0, width: int | str = 640, height: int | str = 480,
-                 fps: float | str = 30, loop: bool | str = False, *,
-                 opener: Opener | None = None, **_ignored: Any) -> None:
+    def __init__(
+        self,
+        device: str | int = 0,
+        width: int | str = 640,
+        height: int | str = 480,
+        fps: float | str = 30,
+        loop: bool | str = False,
+        *,
+        opener: Opener | None = None,
+        **_ignored: Any,
+    ) -> None:
         super().__init__(float(fps))
         self.device = parse_source(device)
         self.width = int(width)
@@ -126,8 +147,7 @@ class OpenCvCamera(Camera):
         if not cap.isOpened():
             cap.release()
             # The node exists (or the index could not be checked): in use, or no permission.
-            raise camera_error("camera_busy" if node is not None else "camera_missing",
-                               self.source)
+            raise camera_error("camera_busy" if node is not None else "camera_missing", self.source)
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         cap.set(cv2.CAP_PROP_FPS, self.fps)
@@ -157,7 +177,7 @@ class OpenCvCamera(Camera):
             # FFmpeg would "play" nearly anything (a text file becomes a video of its text).
             raise camera_error("not_an_image", self.source)
         cap = self._opener(str(path))
-        ok, frame = (cap.read() if cap.isOpened() else (False, None))
+        ok, frame = cap.read() if cap.isOpened() else (False, None)
         if not ok or frame is None or frame.size == 0:
             cap.release()
             raise camera_error("not_an_image", self.source)

@@ -33,17 +33,24 @@ def _soft_mask(shape: tuple[int, int]) -> np.ndarray:
     fx, fy, fw, fh = SAMPLE_FACE
     cx, cy = fx + fw // 2, fy + fh // 2
     cv2.ellipse(mask, (cx, cy - 8), (int(fw * 0.82), int(fh * 1.0)), 0, 0, 360, 255, -1)
-    cv2.ellipse(mask, (cx, cy + int(fh * 2.75)), (int(fw * 1.95), int(fh * 2.0)), 0, 0, 360,
-                255, -1)
+    cv2.ellipse(
+        mask, (cx, cy + int(fh * 2.75)), (int(fw * 1.95), int(fh * 2.0)), 0, 0, 360, 255, -1
+    )
     cv2.rectangle(mask, (cx - fw // 3, cy), (cx + fw // 3, cy + fh * 2), 255, -1)  # neck
     mask[:, 362:] = 0  # the model shuttle and the table beside the suit
     mask[335:, 272:] = 0  # the helmet on the table
     return np.asarray(cv2.GaussianBlur(mask, (0, 0), 6), np.float32) / 255.0
 
 
-def build_scene(width: int, height: int, scene: str = "default", *,
-                face_share: float | None = None, centre: tuple[float, float] = (0.5, 0.42),
-                wall: tuple[int, int, int] = WALL) -> np.ndarray:
+def build_scene(
+    width: int,
+    height: int,
+    scene: str = "default",
+    *,
+    face_share: float | None = None,
+    centre: tuple[float, float] = (0.5, 0.42),
+    wall: tuple[int, int, int] = WALL,
+) -> np.ndarray:
     """The still scene (BGR) before motion and noise: the portrait with its face
     ``face_share`` of the frame height, its centre at ``centre`` (shares of the frame), in front
     of a ``wall`` of that colour."""
@@ -55,12 +62,19 @@ def build_scene(width: int, height: int, scene: str = "default", *,
         face_share = 0.15 if scene == "far" else 0.30
     s = face_share * height / fh
     cx, cy = fx + fw / 2, fy + fh / 2
-    m = np.array([[s, 0, width * centre[0] - s * cx], [0, s, height * centre[1] - s * cy]],
-                 np.float32)
-    person = cv2.warpAffine(portrait, m, (width, height), flags=cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_REPLICATE)
-    alpha = cv2.warpAffine(_soft_mask(portrait.shape[:2]), m, (width, height),
-                           flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)[..., None]
+    m = np.array(
+        [[s, 0, width * centre[0] - s * cx], [0, s, height * centre[1] - s * cy]], np.float32
+    )
+    person = cv2.warpAffine(
+        portrait, m, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    alpha = cv2.warpAffine(
+        _soft_mask(portrait.shape[:2]),
+        m,
+        (width, height),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+    )[..., None]
     # The wall: a gentle gradient from the window side.
     ramp = np.linspace(1.0, 0.93, width, dtype=np.float32)[None, :, None]
     backdrop = np.asarray(wall, np.float32)[None, None, :] * ramp
@@ -71,9 +85,16 @@ def build_scene(width: int, height: int, scene: str = "default", *,
 
 
 class SimulatedCamera(Camera):
-    def __init__(self, width: int | str = 640, height: int | str = 480, fps: float | str = 25,
-                 scene: str = "default", seed: int | str = 0, noise: float | str = 2.5,
-                 **_ignored: Any) -> None:
+    def __init__(
+        self,
+        width: int | str = 640,
+        height: int | str = 480,
+        fps: float | str = 25,
+        scene: str = "default",
+        seed: int | str = 0,
+        noise: float | str = 2.5,
+        **_ignored: Any,
+    ) -> None:
         super().__init__(float(fps))
         self.width = int(width)
         self.height = int(height)
@@ -95,10 +116,12 @@ class SimulatedCamera(Camera):
         self._noise = []
         for _ in range(6):
             field = self._rng.normal(0.0, self.noise, (self.height, self.width, 1))
-            field = np.repeat(field, 3, axis=2) + self._rng.normal(0.0, self.noise * 0.4,
-                                                                   (self.height, self.width, 3))
-            self._noise.append((np.clip(field, 0, 255).astype(np.uint8),
-                                np.clip(-field, 0, 255).astype(np.uint8)))
+            field = np.repeat(field, 3, axis=2) + self._rng.normal(
+                0.0, self.noise * 0.4, (self.height, self.width, 3)
+            )
+            self._noise.append(
+                (np.clip(field, 0, 255).astype(np.uint8), np.clip(-field, 0, 255).astype(np.uint8))
+            )
         self._t0 = time.monotonic()
         self._n = 0
         self._next_due = 0.0
@@ -110,10 +133,16 @@ class SimulatedCamera(Camera):
         dy = 3.0 * math.sin(2 * math.pi * t / 2.7 + 1.0)
         scale = 1.0 + 0.025 * math.sin(2 * math.pi * t / 5.3)
         cx, cy = self.width * 0.5, self.height * 0.42
-        m = np.array([[scale, 0, (1 - scale) * cx + dx], [0, scale, (1 - scale) * cy + dy]],
-                     np.float32)
-        frame = cv2.warpAffine(self._base, m, (self.width, self.height), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE)
+        m = np.array(
+            [[scale, 0, (1 - scale) * cx + dx], [0, scale, (1 - scale) * cy + dy]], np.float32
+        )
+        frame = cv2.warpAffine(
+            self._base,
+            m,
+            (self.width, self.height),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         gain = 1.0 + 0.015 * math.sin(2 * math.pi * t * 1.3)
         if abs(gain - 1.0) > 1e-3:
             frame = cv2.convertScaleAbs(frame, alpha=gain)

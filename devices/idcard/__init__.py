@@ -106,8 +106,10 @@ class IdCardReader(ABC):
             if self._call(self._card_present):
                 return self._call(self._read_card)
             if time.monotonic() + POLL_SECONDS > deadline:
-                raise DeviceError("no_card", _(
-                    "No ID card was placed on the reader within {s:.0f} seconds", s=wait))
+                raise DeviceError(
+                    "no_card",
+                    _("No ID card was placed on the reader within {s:.0f} seconds", s=wait),
+                )
             time.sleep(POLL_SECONDS)
 
     def start(self, on_event: EventCallback) -> None:
@@ -115,8 +117,9 @@ class IdCardReader(ABC):
         if self._watch is not None:
             return
         self._stop.clear()
-        self._watch = threading.Thread(target=self._poll, args=(on_event,),
-                                       name=f"{self.name}-poll", daemon=True)
+        self._watch = threading.Thread(
+            target=self._poll, args=(on_event,), name=f"{self.name}-poll", daemon=True
+        )
         self._watch.start()
 
     def stop(self) -> None:

@@ -19,13 +19,23 @@ log = logging.getLogger(__name__)
 
 
 class SerialIdCardReader(IdCardReader):
-    def __init__(self, port: str = "", baud: int | str = 115200, timeout: float | str = 2.0,
-                 fingerprint: bool | str = False, **_ignored: Any) -> None:
+    def __init__(
+        self,
+        port: str = "",
+        baud: int | str = 115200,
+        timeout: float | str = 2.0,
+        fingerprint: bool | str = False,
+        **_ignored: Any,
+    ) -> None:
         super().__init__()
         if not port:
-            raise DeviceError("reader_missing", _(
-                "No serial port is set for the ID card reader: set idreader.port (for example "
-                "/dev/ttyUSB0 or COM3)"))
+            raise DeviceError(
+                "reader_missing",
+                _(
+                    "No serial port is set for the ID card reader: set idreader.port (for example "
+                    "/dev/ttyUSB0 or COM3)"
+                ),
+            )
         self.port = str(port)
         self.baud = int(baud)
         self.timeout = float(timeout)
@@ -38,12 +48,22 @@ class SerialIdCardReader(IdCardReader):
         except serial.SerialException as exc:
             errno_ = getattr(exc, "errno", None)
             if errno_ in (errno.EACCES, errno.EPERM) or "Permission denied" in str(exc):
-                raise DeviceError("reader_permission", _(
-                    "No permission to use the ID card reader's port {port}: add this user to "
-                    "the 'dialout' group and log in again", port=self.port)) from exc
-            raise DeviceError("reader_missing", _(
-                "The ID card reader is not connected ({port}): plug it in and check "
-                "idreader.port", port=self.port)) from exc
+                raise DeviceError(
+                    "reader_permission",
+                    _(
+                        "No permission to use the ID card reader's port {port}: add this user to "
+                        "the 'dialout' group and log in again",
+                        port=self.port,
+                    ),
+                ) from exc
+            raise DeviceError(
+                "reader_missing",
+                _(
+                    "The ID card reader is not connected ({port}): plug it in and check "
+                    "idreader.port",
+                    port=self.port,
+                ),
+            ) from exc
 
     def _close(self) -> None:
         if self._serial is not None:
@@ -60,8 +80,9 @@ class SerialIdCardReader(IdCardReader):
             return p.transact(self._serial, command, self.timeout, step)
         except (OSError, serial.SerialException) as exc:
             self._close()
-            raise DeviceError("reader_unplugged", _(
-                "The ID card reader was disconnected: plug it in again")) from exc
+            raise DeviceError(
+                "reader_unplugged", _("The ID card reader was disconnected: plug it in again")
+            ) from exc
 
     def _sam_id(self) -> str:
         sw3, data = self._transact(p.READ_SAM_ID, "read SAM id")
@@ -99,6 +120,7 @@ class SerialIdCardReader(IdCardReader):
         if record["card"]["type"] == "resident":
             sw3, extra = self._transact(p.READ_NEW_ADDRESS, "read new address")
             if sw3 == p.OK and extra.strip(b"\x00 "):
-                record["card"]["new_address"] = extra.decode(
-                    "utf-16-le", errors="replace").replace("\x00", " ").strip()
+                record["card"]["new_address"] = (
+                    extra.decode("utf-16-le", errors="replace").replace("\x00", " ").strip()
+                )
         return record

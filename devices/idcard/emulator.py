@@ -38,12 +38,20 @@ class IdReaderEmulator:
         self._lock = threading.Lock()
 
     # -- cards ---------------------------------------------------------------------------------
-    def place(self, person: dict[str, Any], kind: str = "resident",
-              extra: dict[str, str] | None = None, new_address: str = "",
-              text: bytes | None = None) -> None:
+    def place(
+        self,
+        person: dict[str, Any],
+        kind: str = "resident",
+        extra: dict[str, str] | None = None,
+        new_address: str = "",
+        text: bytes | None = None,
+    ) -> None:
         with self._lock:
-            self.card = {"text": text or encode_text(person, kind, extra),
-                         "photo": bytes(range(256)) * 4, "new_address": new_address}
+            self.card = {
+                "text": text or encode_text(person, kind, extra),
+                "photo": bytes(range(256)) * 4,
+                "new_address": new_address,
+            }
 
     def remove(self) -> None:
         with self._lock:
@@ -123,7 +131,7 @@ class IdReaderEmulator:
                 start = buf.find(p.PREAMBLE)
                 if start < 0 or len(buf) < start + 7:
                     break
-                length = int.from_bytes(buf[start + 5: start + 7], "big")
+                length = int.from_bytes(buf[start + 5 : start + 7], "big")
                 end = start + 7 + length
                 if len(buf) < end:
                     break
@@ -157,8 +165,9 @@ class IdReaderEmulator:
         elif fault == "bad_checksum":
             reply = reply[:-1] + bytes([reply[-1] ^ 0xFF])
         elif fault == "wrong_length":
-            reply = reply[:5] + (int.from_bytes(reply[5:7], "big") + 40).to_bytes(2, "big") + \
-                reply[7:]
+            reply = (
+                reply[:5] + (int.from_bytes(reply[5:7], "big") + 40).to_bytes(2, "big") + reply[7:]
+            )
         elif fault == "truncated":
             reply = reply[: len(reply) // 2]
         self._send(reply)
@@ -181,8 +190,12 @@ class IdReaderEmulator:
                 time.sleep(self.card_delay)
             text = card["text"]
             if fault == "bad_text":
-                text = b"\x00\xd8" * 15 + text[30:122] + "110105194912310021".encode(
-                    "utf-16-le") + text[158:]
+                text = (
+                    b"\x00\xd8" * 15
+                    + text[30:122]
+                    + "110105194912310021".encode("utf-16-le")
+                    + text[158:]
+                )
             photo = card["photo"]
             if command == p.READ_TEXT_PHOTO:
                 data = b"\x01\x00\x04\x00" + text + photo

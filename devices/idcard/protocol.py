@@ -33,18 +33,26 @@ STATUS: dict[int, tuple[str, str]] = {
     0x21: ("sam_bad_command", N_("The reader does not know this command")),
     0x23: ("sam_unauthorised", N_("The reader refused an unauthorised operation")),
     0x24: ("sam_unknown", N_("The reader reports an unknown error")),
-    0x31: ("card_auth_failed", N_("The card failed to authenticate the reader: place the card "
-                                  "again")),
-    0x32: ("sam_auth_failed", N_("The reader failed to authenticate the card: is it a genuine "
-                                 "ID card?")),
+    0x31: (
+        "card_auth_failed",
+        N_("The card failed to authenticate the reader: place the card again"),
+    ),
+    0x32: (
+        "sam_auth_failed",
+        N_("The reader failed to authenticate the card: is it a genuine ID card?"),
+    ),
     0x33: ("card_info_error", N_("The card's information check failed: place the card again")),
     0x40: ("unknown_card_type", N_("Unknown card type: this is not an ID card")),
     0x41: ("card_read_failed", N_("Reading the card failed: hold the card still on the reader")),
     0x47: ("random_failed", N_("The card did not answer (random number): place it again")),
-    0x60: ("sam_self_test", N_("The reader's security module failed its self-test: restart or "
-                               "replace the reader")),
-    0x66: ("sam_not_authorised", N_("The reader's security module is not authorised: contact "
-                                    "the supplier")),
+    0x60: (
+        "sam_self_test",
+        N_("The reader's security module failed its self-test: restart or replace the reader"),
+    ),
+    0x66: (
+        "sam_not_authorised",
+        N_("The reader's security module is not authorised: contact the supplier"),
+    ),
     0x80: ("no_card", N_("No card on the reader")),
     0x81: ("select_failed", N_("Selecting the card failed: place the card again")),
     0x91: ("no_content", N_("The card has no content for this item")),
@@ -98,11 +106,17 @@ def _read_exact(port: Port, n: int, deadline: float, step: str) -> bytes:
         left = deadline - time.monotonic()
         if left <= 0:
             if buf:
-                raise FrameError("frame_truncated", _(
-                    "The reader's answer was cut short ({step}); try again", step=step))
-            raise DeviceError("reader_timeout", _(
-                "The reader did not answer in time ({step}); check the cable and try again",
-                step=step))
+                raise FrameError(
+                    "frame_truncated",
+                    _("The reader's answer was cut short ({step}); try again", step=step),
+                )
+            raise DeviceError(
+                "reader_timeout",
+                _(
+                    "The reader did not answer in time ({step}); check the cable and try again",
+                    step=step,
+                ),
+            )
         port.timeout = min(left, 0.5)
         chunk = port.read(n - len(buf))
         buf += chunk
@@ -116,32 +130,41 @@ def read_frame(port: Port, timeout: float, step: str) -> bytes:
     skipped = 0
     while window != PREAMBLE:
         byte = _read_exact(port, 1, deadline, step)
-        window = (window + byte)[-len(PREAMBLE):]
+        window = (window + byte)[-len(PREAMBLE) :]
         skipped += 1
         if skipped > 8192:
-            raise FrameError("frame_garbage", _(
-                "The reader sends unreadable data ({step}); check the serial speed", step=step))
+            raise FrameError(
+                "frame_garbage",
+                _("The reader sends unreadable data ({step}); check the serial speed", step=step),
+            )
     try:
         length_bytes = _read_exact(port, 2, deadline, step)
         length = int.from_bytes(length_bytes, "big")
         if length < 4 or length > MAX_BODY + 4:
-            raise FrameError("frame_length", _(
-                "The reader's answer has an impossible length ({step})", step=step))
+            raise FrameError(
+                "frame_length",
+                _("The reader's answer has an impossible length ({step})", step=step),
+            )
         rest = _read_exact(port, length, deadline, step)
     except DeviceError as exc:
         if exc.code == "reader_timeout":  # the frame had begun: it was cut short
-            raise FrameError("frame_truncated", _(
-                "The reader's answer was cut short ({step}); try again", step=step)) from exc
+            raise FrameError(
+                "frame_truncated",
+                _("The reader's answer was cut short ({step}); try again", step=step),
+            ) from exc
         raise
     body, check = rest[:-1], rest[-1]
     if checksum(length_bytes + body) != check:
-        raise FrameError("frame_checksum", _(
-            "The reader's answer failed its checksum ({step}); try again", step=step))
+        raise FrameError(
+            "frame_checksum",
+            _("The reader's answer failed its checksum ({step}); try again", step=step),
+        )
     return body
 
 
-def transact(port: Port, command: tuple[int, int], timeout: float, step: str,
-             data: bytes = b"") -> tuple[int, bytes]:
+def transact(
+    port: Port, command: tuple[int, int], timeout: float, step: str, data: bytes = b""
+) -> tuple[int, bytes]:
     """Send one command; return (SW3, data) of the reply."""
     port.reset_input_buffer()
     port.write(encode_command(*command, data))
@@ -159,7 +182,7 @@ def parse_text_photo(data: bytes, with_fingerprint: bool = False) -> dict[str, A
     fp_len = int.from_bytes(data[4:6], "big") if with_fingerprint else 0
     if len(data) != head + text_len + photo_len + fp_len or text_len != 256:
         raise FrameError("frame_length", _("The card data is incomplete"))
-    text = data[head: head + text_len]
-    photo = data[head + text_len: head + text_len + photo_len]
-    fingerprint = data[head + text_len + photo_len:]
+    text = data[head : head + text_len]
+    photo = data[head + text_len : head + text_len + photo_len]
+    fingerprint = data[head + text_len + photo_len :]
     return {"text": text, "photo": photo, "fingerprint": fingerprint}

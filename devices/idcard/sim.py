@@ -19,8 +19,13 @@ class SimulatedIdCardReader(IdCardReader):
 
     name = "idreader-sim"
 
-    def __init__(self, fail: str = "", seed: int | str | None = None, hold: float | str = 4.0,
-                 **_ignored: Any) -> None:
+    def __init__(
+        self,
+        fail: str = "",
+        seed: int | str | None = None,
+        hold: float | str = 4.0,
+        **_ignored: Any,
+    ) -> None:
         super().__init__()
         self.fail = fail
         self.rng = random.Random(None if seed in (None, "") else int(seed))
@@ -34,8 +39,9 @@ class SimulatedIdCardReader(IdCardReader):
 
     def _open(self) -> None:
         if self.fail == "missing":
-            raise DeviceError("reader_missing", _("The ID card reader is not connected "
-                                                  "(simulated)"))
+            raise DeviceError(
+                "reader_missing", _("The ID card reader is not connected (simulated)")
+            )
 
     def _close(self) -> None:
         pass
@@ -49,30 +55,47 @@ class SimulatedIdCardReader(IdCardReader):
         from station.samples import synthetic_record
 
         rec = synthetic_record(self.rng, dt.date.today())
-        person = {k: rec["person"][k] for k in ("name", "sex", "ethnic", "birth_date",
-                                                "hukou_address", "id_number", "id_authority",
-                                                "id_valid_from", "id_valid_to")}
+        person = {
+            k: rec["person"][k]
+            for k in (
+                "name",
+                "sex",
+                "ethnic",
+                "birth_date",
+                "hukou_address",
+                "id_number",
+                "id_authority",
+                "id_valid_from",
+                "id_valid_to",
+            )
+        }
         return person
 
     def _read_card(self) -> dict[str, Any]:
         fail, self.fail = self.fail, ""
         if fail == "removed":
-            raise DeviceError("card_read_failed", _(
-                "Reading the card failed: hold the card still on the reader"))
+            raise DeviceError(
+                "card_read_failed", _("Reading the card failed: hold the card still on the reader")
+            )
         if fail == "checksum":
-            raise DeviceError("frame_checksum", _(
-                "The reader's answer failed its checksum ({step}); try again",
-                step="read card"))
+            raise DeviceError(
+                "frame_checksum",
+                _("The reader's answer failed its checksum ({step}); try again", step="read card"),
+            )
         person = self.holder()
         if fail == "hmt":
             from station.checks import make_id_number
 
-            person["id_number"] = make_id_number("810000", dt.date.fromisoformat(
-                person["birth_date"]), 2 * self.rng.randrange(400) + (person["sex"] == "1"))
+            person["id_number"] = make_id_number(
+                "810000",
+                dt.date.fromisoformat(person["birth_date"]),
+                2 * self.rng.randrange(400) + (person["sex"] == "1"),
+            )
             return decode_text(encode_text(person, "hmt_residence"))
         if fail == "foreign":
-            return decode_text(encode_text(person, "foreign_2023",
-                                           {"english_name": "TEST, SAMPLE"}))
+            return decode_text(
+                encode_text(person, "foreign_2023", {"english_name": "TEST, SAMPLE"})
+            )
         record = decode_text(encode_text(person))
         record["card"]["wlt"] = ""
         return record

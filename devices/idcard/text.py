@@ -12,12 +12,17 @@ from station.errors import DeviceError
 from station.i18n import _
 
 LONG_TERM = "长期"
-CARD_TYPES = {" ": "resident", "\x00": "resident", "J": "hmt_residence", "I": "foreign_2017",
-              "Y": "foreign_2023"}
+CARD_TYPES = {
+    " ": "resident",
+    "\x00": "resident",
+    "J": "hmt_residence",
+    "I": "foreign_2017",
+    "Y": "foreign_2023",
+}
 
 
 def _field(block: bytes, offset: int, size: int) -> str:
-    raw = block[offset: offset + size]
+    raw = block[offset : offset + size]
     text = raw.decode("utf-16-le", errors="replace")
     return text.replace("\x00", " ").strip()
 
@@ -33,9 +38,14 @@ def _date(text: str) -> str | None:
 
 def _invalid(why: str) -> DeviceError:
     # Never the value itself: the message may reach logs.
-    return DeviceError("card_data_invalid", _(
-        "The card's data is not consistent ({why}): place the card again; if it repeats, the "
-        "card may be damaged", why=why))
+    return DeviceError(
+        "card_data_invalid",
+        _(
+            "The card's data is not consistent ({why}): place the card again; if it repeats, the "
+            "card may be damaged",
+            why=why,
+        ),
+    )
 
 
 def card_type(block: bytes) -> str:
@@ -78,8 +88,9 @@ def _check(person: dict[str, Any], kind: str) -> None:
         raise _invalid("name")
     if person["sex"] not in ("1", "2"):
         raise _invalid("sex")
-    if kind == "resident" and not (len(person.get("ethnic", "")) == 2
-                                   and person["ethnic"].isdigit()):
+    if kind == "resident" and not (
+        len(person.get("ethnic", "")) == 2 and person["ethnic"].isdigit()
+    ):
         raise _invalid("ethnic group")
     if person["birth_date"] is None:
         raise _invalid("birth date")
@@ -107,33 +118,55 @@ def _foreign(block: bytes, kind: str) -> dict[str, Any]:
     birth = _date(_field(block, 220, 16))
     if not english or sex not in ("1", "2") or not number or birth is None or issued is None:
         raise _invalid("foreign card fields")
-    return {"person": {"name": chinese or english, "sex": sex, "birth_date": birth,
-                       "id_number": number, "id_valid_from": issued, "id_valid_to": expiry},
-            "card": {"type": kind, "english_name": english, "nationality": nationality,
-                     "chinese_name": chinese, "card_number": number}}
+    return {
+        "person": {
+            "name": chinese or english,
+            "sex": sex,
+            "birth_date": birth,
+            "id_number": number,
+            "id_valid_from": issued,
+            "id_valid_to": expiry,
+        },
+        "card": {
+            "type": kind,
+            "english_name": english,
+            "nationality": nationality,
+            "chinese_name": chinese,
+            "card_number": number,
+        },
+    }
 
 
 def refuse_for_permit(card: dict[str, Any]) -> None:
     """Holders of these cards are not issued the residence permit: say so clearly."""
     kind = (card.get("card") or {}).get("type")
     if kind == "hmt_residence":
-        raise DeviceError("card_type_not_eligible", _(
-            "This is a Hong Kong/Macau/Taiwan residents' residence permit: its holder is not "
-            "issued this residence permit"))
+        raise DeviceError(
+            "card_type_not_eligible",
+            _(
+                "This is a Hong Kong/Macau/Taiwan residents' residence permit: its holder is not "
+                "issued this residence permit"
+            ),
+        )
     if kind in ("foreign_2017", "foreign_2023"):
-        raise DeviceError("card_type_not_eligible", _(
-            "This is a foreigner's permanent-residence card: its holder is not issued this "
-            "residence permit"))
+        raise DeviceError(
+            "card_type_not_eligible",
+            _(
+                "This is a foreigner's permanent-residence card: its holder is not issued this "
+                "residence permit"
+            ),
+        )
 
 
-def encode_text(person: dict[str, Any], kind: str = "resident",
-                extra: dict[str, str] | None = None) -> bytes:
+def encode_text(
+    person: dict[str, Any], kind: str = "resident", extra: dict[str, str] | None = None
+) -> bytes:
     """Build a 256-byte text block (emulator, simulated reader, tests)."""
     block = bytearray(" ".encode("utf-16-le") * 128)
 
     def put(offset: int, size: int, text: str) -> None:
         data = text.encode("utf-16-le")[:size]
-        block[offset: offset + len(data)] = data
+        block[offset : offset + len(data)] = data
 
     def ymd(iso: str | None) -> str:
         return (iso or "").replace("-", "")

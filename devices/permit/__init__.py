@@ -113,8 +113,16 @@ class PermitCardReader(ABC):
         ``card_removed``, ``not_permit_card``, ``tlv_overrun``, …)."""
         return self._call(lambda: self._read(wait, None))
 
-    def endorse(self, year: int, station_code: str, key: bytes | str, date: dt.date, *,
-                wait: float = 0.0, expect_permit: str | None = None) -> dict[str, Any]:
+    def endorse(
+        self,
+        year: int,
+        station_code: str,
+        key: bytes | str,
+        date: dt.date,
+        *,
+        wait: float = 0.0,
+        expect_permit: str | None = None,
+    ) -> dict[str, Any]:
         """Write ``year``'s endorsement (station ``station_code``, ``date``) with the 16-byte key
         (bytes, or the configured 32 hex digits), waiting up to ``wait`` s for the card.
 
@@ -126,8 +134,9 @@ class PermitCardReader(ABC):
         key16 = parse_endorse_key(key)
         if expect_permit is None:
             return self._call(lambda: self._endorse(year, station_code, key16, date, wait))
-        return self._call(lambda: self._endorse(year, station_code, key16, date, wait,
-                                                expect_permit))
+        return self._call(
+            lambda: self._endorse(year, station_code, key16, date, wait, expect_permit)
+        )
 
     # -- events ---------------------------------------------------------------------------------
     def start(self, on_event: EventCallback) -> None:
@@ -138,8 +147,9 @@ class PermitCardReader(ABC):
             raise RuntimeError("already started")
         self._on_event = on_event
         self._watch_stop.clear()
-        self._watch_thread = threading.Thread(target=self._watch_main, name=f"{self.name}-watch",
-                                              daemon=True)
+        self._watch_thread = threading.Thread(
+            target=self._watch_main, name=f"{self.name}-watch", daemon=True
+        )
         self._watch_thread.start()
 
     def stop(self) -> None:
@@ -206,11 +216,17 @@ class PermitCardReader(ABC):
     def _read(self, wait: float, reader: str | None) -> dict[str, Any]: ...
 
     @abstractmethod
-    def _endorse(self, year: int, station: str, key: bytes, date: dt.date,
-                 wait: float, expect_permit: str | None = None) -> dict[str, Any]: ...
+    def _endorse(
+        self,
+        year: int,
+        station: str,
+        key: bytes,
+        date: dt.date,
+        wait: float,
+        expect_permit: str | None = None,
+    ) -> dict[str, Any]: ...
 
     @abstractmethod
     def _watch(self, stop: threading.Event, changed: Changed) -> None:
         """Block until ``stop`` is set, calling ``changed(reader, present)`` on every card
         insertion/removal (and once for a card already present)."""
-

@@ -77,10 +77,18 @@ class AlreadyEndorsedError(ValidationError):
     """This year's endorsement is already on the card; nothing was written (CLI exit 4)."""
 
     def __init__(self, year: int) -> None:
-        super().__init__([FieldError(
-            "permit.endorsements", "already_endorsed",
-            _("The card already carries the endorsement for {year}; nothing was written",
-              year=year))])
+        super().__init__(
+            [
+                FieldError(
+                    "permit.endorsements",
+                    "already_endorsed",
+                    _(
+                        "The card already carries the endorsement for {year}; nothing was written",
+                        year=year,
+                    ),
+                )
+            ]
+        )
         self.code = "already_endorsed"
         self.message = self.errors[0].message
         self.year = year
@@ -90,15 +98,21 @@ def card_data_error(what: str) -> PermitCardError:
     """The card's data is malformed (``what`` names a field or tag, never its value)."""
     return PermitCardError(
         "card_data_invalid",
-        _("The card's data is damaged ({what}); the card cannot be used — report it to the issuer",
-          what=what))
+        _(
+            "The card's data is damaged ({what}); the card cannot be used — report it to the issuer",
+            what=what,
+        ),
+    )
 
 
 def tlv_overrun_error() -> PermitCardError:
     return PermitCardError(
         "tlv_overrun",
-        _("The card's holder file is damaged (a field runs past the end of the file); "
-          "the card cannot be read — report it to the issuer"))
+        _(
+            "The card's holder file is damaged (a field runs past the end of the file); "
+            "the card cannot be read — report it to the issuer"
+        ),
+    )
 
 
 def sw_hex(sw: int) -> str:
@@ -113,45 +127,77 @@ def status_error(sw: int, op: str) -> PermitCardError:
     s = sw_hex(sw)
     writing = op in ("get_challenge", "append_record")
     if sw in (SW_INS_NOT_SUPPORTED, SW_CLA_NOT_SUPPORTED) or (
-            sw == SW_FILE_NOT_FOUND and op == "select_aid"):
+        sw == SW_FILE_NOT_FOUND and op == "select_aid"
+    ):
         return PermitCardError(
             "not_permit_card",
             _("This is not a residence-permit card (status {sw}); present the permit card", sw=s),
-            sw)
+            sw,
+        )
     if sw == SW_WRONG_LENGTH:
         return PermitCardError(
             "wrong_length",
-            _("The card rejected the command length (status {sw}); the card or reader is not "
-              "compatible — try again, then report it", sw=s), sw)
+            _(
+                "The card rejected the command length (status {sw}); the card or reader is not "
+                "compatible — try again, then report it",
+                sw=s,
+            ),
+            sw,
+        )
     if sw in (SW_SECURITY, SW_CONDITIONS):
         if writing:
             return PermitCardError(
                 "endorse_refused",
-                _("The card refused the endorsement (status {sw}); check the station's "
-                  "endorsement key (station config set permit.endorse_key) and try again", sw=s),
-                sw)
+                _(
+                    "The card refused the endorsement (status {sw}); check the station's "
+                    "endorsement key (station config set permit.endorse_key) and try again",
+                    sw=s,
+                ),
+                sw,
+            )
         return PermitCardError(
             "access_denied",
-            _("The card refused access (status {sw}); the card is locked or not a valid "
-              "residence-permit card", sw=s), sw)
+            _(
+                "The card refused access (status {sw}); the card is locked or not a valid "
+                "residence-permit card",
+                sw=s,
+            ),
+            sw,
+        )
     if sw == SW_FILE_FULL:
         return PermitCardError(
             "file_full",
-            _("The card's endorsement file is full (status {sw}); the holder needs a new card",
-              sw=s), sw)
+            _(
+                "The card's endorsement file is full (status {sw}); the holder needs a new card",
+                sw=s,
+            ),
+            sw,
+        )
     if sw == SW_FILE_NOT_FOUND:
         return PermitCardError(
             "file_not_found",
-            _("A file is missing on the card (status {sw}); it is damaged or not a "
-              "residence-permit card", sw=s), sw)
+            _(
+                "A file is missing on the card (status {sw}); it is damaged or not a "
+                "residence-permit card",
+                sw=s,
+            ),
+            sw,
+        )
     if sw == SW_RECORD_NOT_FOUND:
         return PermitCardError(
             "record_not_found",
-            _("The card answered 'record not found' (status {sw}); read the card again", sw=s), sw)
+            _("The card answered 'record not found' (status {sw}); read the card again", sw=s),
+            sw,
+        )
     return PermitCardError(
         "unexpected_status",
-        _("The card answered an unexpected status {sw}; remove the card, insert it again and "
-          "retry", sw=s), sw)
+        _(
+            "The card answered an unexpected status {sw}; remove the card, insert it again and "
+            "retry",
+            sw=s,
+        ),
+        sw,
+    )
 
 
 # -- APDU builders -----------------------------------------------------------------------------
@@ -200,13 +246,13 @@ def with_le(apdu: bytes, le: int) -> bytes:
     if len(apdu) < 4:
         raise ValueError("APDU too short")
     header, body = apdu[:4], apdu[4:]
-    if not body:                                   # case 1: add Le
+    if not body:  # case 1: add Le
         return header + bytes([_le_byte(le)])
-    if len(body) == 1:                             # case 2: replace Le
+    if len(body) == 1:  # case 2: replace Le
         return header + bytes([_le_byte(le)])
     lc = body[0]
-    data = body[1:1 + lc]
-    return header + bytes([lc]) + data + bytes([_le_byte(le)])   # case 3/4
+    data = body[1 : 1 + lc]
+    return header + bytes([lc]) + data + bytes([_le_byte(le)])  # case 3/4
 
 
 def split_response(response: bytes) -> tuple[bytes, int]:
@@ -214,7 +260,8 @@ def split_response(response: bytes) -> tuple[bytes, int]:
     if len(response) < 2:
         raise PermitCardError(
             "unexpected_status",
-            _("The card gave an incomplete answer; remove the card, insert it again and retry"))
+            _("The card gave an incomplete answer; remove the card, insert it again and retry"),
+        )
     return bytes(response[:-2]), response[-2] << 8 | response[-1]
 
 
@@ -225,9 +272,13 @@ def op_name(apdu: bytes) -> str:
     ins, p1 = apdu[1], apdu[2]
     if ins == INS_SELECT:
         return "select_aid" if p1 == 0x04 else "select_ef"
-    return {INS_READ_BINARY: "read_binary", INS_READ_RECORD: "read_record",
-            INS_GET_CHALLENGE: "get_challenge", INS_APPEND_RECORD: "append_record",
-            INS_GET_RESPONSE: "get_response"}.get(ins, f"ins_{ins:02x}")
+    return {
+        INS_READ_BINARY: "read_binary",
+        INS_READ_RECORD: "read_record",
+        INS_GET_CHALLENGE: "get_challenge",
+        INS_APPEND_RECORD: "append_record",
+        INS_GET_RESPONSE: "get_response",
+    }.get(ins, f"ins_{ins:02x}")
 
 
 # -- EF.HOLDER: BER-TLV ------------------------------------------------------------------------
@@ -260,7 +311,7 @@ def parse_tlv(data: bytes) -> list[tuple[int, bytes]]:
             raise card_data_error(_("length byte of tag {tag}", tag=f"{tag:04X}"))
         if pos + length > end:
             raise tlv_overrun_error()
-        items.append((tag, bytes(data[pos:pos + length])))
+        items.append((tag, bytes(data[pos : pos + length])))
         pos += length
     return items
 
@@ -304,8 +355,12 @@ def parse_holder(data: bytes) -> dict[str, dict[str, str]]:
     if missing:
         raise PermitCardError(
             "card_data_incomplete",
-            _("The card's holder file lacks fields {tags}; the card cannot be used — report it "
-              "to the issuer", tags=", ".join(missing)))
+            _(
+                "The card's holder file lacks fields {tags}; the card cannot be used — report it "
+                "to the issuer",
+                tags=", ".join(missing),
+            ),
+        )
     out: dict[str, dict[str, str]] = {"person": {}, "residence": {}, "permit": {}}
     for tag, (group, name) in TAGS.items():
         out[group][name] = values[tag].strip()
@@ -321,7 +376,11 @@ def parse_holder(data: bytes) -> dict[str, dict[str, str]]:
         raise card_data_error(_("the holder's ethnic group code"))
     person["birth_date"] = _date(person["birth_date"], _("the holder's date of birth"))
     permit["issue_date"] = _date(permit["issue_date"], _("the permit's issue date"))
-    if len(permit["number"]) > 20 or not permit["number"].isascii() or not permit["number"].isprintable():
+    if (
+        len(permit["number"]) > 20
+        or not permit["number"].isascii()
+        or not permit["number"].isprintable()
+    ):
         raise card_data_error(_("the permit number"))
     return out
 
@@ -354,8 +413,9 @@ def check_endorsement(year: int, station: str) -> None:
     if not isinstance(year, int) or not 1000 <= year <= 9999:
         raise UsageError("year_invalid", _("The endorsement year must have 4 digits"))
     if not (len(station) == 12 and station.isascii() and station.isdigit()):
-        raise UsageError("station_code_invalid",
-                         _("The station code must be 12 digits (station.code)"))
+        raise UsageError(
+            "station_code_invalid", _("The station code must be 12 digits (station.code)")
+        )
 
 
 def endorsement_content(e: Endorsement) -> bytes:
@@ -402,5 +462,8 @@ def parse_endorse_key(text: str | bytes) -> bytes:
         return bytes.fromhex(text.strip())
     raise UsageError(
         "endorse_key_invalid",
-        _("The endorsement key is missing or malformed; set it with "
-          "station config set permit.endorse_key (32 hexadecimal digits)"))
+        _(
+            "The endorsement key is missing or malformed; set it with "
+            "station config set permit.endorse_key (32 hexadecimal digits)"
+        ),
+    )

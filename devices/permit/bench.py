@@ -64,8 +64,9 @@ def bench_permit(n: int = 50, reader: str | None = None) -> dict[str, Any]:
             target = free_vpcd[0]
             port = vpcd_port(target)
             assert port is not None
-            virtual = VirtualCard(PermitCard.build(0, 3, long_text=True), port=port,
-                                  lock_timeout=10.0)
+            virtual = VirtualCard(
+                PermitCard.build(0, 3, long_text=True), port=port, lock_timeout=10.0
+            )
             virtual.insert()
     device = PcscPermitCardReader(target)
     try:
@@ -78,6 +79,11 @@ def bench_permit(n: int = 50, reader: str | None = None) -> dict[str, Any]:
         if virtual is not None and target is not None:
             virtual.remove()
             _wait_empty(target)
-    return {"reader": target, "emulated": virtual is not None, **figures,
-            "first_ms": round(first_ms, 3), "target_ms": TARGET_MS,
-            "ok": figures["p95_ms"] < TARGET_MS}
+    return {
+        "reader": target,
+        "emulated": virtual is not None,
+        **figures,
+        "first_ms": round(first_ms, 3),
+        "target_ms": TARGET_MS,
+        "ok": figures["p95_ms"] < TARGET_MS,
+    }

@@ -22,7 +22,7 @@ from station.i18n import _
 log = logging.getLogger(__name__)
 
 Transmit = Callable[[bytes], bytes]
-MAX_CHAIN = 16          # GET RESPONSE rounds for one command (16 x 256 bytes > any file here)
+MAX_CHAIN = 16  # GET RESPONSE rounds for one command (16 x 256 bytes > any file here)
 
 
 def tlv_terminated(data: bytes) -> bool:
@@ -41,7 +41,7 @@ def tlv_terminated(data: bytes) -> bool:
         elif first == 0x82 and pos + 5 <= end:
             length, pos = data[pos + 3] << 8 | data[pos + 4], pos + 5
         else:
-            return False   # malformed or cut: let the full read and the parser decide
+            return False  # malformed or cut: let the full read and the parser decide
         pos += length
     return False
 
@@ -55,8 +55,9 @@ class CardSession:
     # -- transport-level status handling --------------------------------------------------------
     def _send(self, command: bytes) -> tuple[bytes, int]:
         data, sw = apdu.split_response(self._transmit(command))
-        log.debug("permit apdu %s -> %s (%d bytes)", apdu.op_name(command), apdu.sw_hex(sw),
-                  len(data))
+        log.debug(
+            "permit apdu %s -> %s (%d bytes)", apdu.op_name(command), apdu.sw_hex(sw), len(data)
+        )
         return data, sw
 
     def exchange(self, command: bytes) -> tuple[bytes, int]:
@@ -134,8 +135,9 @@ class CardSession:
         return record
 
     # -- the endorsement ------------------------------------------------------------------------
-    def endorse(self, year: int, station: str, key: bytes, date: dt.date,
-                expect_permit: str | None = None) -> dict[str, Any]:
+    def endorse(
+        self, year: int, station: str, key: bytes, date: dt.date, expect_permit: str | None = None
+    ) -> dict[str, Any]:
         """Write ``year``'s endorsement unless the card already has it; return the card as read
         back after the write, plus ``endorsed`` (the new record). With ``expect_permit``, a
         card with another permit number (swapped after the check) is refused unwritten."""
@@ -144,9 +146,13 @@ class CardSession:
         self.select_application()
         record: dict[str, Any] = apdu.parse_holder(self.read_holder_bytes())
         if expect_permit is not None and record["permit"].get("number") != expect_permit:
-            raise PermitCardError("different_card", _(
-                "This is not the card that was checked (another card is on the reader); read "
-                "the card again"))
+            raise PermitCardError(
+                "different_card",
+                _(
+                    "This is not the card that was checked (another card is on the reader); read "
+                    "the card again"
+                ),
+            )
         before = self.read_endorsements()
         if any(e.year == year for e in before):
             raise apdu.AlreadyEndorsedError(year)
@@ -163,15 +169,21 @@ class CardSession:
             if exc.code == "card_removed":
                 raise PermitCardError(
                     "card_removed",
-                    _("The card was removed while the endorsement was written — insert it "
-                      "again and read it to see whether the endorsement is there")) from exc
+                    _(
+                        "The card was removed while the endorsement was written — insert it "
+                        "again and read it to see whether the endorsement is there"
+                    ),
+                ) from exc
             raise
         after = self.read_endorsements()
         if after[:-1] != before or not after or after[-1] != new:
             raise PermitCardError(
                 "endorse_not_stored",
-                _("The card accepted the endorsement but does not show it when read back; "
-                  "read the card again and report it if the endorsement is missing"))
+                _(
+                    "The card accepted the endorsement but does not show it when read back; "
+                    "read the card again and report it if the endorsement is missing"
+                ),
+            )
         log.info("permit endorsement written for year %d (record %d)", year, len(after))
         record["permit"]["endorsements"] = [e.to_json() for e in after]
         record["endorsed"] = new.to_json()

@@ -27,14 +27,24 @@ from station.i18n import _
 log = logging.getLogger(__name__)
 
 PNP = "\\\\?PnP?\\Notification"
-_REMOVED = {scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD, scard.SCARD_W_RESET_CARD,
-            scard.SCARD_W_UNPOWERED_CARD}
-_NO_READER = {scard.SCARD_E_UNKNOWN_READER, scard.SCARD_E_READER_UNAVAILABLE,
-              scard.SCARD_E_NO_READERS_AVAILABLE}
-_NO_SERVICE = {scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED,
-               getattr(scard, "SCARD_F_COMM_ERROR", 0x80100013)}
-SCARD_ABSENT = 0x0002   # pcsc-lite's SCardStatus state bit (not exported by pyscard)
-_STALE = {0x80100016, scard.SCARD_W_RESET_CARD}   # SCARD_E_NOT_TRANSACTED, card reset
+_REMOVED = {
+    scard.SCARD_W_REMOVED_CARD,
+    scard.SCARD_E_NO_SMARTCARD,
+    scard.SCARD_W_RESET_CARD,
+    scard.SCARD_W_UNPOWERED_CARD,
+}
+_NO_READER = {
+    scard.SCARD_E_UNKNOWN_READER,
+    scard.SCARD_E_READER_UNAVAILABLE,
+    scard.SCARD_E_NO_READERS_AVAILABLE,
+}
+_NO_SERVICE = {
+    scard.SCARD_E_NO_SERVICE,
+    scard.SCARD_E_SERVICE_STOPPED,
+    getattr(scard, "SCARD_F_COMM_ERROR", 0x80100013),
+}
+SCARD_ABSENT = 0x0002  # pcsc-lite's SCardStatus state bit (not exported by pyscard)
+_STALE = {0x80100016, scard.SCARD_W_RESET_CARD}  # SCARD_E_NOT_TRANSACTED, card reset
 _CARD_GONE_STATES = scard.SCARD_STATE_EMPTY | scard.SCARD_STATE_UNAVAILABLE
 
 
@@ -48,8 +58,11 @@ def pcsc_error(hresult: int, reader: str | None = None) -> PermitCardError:
     if hr in _NO_SERVICE:
         return PermitCardError(
             "pcscd_not_running",
-            _("The smart-card service is not running — start the pcscd service "
-              "(sudo systemctl start pcscd) and try again"))
+            _(
+                "The smart-card service is not running — start the pcscd service "
+                "(sudo systemctl start pcscd) and try again"
+            ),
+        )
     if hr in _NO_READER:
         return reader_missing(reader)
     if hr in _REMOVED:
@@ -57,18 +70,25 @@ def pcsc_error(hresult: int, reader: str | None = None) -> PermitCardError:
     if hr == _u32(scard.SCARD_W_UNRESPONSIVE_CARD) or hr == _u32(scard.SCARD_W_UNSUPPORTED_CARD):
         return PermitCardError(
             "card_unresponsive",
-            _("The card does not answer — take it out and insert it again (chip first, "
-              "face up); if it still fails the card is damaged"))
+            _(
+                "The card does not answer — take it out and insert it again (chip first, "
+                "face up); if it still fails the card is damaged"
+            ),
+        )
     if hr == _u32(scard.SCARD_E_SHARING_VIOLATION):
         return PermitCardError(
-            "reader_busy",
-            _("Another program is using the card reader — close it and try again"))
+            "reader_busy", _("Another program is using the card reader — close it and try again")
+        )
     if hr == _u32(scard.SCARD_E_TIMEOUT):
         return no_card(0)
     return PermitCardError(
         "pcsc_error",
-        _("The card reader reported an error ({code}) — take the card out, insert it again "
-          "and retry; if it persists, unplug and replug the reader", code=f"0x{hr:08X}"))
+        _(
+            "The card reader reported an error ({code}) — take the card out, insert it again "
+            "and retry; if it persists, unplug and replug the reader",
+            code=f"0x{hr:08X}",
+        ),
+    )
 
 
 def card_removed() -> PermitCardError:
@@ -78,20 +98,27 @@ def card_removed() -> PermitCardError:
 def no_card(wait: float) -> PermitCardError:
     return PermitCardError(
         "no_card",
-        _("No card in the reader after {seconds} s — insert the residence-permit card",
-          seconds=f"{wait:g}"))
+        _(
+            "No card in the reader after {seconds} s — insert the residence-permit card",
+            seconds=f"{wait:g}",
+        ),
+    )
 
 
 def reader_missing(name: str | None, available: list[str] | None = None) -> PermitCardError:
     if name and available:
         return PermitCardError(
             "reader_missing",
-            _("No card reader named {name!r}; connected readers: {readers}", name=name,
-              readers=", ".join(available)))
+            _(
+                "No card reader named {name!r}; connected readers: {readers}",
+                name=name,
+                readers=", ".join(available),
+            ),
+        )
     return PermitCardError(
         "reader_missing",
-        _("No card reader found — plug in the card reader (and check that the pcscd service "
-          "runs)"))
+        _("No card reader found — plug in the card reader (and check that the pcscd service runs)"),
+    )
 
 
 def _check(hresult: int, reader: str | None = None) -> None:
@@ -139,11 +166,14 @@ def cards_present(ctx: int, readers: list[str]) -> dict[str, bool]:
     if not readers:
         return {}
     hresult, new = scard.SCardGetStatusChange(
-        ctx, 0, [(r, scard.SCARD_STATE_UNAWARE) for r in readers])
+        ctx, 0, [(r, scard.SCARD_STATE_UNAWARE) for r in readers]
+    )
     _check(hresult)
-    return {str(name): bool(event & scard.SCARD_STATE_PRESENT)
-            and not event & (scard.SCARD_STATE_MUTE | _CARD_GONE_STATES)
-            for name, event, _atr in new}
+    return {
+        str(name): bool(event & scard.SCARD_STATE_PRESENT)
+        and not event & (scard.SCARD_STATE_MUTE | _CARD_GONE_STATES)
+        for name, event, _atr in new
+    }
 
 
 def diagnose(reader: str | None = None) -> dict[str, Any]:
@@ -168,7 +198,8 @@ class PcscConnection:
     def __init__(self, ctx: int, reader: str) -> None:
         self.reader = reader
         hresult, hcard, protocol = scard.SCardConnect(
-            ctx, reader, scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+            ctx, reader, scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
+        )
         _check(hresult, reader)
         self.hcard, self.protocol = hcard, protocol
         self.answered = False
@@ -184,11 +215,16 @@ class PcscConnection:
         if hresult != scard.SCARD_S_SUCCESS:
             log.info("SCardTransmit failed: 0x%08X", _u32(hresult))
             raise self._failure(pcsc_error(hresult, self.reader))
-        if len(response) < 2:   # vpcd (and some readers) report a vanished card this way
-            raise self._failure(PermitCardError(
-                "unexpected_status",
-                _("The card gave an incomplete answer; remove the card, insert it again and "
-                  "retry")))
+        if len(response) < 2:  # vpcd (and some readers) report a vanished card this way
+            raise self._failure(
+                PermitCardError(
+                    "unexpected_status",
+                    _(
+                        "The card gave an incomplete answer; remove the card, insert it again and "
+                        "retry"
+                    ),
+                )
+            )
         self.answered = True
         return bytes(response)
 
@@ -196,8 +232,11 @@ class PcscConnection:
         """A card swapped faster than pcscd polls (~0.4 s) is not powered yet: the first command
         fails. Reset it once (SCardReconnect) before anything was exchanged; nothing is lost."""
         hresult, protocol = scard.SCardReconnect(
-            self.hcard, scard.SCARD_SHARE_SHARED,
-            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1, scard.SCARD_RESET_CARD)
+            self.hcard,
+            scard.SCARD_SHARE_SHARED,
+            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+            scard.SCARD_RESET_CARD,
+        )
         log.info("card not ready on the first command; reset: 0x%08X", _u32(hresult))
         if hresult != scard.SCARD_S_SUCCESS:
             return False
@@ -209,7 +248,7 @@ class PcscConnection:
         if error.code in ("card_removed", "pcscd_not_running", "reader_missing"):
             return error
         deadline = time.monotonic() + 1.0
-        while time.monotonic() < deadline:   # pcscd notices a vanished card within ~0.4 s
+        while time.monotonic() < deadline:  # pcscd notices a vanished card within ~0.4 s
             status = scard.SCardStatus(self.hcard)
             hr, state = status[0], status[2]
             if hr != scard.SCARD_S_SUCCESS:
@@ -250,7 +289,7 @@ class PcscPermitCardReader(PermitCardReader):
         try:
             self._ctx = establish()
         except PermitCardError:
-            self._ctx = None   # pcscd may come up later: every call retries
+            self._ctx = None  # pcscd may come up later: every call retries
 
     def _close(self) -> None:
         release(self._ctx)
@@ -262,7 +301,7 @@ class PcscPermitCardReader(PermitCardReader):
         try:
             return fn(self._ctx)
         except PermitCardError as exc:
-            if exc.code == "pcscd_not_running":   # pcscd restarted or gone: start afresh next time
+            if exc.code == "pcscd_not_running":  # pcscd restarted or gone: start afresh next time
                 release(self._ctx)
                 self._ctx = None
             raise
@@ -306,8 +345,9 @@ class PcscPermitCardReader(PermitCardReader):
                 raise no_card(wait)
             states = [(n, e & ~scard.SCARD_STATE_CHANGED) for n, e, _a in new]
 
-    def _session(self, reader: str | None, wait: float,
-                 work: Callable[[CardSession], dict[str, Any]]) -> dict[str, Any]:
+    def _session(
+        self, reader: str | None, wait: float, work: Callable[[CardSession], dict[str, Any]]
+    ) -> dict[str, Any]:
         def run(ctx: int) -> dict[str, Any]:
             name = self._wait_card(ctx, self._candidates(ctx, reader), wait)
             connection = PcscConnection(ctx, name)
@@ -322,10 +362,18 @@ class PcscPermitCardReader(PermitCardReader):
     def _read(self, wait: float, reader: str | None) -> dict[str, Any]:
         return self._session(reader, wait, lambda s: s.read_card())
 
-    def _endorse(self, year: int, station: str, key: bytes, date: dt.date,
-                 wait: float, expect_permit: str | None = None) -> dict[str, Any]:
-        return self._session(None, wait,
-                             lambda s: s.endorse(year, station, key, date, expect_permit))
+    def _endorse(
+        self,
+        year: int,
+        station: str,
+        key: bytes,
+        date: dt.date,
+        wait: float,
+        expect_permit: str | None = None,
+    ) -> dict[str, Any]:
+        return self._session(
+            None, wait, lambda s: s.endorse(year, station, key, date, expect_permit)
+        )
 
     # -- insert/remove events -----------------------------------------------------------------
     def _wake_watch(self) -> None:
@@ -339,7 +387,7 @@ class PcscPermitCardReader(PermitCardReader):
             try:
                 self._watch_ctx = establish()
             except PermitCardError:
-                stop.wait(2.0)          # pcscd not (yet) running: look again, quietly
+                stop.wait(2.0)  # pcscd not (yet) running: look again, quietly
                 continue
             try:
                 self._watch_loop(self._watch_ctx, stop, changed, present)
@@ -357,8 +405,9 @@ class PcscPermitCardReader(PermitCardReader):
             if present.pop(name):
                 changed(name, False)
 
-    def _watch_loop(self, ctx: int, stop: threading.Event, changed: Changed,
-                    present: dict[str, bool]) -> None:
+    def _watch_loop(
+        self, ctx: int, stop: threading.Event, changed: Changed, present: dict[str, bool]
+    ) -> None:
         """Until ``stop`` or a change in the set of readers (then the caller re-lists)."""
         readers = match_readers(list_readers(ctx), self.reader_name)
         self._forget(present, set(readers), changed)
@@ -370,7 +419,7 @@ class PcscPermitCardReader(PermitCardReader):
             if hr in (_u32(scard.SCARD_E_TIMEOUT), _u32(scard.SCARD_E_CANCELLED)):
                 continue
             if hr in (_u32(scard.SCARD_E_UNKNOWN_READER), _u32(scard.SCARD_E_READER_UNAVAILABLE)):
-                return                   # a reader went away: re-list
+                return  # a reader went away: re-list
             _check(hresult)
             relist = False
             for name, event, _atr in new:
@@ -378,7 +427,8 @@ class PcscPermitCardReader(PermitCardReader):
                     relist = relist or (not first and bool(event & scard.SCARD_STATE_CHANGED))
                     continue
                 is_present = bool(event & scard.SCARD_STATE_PRESENT) and not (
-                    event & _CARD_GONE_STATES)
+                    event & _CARD_GONE_STATES
+                )
                 if present.get(name, False) != is_present:
                     present[name] = is_present
                     changed(name, is_present)

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 VPCD_HOST = "127.0.0.1"
 VPCD_PORT = 35963
-DEMO_KEY = bytes(range(16))   # the demo station's permit.endorse_key 000102…0f
+DEMO_KEY = bytes(range(16))  # the demo station's permit.endorse_key 000102…0f
 CTRL_OFF, CTRL_ON, CTRL_RESET, CTRL_ATR = 0, 1, 2, 4
 SW_NO_CURRENT_EF = 0x6986
 SW_WRONG_P1P2 = 0x6A86
@@ -50,8 +50,8 @@ NAMES = ["测试甲", "测试乙", "测试丙", "测试丁", "测试戊", "测�
 def _atr(t0_only: bool) -> bytes:
     history = b"PERMIT"
     if t0_only:
-        return bytes([0x3B, len(history)]) + history            # no TD1: T=0 only
-    body = bytes([0x80 | len(history), 0x80, 0x01]) + history   # TD1: T=0, TD2: T=1
+        return bytes([0x3B, len(history)]) + history  # no TD1: T=0 only
+    body = bytes([0x80 | len(history), 0x80, 0x01]) + history  # TD1: T=0, TD2: T=1
     tck = 0
     for b in body:
         tck ^= b
@@ -64,26 +64,47 @@ def synthetic_fields(index: int = 0, long_text: bool = False) -> dict[str, dict[
     number = make_id_number("360426", birth, 11 + 2 * index)
     village = "示例村示例组" * (12 if long_text else 1)
     return {
-        "person": {"id_number": number, "name": NAMES[index % len(NAMES)],
-                   "sex": "1" if int(number[16]) % 2 else "2", "ethnic": "01",
-                   "birth_date": birth.isoformat(),
-                   "hukou_address": f"江西省九江市德安县{village}{index + 1}号"},
-        "residence": {"address": ("广西壮族自治区南宁市青秀区民族大道" + "示例小区" * (
-            10 if long_text else 1) + f"{index + 1}栋101")},
-        "permit": {"number": f"4501030{index:09d}", "authority": "南宁市公安局青秀分局",
-                   "issue_date": "2024-03-15"},
+        "person": {
+            "id_number": number,
+            "name": NAMES[index % len(NAMES)],
+            "sex": "1" if int(number[16]) % 2 else "2",
+            "ethnic": "01",
+            "birth_date": birth.isoformat(),
+            "hukou_address": f"江西省九江市德安县{village}{index + 1}号",
+        },
+        "residence": {
+            "address": (
+                "广西壮族自治区南宁市青秀区民族大道"
+                + "示例小区" * (10 if long_text else 1)
+                + f"{index + 1}栋101"
+            )
+        },
+        "permit": {
+            "number": f"4501030{index:09d}",
+            "authority": "南宁市公安局青秀分局",
+            "issue_date": "2024-03-15",
+        },
     }
 
 
-def synthetic_endorsements(count: int, station: str = "450103000001",
-                           last_year: int = 2025) -> list[Endorsement]:
+def synthetic_endorsements(
+    count: int, station: str = "450103000001", last_year: int = 2025
+) -> list[Endorsement]:
     first = last_year - count + 1
-    return [Endorsement(y, station, dt.date(y, 3, 1 + (y % 27))) for y in range(first, last_year + 1)]
+    return [
+        Endorsement(y, station, dt.date(y, 3, 1 + (y % 27))) for y in range(first, last_year + 1)
+    ]
 
 
-def build_holder(fields: dict[str, dict[str, str]], *, unknown: Iterable[tuple[int, bytes]] = (),
-                 long_form: bool = False, terminator: bool = True, size: int | None = None,
-                 overrun: bool = False) -> bytes:
+def build_holder(
+    fields: dict[str, dict[str, str]],
+    *,
+    unknown: Iterable[tuple[int, bytes]] = (),
+    long_form: bool = False,
+    terminator: bool = True,
+    size: int | None = None,
+    overrun: bool = False,
+) -> bytes:
     """EF.HOLDER bytes: the fields' TLVs with ``unknown`` tags interleaved (after DF02),
     optionally every length as ``81 xx``, a ``00`` terminator, zero padding to ``size``; with
     ``overrun`` a last element claims more bytes than the file has."""
@@ -96,7 +117,7 @@ def build_holder(fields: dict[str, dict[str, str]], *, unknown: Iterable[tuple[i
             for utag, uvalue in extra:
                 out += apdu.encode_tlv(utag, uvalue, long_form=long_form)
     if overrun:
-        out += bytes([0xDF, 0x0B, 0x81, 0xC8]) + "测试".encode()   # 200 bytes claimed, 6 there
+        out += bytes([0xDF, 0x0B, 0x81, 0xC8]) + "测试".encode()  # 200 bytes claimed, 6 there
         return bytes(out)
     if terminator:
         out += b"\x00"
@@ -122,8 +143,14 @@ class CardOptions:
 class PermitCard:
     """The card's file system and command processor (no I/O)."""
 
-    def __init__(self, holder: bytes, records: Iterable[bytes] = (), key: bytes = DEMO_KEY,
-                 options: CardOptions | None = None, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        holder: bytes,
+        records: Iterable[bytes] = (),
+        key: bytes = DEMO_KEY,
+        options: CardOptions | None = None,
+        seed: int | None = None,
+    ) -> None:
         self.holder = bytes(holder)
         self.records: list[bytes] = [bytes(r) for r in records]
         if len(self.records) > apdu.MAX_RECORDS or any(len(r) != 32 for r in self.records):
@@ -131,13 +158,21 @@ class PermitCard:
         self.key = bytes(key)
         self.options = options or CardOptions()
         self._rng = random.Random(seed) if seed is not None else None
-        self.commands: list[str] = []     # op names received (for tests)
+        self.commands: list[str] = []  # op names received (for tests)
         self.reset()
 
     @classmethod
-    def build(cls, index: int = 0, endorsements: int | list[Endorsement] = 0, *,
-              key: bytes = DEMO_KEY, long_text: bool = False, options: CardOptions | None = None,
-              fields: dict[str, dict[str, str]] | None = None, **holder: Any) -> PermitCard:
+    def build(
+        cls,
+        index: int = 0,
+        endorsements: int | list[Endorsement] = 0,
+        *,
+        key: bytes = DEMO_KEY,
+        long_text: bool = False,
+        options: CardOptions | None = None,
+        fields: dict[str, dict[str, str]] | None = None,
+        **holder: Any,
+    ) -> PermitCard:
         """A synthetic card: holder ``index`` (or ``fields``), ``endorsements`` (a count or a
         list), ``holder`` options of :func:`build_holder`."""
         if isinstance(endorsements, int):
@@ -203,7 +238,7 @@ class PermitCard:
                 return b"", apdu.SW_FILE_NOT_FOUND
             if len(c) < 5 or len(c) < 5 + c[4]:
                 return b"", apdu.SW_WRONG_LENGTH
-            if c[5:5 + c[4]] != apdu.AID:
+            if c[5 : 5 + c[4]] != apdu.AID:
                 return b"", apdu.SW_FILE_NOT_FOUND
             self.app_selected, self.current_ef = True, None
             return b"", apdu.SW_OK
@@ -242,7 +277,7 @@ class PermitCard:
         available = min(le, len(self.holder) - offset)
         if self.options.wrong_le and available != le:
             return b"", 0x6C00 | (available & 0xFF)
-        return self.holder[offset:offset + available], apdu.SW_OK
+        return self.holder[offset : offset + available], apdu.SW_OK
 
     def _read_record(self, c: bytes, number: int, p2: int) -> tuple[bytes, int]:
         if self.current_ef != apdu.FID_ENDORSE:
@@ -267,8 +302,8 @@ class PermitCard:
         if challenge is None:
             return b"", apdu.SW_CONDITIONS
         body = c[5:]
-        mac = apdu.endorse_mac(self.key, challenge, body[:apdu.CONTENT_LEN])
-        if not hmac.compare_digest(mac, body[apdu.CONTENT_LEN:]):
+        mac = apdu.endorse_mac(self.key, challenge, body[: apdu.CONTENT_LEN])
+        if not hmac.compare_digest(mac, body[apdu.CONTENT_LEN :]):
             return b"", apdu.SW_SECURITY
         self.records.append(bytes(body))
         return b"", apdu.SW_OK
@@ -294,9 +329,14 @@ class VirtualCard:
     vanish when the (N+1)-th APDU arrives, unanswered. The card may be swapped while inserted
     (``virtual.card = other``), which resets it like a new card."""
 
-    def __init__(self, card: PermitCard | None = None, port: int = VPCD_PORT,
-                 host: str = VPCD_HOST, remove_after: int | None = None,
-                 lock_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        card: PermitCard | None = None,
+        port: int = VPCD_PORT,
+        host: str = VPCD_HOST,
+        remove_after: int | None = None,
+        lock_timeout: float = 60.0,
+    ) -> None:
         self._card = card or PermitCard.build()
         self.host, self.port = host, port
         self.remove_after = remove_after
@@ -357,8 +397,9 @@ class VirtualCard:
         self._sock = sock
         self.apdus = 0
         self._card.reset()
-        self._thread = threading.Thread(target=self._serve, args=(sock,),
-                                        name=f"vpcd-card-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._serve, args=(sock,), name=f"vpcd-card-{self.port}", daemon=True
+        )
         self._thread.start()
 
     def remove(self) -> None:

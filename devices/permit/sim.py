@@ -25,23 +25,46 @@ from station.errors import UsageError
 from station.i18n import _
 
 READER = "Simulated permit reader 0"
-ERRORS = ("", "no_card", "card_removed", "not_permit_card", "tlv_overrun", "endorse_refused",
-          "file_full", "wrong_length", "unexpected_status", "reader_missing", "pcscd_not_running",
-          "card_data_invalid")
+ERRORS = (
+    "",
+    "no_card",
+    "card_removed",
+    "not_permit_card",
+    "tlv_overrun",
+    "endorse_refused",
+    "file_full",
+    "wrong_length",
+    "unexpected_status",
+    "reader_missing",
+    "pcscd_not_running",
+    "card_data_invalid",
+)
 NO_SERVICE = 0x8010001D
 
 
 class SimulatedPermitCardReader(PermitCardReader):
     name = "permit-sim"
 
-    def __init__(self, endorsements: int | str = 2, holder: int | str = 0, error: str = "",
-                 endorse_key: str | bytes | None = None, delay: float | str = 0.05,
-                 inserted: bool | str = True, **_ignored: Any) -> None:
+    def __init__(
+        self,
+        endorsements: int | str = 2,
+        holder: int | str = 0,
+        error: str = "",
+        endorse_key: str | bytes | None = None,
+        delay: float | str = 0.05,
+        inserted: bool | str = True,
+        **_ignored: Any,
+    ) -> None:
         super().__init__()
         if error not in ERRORS:
-            raise UsageError("sim_error_unknown",
-                             _("Unknown simulated error {error!r}; one of: {errors}",
-                               error=error, errors=", ".join(e for e in ERRORS if e)))
+            raise UsageError(
+                "sim_error_unknown",
+                _(
+                    "Unknown simulated error {error!r}; one of: {errors}",
+                    error=error,
+                    errors=", ".join(e for e in ERRORS if e),
+                ),
+            )
         self.error = error
         self.endorsements = int(endorsements)
         self.holder = int(holder)
@@ -136,8 +159,15 @@ class SimulatedPermitCardReader(PermitCardReader):
             time.sleep(self.delay)
         return self._session(card).read_card()
 
-    def _endorse(self, year: int, station: str, key: bytes, date: dt.date,
-                 wait: float, expect_permit: str | None = None) -> dict[str, Any]:
+    def _endorse(
+        self,
+        year: int,
+        station: str,
+        key: bytes,
+        date: dt.date,
+        wait: float,
+        expect_permit: str | None = None,
+    ) -> dict[str, Any]:
         card = self._wait_card(wait)
         return self._session(card).endorse(year, station, key, date, expect_permit)
 

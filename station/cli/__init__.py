@@ -26,9 +26,16 @@ log = logging.getLogger("station.cli")
 # Command modules, in the order their commands appear in --help. A module that is not part of
 # this build (a later issue's) is skipped.
 COMMAND_MODULES = (
-    "station.cli.core", "station.cli.apps", "station.cli.card", "station.cli.photo",
-    "station.cli.sync", "station.cli.central", "station.cli.reports", "station.cli.maintenance",
-    "station.cli.bench", "station.cli.desktop",
+    "station.cli.core",
+    "station.cli.apps",
+    "station.cli.card",
+    "station.cli.photo",
+    "station.cli.sync",
+    "station.cli.central",
+    "station.cli.reports",
+    "station.cli.maintenance",
+    "station.cli.bench",
+    "station.cli.desktop",
 )
 
 
@@ -39,14 +46,19 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="station", description=_(
-        "Residence-permit intake station. Without a command, opens the desktop application."))
-    parser.add_argument("--data-dir", metavar="DIR", help=_(
-        "the station's data folder (default: $STATION_DATA_DIR or the user data folder)"))
-    parser.add_argument("--user", metavar="NAME",
-                        help=_("operator name (default: $STATION_USER)"))
-    parser.add_argument("--json", action="store_true",
-                        help=_("print one JSON document on stdout"))
+    parser = _Parser(
+        prog="station",
+        description=_(
+            "Residence-permit intake station. Without a command, opens the desktop application."
+        ),
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help=_("the station's data folder (default: $STATION_DATA_DIR or the user data folder)"),
+    )
+    parser.add_argument("--user", metavar="NAME", help=_("operator name (default: $STATION_USER)"))
+    parser.add_argument("--json", action="store_true", help=_("print one JSON document on stdout"))
     parser.add_argument("--lang", choices=i18n.LANGUAGES, help=_("language of messages"))
     parser.add_argument("-v", "--verbose", action="store_true", help=_("log to stderr"))
     sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=_Parser)

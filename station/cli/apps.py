@@ -36,8 +36,10 @@ def register(sub: Any) -> None:
 def _summary_lines(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return _("No applications found")
-    return "\n".join(f"{r['number']}  {r['name'] or '':<8} {r['id_masked']}  {r['kind']:<12} "
-                     f"{r['captured_at']}" for r in rows)
+    return "\n".join(
+        f"{r['number']}  {r['name'] or '':<8} {r['id_masked']}  {r['kind']:<12} {r['captured_at']}"
+        for r in rows
+    )
 
 
 def cmd_add(ctx: Context, args: argparse.Namespace) -> int:
@@ -51,8 +53,14 @@ def cmd_add(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.session()
     if isinstance(record, dict) and isinstance(record.get("person"), dict):
         for dup in store.possible_duplicates(record):
-            ctx.message(_("Warning: this person may already be registered here: application "
-                          "{number} ({match})", number=dup["number"], match=dup["match"]))
+            ctx.message(
+                _(
+                    "Warning: this person may already be registered here: application "
+                    "{number} ({match})",
+                    number=dup["number"],
+                    match=dup["match"],
+                )
+            )
     result = store.save_application(record, photo)
     ctx.emit(result, _("Saved: application number {number}", number=result["number"]))
     return 0

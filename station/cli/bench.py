@@ -18,14 +18,21 @@ NAMES = ("store", "search", "card", "camera", "sync", "report", "startup", "ui")
 def register(sub: Any) -> None:
     p = sub.add_parser("bench", help=_("run a benchmark and print its figures"))
     p.add_argument("name", choices=NAMES)
-    p.add_argument("--records", type=int, default=10_000,
-                   help=_("applications in the benchmark database (store, search, report, "
-                          "ui)"))
-    p.add_argument("--folder", metavar="DIR", help=_(
-        "keep the benchmark station in this folder and reuse it (a large one takes long to "
-        "fill)"))
-    p.add_argument("--samples", type=int, default=200,
-                   help=_("timed operations (ui: key presses)"))
+    p.add_argument(
+        "--records",
+        type=int,
+        default=10_000,
+        help=_("applications in the benchmark database (store, search, report, ui)"),
+    )
+    p.add_argument(
+        "--folder",
+        metavar="DIR",
+        help=_(
+            "keep the benchmark station in this folder and reuse it (a large one takes long to "
+            "fill)"
+        ),
+    )
+    p.add_argument("--samples", type=int, default=200, help=_("timed operations (ui: key presses)"))
     p.add_argument("--reader", help=_("PC/SC reader for the card benchmark"))
     p.add_argument("--port", help=_("serial port for the card benchmark"))
     p.add_argument("--source", help=_("camera source for the camera benchmark"))
@@ -86,14 +93,24 @@ def _delegate(name: str, args: argparse.Namespace, folder: Path | None) -> dict[
     try:
         fn = getattr(importlib.import_module(module_name), attr)
     except (ModuleNotFoundError, AttributeError) as exc:
-        raise UsageError("bench_unavailable", _(
-            "The {name} benchmark is not part of this build", name=name)) from exc
-    kwargs = {"card": {"reader": args.reader, "port": args.port},
-              "camera": {"seconds": args.seconds, "source": args.source},
-              "sync": {"n": args.records},
-              "report": {"folder": folder, "records": args.records,
-                         "import_rows": args.samples if args.samples != 200 else 10_000},
-              "ui": {"folder": folder, "records": args.records, "samples": args.samples,
-                     "progress": _progress}}[name]
+        raise UsageError(
+            "bench_unavailable", _("The {name} benchmark is not part of this build", name=name)
+        ) from exc
+    kwargs = {
+        "card": {"reader": args.reader, "port": args.port},
+        "camera": {"seconds": args.seconds, "source": args.source},
+        "sync": {"n": args.records},
+        "report": {
+            "folder": folder,
+            "records": args.records,
+            "import_rows": args.samples if args.samples != 200 else 10_000,
+        },
+        "ui": {
+            "folder": folder,
+            "records": args.records,
+            "samples": args.samples,
+            "progress": _progress,
+        },
+    }[name]
     result: dict[str, Any] = fn(**kwargs)
     return result

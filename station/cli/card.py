@@ -15,21 +15,37 @@ from station.i18n import _
 def register(sub: Any) -> None:
     card = sub.add_parser("card", help=_("ID cards and residence-permit cards"))
     csub = card.add_subparsers(dest="card_command", required=True, metavar=_("ACTION"))
-    p = csub.add_parser("read", help=_(
-        "read the card presented: --reader names a PC/SC reader (permit card), --port a serial "
-        "port (ID card); without either, the readers configured for this station"))
+    p = csub.add_parser(
+        "read",
+        help=_(
+            "read the card presented: --reader names a PC/SC reader (permit card), --port a serial "
+            "port (ID card); without either, the readers configured for this station"
+        ),
+    )
     where = p.add_mutually_exclusive_group()
     where.add_argument("--reader", metavar="NAME", help=_("PC/SC reader (permit card)"))
     where.add_argument("--port", metavar="DEVICE", help=_("serial port (ID card reader)"))
-    p.add_argument("--wait", type=float, default=10.0, metavar="SECONDS",
-                   help=_("seconds to wait for a card (default 10), then exit 5"))
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help=_("seconds to wait for a card (default 10), then exit 5"),
+    )
     p.set_defaults(func=cmd_read)
-    p = csub.add_parser("endorse", help=_(
-        "write this year's endorsement to the permit card on the reader and record it "
-        "(exit 4 when the year is already endorsed)"))
+    p = csub.add_parser(
+        "endorse",
+        help=_(
+            "write this year's endorsement to the permit card on the reader and record it "
+            "(exit 4 when the year is already endorsed)"
+        ),
+    )
     p.add_argument("--year", type=int, required=True)
-    p.add_argument("--reader", metavar="NAME", help=_("PC/SC reader (default: the setting "
-                                                      "permit.reader or the first one)"))
+    p.add_argument(
+        "--reader",
+        metavar="NAME",
+        help=_("PC/SC reader (default: the setting permit.reader or the first one)"),
+    )
     p.add_argument("--wait", type=float, default=10.0, metavar="SECONDS")
     p.set_defaults(func=cmd_endorse)
 
@@ -48,8 +64,13 @@ def _summary(doc: dict[str, Any]) -> str:
     lines = [f"{person.get('name', '')}  {mask_id(person.get('id_number'))}"]
     if "permit" in doc:
         years = [str(e["year"]) for e in doc["permit"].get("endorsements", [])]
-        lines.append(_("permit {number}, endorsed: {years}", number=doc["permit"].get("number"),
-                       years=", ".join(years) or "-"))
+        lines.append(
+            _(
+                "permit {number}, endorsed: {years}",
+                number=doc["permit"].get("number"),
+                years=", ".join(years) or "-",
+            )
+        )
     return "\n".join(lines)
 
 
@@ -62,8 +83,11 @@ def cmd_read(ctx: Context, args: argparse.Namespace) -> int:
         reader = devices.open_device("permit", {}, driver="pcsc", reader=args.reader)
     else:
         settings = _settings(ctx)
-        kind = "idreader" if settings.get("idreader.port") or \
-            settings.get("idreader.driver") == "sim" else "permit"
+        kind = (
+            "idreader"
+            if settings.get("idreader.port") or settings.get("idreader.driver") == "sim"
+            else "permit"
+        )
         reader = devices.open_device(kind, settings)
     try:
         doc = reader.read(wait=args.wait)
@@ -95,8 +119,14 @@ def cmd_endorse(ctx: Context, args: argparse.Namespace) -> int:
         store.settle_endorsements(checked)
         store.begin_endorsement(checked, args.year, today)
         try:
-            card = reader.endorse(args.year, store.station_code, key, today, wait=args.wait,
-                                  expect_permit=checked["permit"].get("number"))
+            card = reader.endorse(
+                args.year,
+                store.station_code,
+                key,
+                today,
+                wait=args.wait,
+                expect_permit=checked["permit"].get("number"),
+            )
         except DeviceError as exc:
             store.finish_endorsement(checked, args.year, endorse_outcome(exc))
             raise
@@ -104,6 +134,8 @@ def cmd_endorse(ctx: Context, args: argparse.Namespace) -> int:
         reader.close()
     store.finish_endorsement(card, args.year, "done")
     recorded = {"year": args.year, "station": store.station_code, "date": today.isoformat()}
-    ctx.emit({"endorsed": recorded, **card},
-             _("Endorsed for {year}", year=args.year) + "\n" + _summary(card))
+    ctx.emit(
+        {"endorsed": recorded, **card},
+        _("Endorsed for {year}", year=args.year) + "\n" + _summary(card),
+    )
     return 0

@@ -10,8 +10,9 @@ from station.i18n import _
 
 
 def register(sub: Any) -> None:
-    central = sub.add_parser("central", help=_(
-        "the reference central card-production service (development and demo)"))
+    central = sub.add_parser(
+        "central", help=_("the reference central card-production service (development and demo)")
+    )
     csub = central.add_subparsers(dest="central_command", required=True, metavar=_("ACTION"))
     p = csub.add_parser("serve", help=_("run the service"))
     p.add_argument("--db", required=True, help=_("SQLite file or postgresql:// URL"))
@@ -22,16 +23,21 @@ def register(sub: Any) -> None:
     p = csub.add_parser("enrol-code", help=_("make a one-time enrolment code"))
     p.add_argument("--db", required=True)
     p.set_defaults(func=cmd_enrol_code)
-    p = csub.add_parser("produce", help=_(
-        "move received applications through production, or reject them"))
+    p = csub.add_parser(
+        "produce", help=_("move received applications through production, or reject them")
+    )
     p.add_argument("--db", required=True)
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true")
     which.add_argument("--uuid")
     p.add_argument("--reject", metavar="CODE", help=_("reject with this code instead"))
     p.add_argument("--field", default="", help=_("the record field the rejection names"))
-    p.add_argument("--steps", type=int, default=3, help=_(
-        "production steps to advance (1: in production, 2: produced, 3: ready for pickup)"))
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=3,
+        help=_("production steps to advance (1: in production, 2: produced, 3: ready for pickup)"),
+    )
     p.set_defaults(func=cmd_produce)
     p = csub.add_parser("status", help=_("counts of stations, applications, photos, events"))
     p.add_argument("--db", required=True)
@@ -51,8 +57,14 @@ def _store(db: str) -> Any:
 def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
     from sync.server import serve
 
-    ctx.message(_("Central service on http://{host}:{port}/v1 (database {db})", host=args.host,
-                  port=args.port, db=args.db))
+    ctx.message(
+        _(
+            "Central service on http://{host}:{port}/v1 (database {db})",
+            host=args.host,
+            port=args.port,
+            db=args.db,
+        )
+    )
     serve(args.db, args.port, args.host, args.workers)
     return 0
 

@@ -27,8 +27,9 @@ class Context:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.json: bool = bool(getattr(args, "json", False))
-        self.data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else (
-            default_data_dir())
+        self.data_dir = (
+            Path(args.data_dir) if getattr(args, "data_dir", None) else (default_data_dir())
+        )
         self._store: Any = None
 
     # -- output ------------------------------------------------------------------------------
@@ -66,8 +67,9 @@ class Context:
         if value is not None:
             return value
         if not sys.stdin.isatty():
-            raise UsageError("no_password", _(
-                "No password: set {env} or run in a terminal", env=env))
+            raise UsageError(
+                "no_password", _("No password: set {env} or run in a terminal", env=env)
+            )
         return getpass.getpass(prompt or _("Password: "))
 
     def new_password(self, env: str = "STATION_NEW_PASSWORD") -> str:
@@ -75,8 +77,9 @@ class Context:
         if value is not None:
             return value
         if not sys.stdin.isatty():
-            raise UsageError("no_password", _(
-                "No new password: set {env} or run in a terminal", env=env))
+            raise UsageError(
+                "no_password", _("No new password: set {env} or run in a terminal", env=env)
+            )
         first = getpass.getpass(_("New password: "))
         if getpass.getpass(_("Repeat the new password: ")) != first:
             raise UsageError("password_mismatch", _("The two passwords differ"))
@@ -95,9 +98,13 @@ class Context:
         if self._store is None:
             station = self.station()
             if not station.exists():
-                raise StationError("no_station", _(
-                    "No station is set up in {folder}; run 'station init' first",
-                    folder=self.data_dir))
+                raise StationError(
+                    "no_station",
+                    _(
+                        "No station is set up in {folder}; run 'station init' first",
+                        folder=self.data_dir,
+                    ),
+                )
             name = self.operator_name()
             self._store = station.login(name, self.password())
         return self._store
@@ -115,11 +122,22 @@ def read_json_input(source: str) -> Any:
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError("unreadable_input", _("Cannot read the input file: {why}",
-                                               why=type(exc).__name__)) from exc
+        raise UsageError(
+            "unreadable_input", _("Cannot read the input file: {why}", why=type(exc).__name__)
+        ) from exc
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValidationError([FieldError("", "invalid_json", _(
-            "The input is not valid JSON (line {line}, column {col})",
-            line=exc.lineno, col=exc.colno))]) from exc
+        raise ValidationError(
+            [
+                FieldError(
+                    "",
+                    "invalid_json",
+                    _(
+                        "The input is not valid JSON (line {line}, column {col})",
+                        line=exc.lineno,
+                        col=exc.colno,
+                    ),
+                )
+            ]
+        ) from exc

@@ -11,10 +11,12 @@ from station.i18n import _
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("init", help=_("create the station: database, first technician, "
-                                      "recovery code"))
-    p.add_argument("--station-code", required=True, metavar="CODE",
-                   help=_("the intake point's 12-digit code"))
+    p = sub.add_parser(
+        "init", help=_("create the station: database, first technician, recovery code")
+    )
+    p.add_argument(
+        "--station-code", required=True, metavar="CODE", help=_("the intake point's 12-digit code")
+    )
     p.add_argument("--admin", required=True, metavar="NAME", help=_("the first technician"))
     p.add_argument("--city", default="4501", help=_("4-digit city code (default 4501)"))
     p.set_defaults(func=cmd_init)
@@ -30,8 +32,9 @@ def register(sub: Any) -> None:
     p = usub.add_parser("disable", help=_("disable an operator and remove their key slot"))
     p.add_argument("name")
     p.set_defaults(func=cmd_user_disable)
-    p = usub.add_parser("reset-password", help=_(
-        "set a new password for an operator; from $STATION_NEW_PASSWORD"))
+    p = usub.add_parser(
+        "reset-password", help=_("set a new password for an operator; from $STATION_NEW_PASSWORD")
+    )
     p.add_argument("name")
     p.set_defaults(func=cmd_user_reset)
 
@@ -60,10 +63,16 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     station = ctx.station()
     password = ctx.new_password("STATION_PASSWORD")
     code = station.init(args.station_code, args.admin, password, args.city)
-    ctx.emit({"station_code": args.station_code, "recovery_code": code},
-             _("Station {code} created in {folder}.\n\nRECOVERY CODE (shown only once; print it "
-               "and keep it locked away):\n\n    {recovery}\n",
-               code=args.station_code, folder=ctx.data_dir, recovery=code))
+    ctx.emit(
+        {"station_code": args.station_code, "recovery_code": code},
+        _(
+            "Station {code} created in {folder}.\n\nRECOVERY CODE (shown only once; print it "
+            "and keep it locked away):\n\n    {recovery}\n",
+            code=args.station_code,
+            folder=ctx.data_dir,
+            recovery=code,
+        ),
+    )
     return 0
 
 
@@ -71,24 +80,27 @@ def cmd_user_add(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.session()
     store.require("user.manage")
     store.add_operator(args.name, args.role, ctx.new_password())
-    ctx.emit({"name": args.name, "role": args.role},
-             _("Operator {name} added as {role}", name=args.name, role=args.role))
+    ctx.emit(
+        {"name": args.name, "role": args.role},
+        _("Operator {name} added as {role}", name=args.name, role=args.role),
+    )
     return 0
 
 
 def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:
     ops = ctx.session().list_operators()
-    lines = [f"{o['name']:<20} {o['role']:<12} {'' if o['active'] else _('disabled')}"
-             + (f" {_('locked until')} {o['locked_until']}" if o["locked_until"] else "")
-             for o in ops]
+    lines = [
+        f"{o['name']:<20} {o['role']:<12} {'' if o['active'] else _('disabled')}"
+        + (f" {_('locked until')} {o['locked_until']}" if o["locked_until"] else "")
+        for o in ops
+    ]
     ctx.emit({"operators": ops}, "\n".join(lines))
     return 0
 
 
 def cmd_user_disable(ctx: Context, args: argparse.Namespace) -> int:
     ctx.session().disable_operator(args.name)
-    ctx.emit({"name": args.name, "active": False},
-             _("Operator {name} disabled", name=args.name))
+    ctx.emit({"name": args.name, "active": False}, _("Operator {name} disabled", name=args.name))
     return 0
 
 
@@ -110,8 +122,7 @@ def cmd_passwd(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_config_set(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.session()
     store.config_set(args.key, args.value)
-    ctx.emit({"key": args.key, "value": store.config_show(args.key)},
-             _("{key} set", key=args.key))
+    ctx.emit({"key": args.key, "value": store.config_show(args.key)}, _("{key} set", key=args.key))
     return 0
 
 
@@ -133,6 +144,12 @@ def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
         ctx.emit(result.to_json(), _("Audit log intact: {n} entries", n=result.count))
         return 0
     ctx.emit(result.to_json(), None)
-    raise StationError("audit_broken", _(
-        "The audit log is broken at entry {seq} ({reason}); {n} entries before it verify",
-        seq=result.broken_seq, reason=result.reason, n=result.count))
+    raise StationError(
+        "audit_broken",
+        _(
+            "The audit log is broken at entry {seq} ({reason}); {n} entries before it verify",
+            seq=result.broken_seq,
+            reason=result.reason,
+            n=result.count,
+        ),
+    )

@@ -12,14 +12,22 @@ from station.i18n import _
 def register(sub: Any) -> None:
     p = sub.add_parser("gui", help=_("open the desktop application (the default)"))
     p.set_defaults(func=run_gui)
-    p = sub.add_parser("demo", help=_(
-        "throwaway station with demo operators, synthetic applications and simulated devices"))
+    p = sub.add_parser(
+        "demo",
+        help=_(
+            "throwaway station with demo operators, synthetic applications and simulated devices"
+        ),
+    )
     p.add_argument("--records", type=int, default=300, help=_("synthetic applications to create"))
     p.add_argument("--keep", metavar="DIR", help=_("use this folder instead of a temporary one"))
-    p.add_argument("--no-window", action="store_true",
-                   help=_("set up the demo station and exit (prints the folder)"))
-    p.add_argument("--no-central", action="store_true",
-                   help=_("do not start the reference central service"))
+    p.add_argument(
+        "--no-window",
+        action="store_true",
+        help=_("set up the demo station and exit (prints the folder)"),
+    )
+    p.add_argument(
+        "--no-central", action="store_true", help=_("do not start the reference central service")
+    )
     p.set_defaults(func=cmd_demo)
 
 
@@ -37,13 +45,24 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
         central = None if args.no_central else start_central(demo)
         try:
             if central is not None:
-                ctx.message(_("Reference central service: {url} (database {db}); move "
-                              "applications through production with: station central produce "
-                              "--db {db} --all", url=central["url"], db=central["db"]))
+                ctx.message(
+                    _(
+                        "Reference central service: {url} (database {db}); move "
+                        "applications through production with: station central produce "
+                        "--db {db} --all",
+                        url=central["url"],
+                        db=central["db"],
+                    )
+                )
             if args.no_window:
-                ctx.emit({"data_dir": str(demo.data_dir), "operators": demo.operators,
-                          "central": {k: v for k, v in (central or {}).items()
-                                      if k != "process"}}, str(demo.data_dir))
+                ctx.emit(
+                    {
+                        "data_dir": str(demo.data_dir),
+                        "operators": demo.operators,
+                        "central": {k: v for k, v in (central or {}).items() if k != "process"},
+                    },
+                    str(demo.data_dir),
+                )
                 return 0
             from ui.app import run
 
@@ -71,8 +90,11 @@ def start_central(demo: Any) -> dict[str, Any]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     db = str(demo.data_dir / "central-demo.db")
-    proc = subprocess.Popen([sys.executable, "-m", "sync.server", "--db", db, "--port",
-                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sync.server", "--db", db, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:

@@ -17,26 +17,45 @@ def register(sub: Any) -> None:
     p = sub.add_parser("backup", help=_("encrypted backup of the whole station (technician)"))
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--out", metavar="FILE", help=_("write the backup to this file"))
-    where.add_argument("--folder", metavar="DIR", help=_(
-        "write a dated backup into this folder (USB stick) and rotate old ones"))
+    where.add_argument(
+        "--folder",
+        metavar="DIR",
+        help=_("write a dated backup into this folder (USB stick) and rotate old ones"),
+    )
     p.add_argument("--keep", type=int, default=7, help=_("backups to keep with --folder"))
     p.set_defaults(func=cmd_backup)
-    p = sub.add_parser("restore", help=_(
-        "restore a backup into an empty data folder; recovery code from "
-        "$STATION_RECOVERY_CODE or a prompt"))
+    p = sub.add_parser(
+        "restore",
+        help=_(
+            "restore a backup into an empty data folder; recovery code from "
+            "$STATION_RECOVERY_CODE or a prompt"
+        ),
+    )
     p.add_argument("file", metavar="FILE")
     p.set_defaults(func=cmd_restore)
-    p = sub.add_parser("doctor", help=_(
-        "check devices, database, keys, clock and central service; one line per check with "
-        "its fix (with --user and a password it also opens the database)"))
+    p = sub.add_parser(
+        "doctor",
+        help=_(
+            "check devices, database, keys, clock and central service; one line per check with "
+            "its fix (with --user and a password it also opens the database)"
+        ),
+    )
     p.set_defaults(func=cmd_doctor)
-    p = sub.add_parser("purge", help=_(
-        "remove personal data and photos of applications whose card was collected more than "
-        "retention.days ago (a tombstone is kept for reports)"))
+    p = sub.add_parser(
+        "purge",
+        help=_(
+            "remove personal data and photos of applications whose card was collected more than "
+            "retention.days ago (a tombstone is kept for reports)"
+        ),
+    )
     p.add_argument("--vacuum", action="store_true", help=_("compact the database afterwards"))
     p.set_defaults(func=cmd_purge)
-    p = sub.add_parser("diagnostics", help=_(
-        "write a support bundle: logs, doctor output, versions (no database, no personal data)"))
+    p = sub.add_parser(
+        "diagnostics",
+        help=_(
+            "write a support bundle: logs, doctor output, versions (no database, no personal data)"
+        ),
+    )
     p.add_argument("--out", required=True, metavar="FILE.zip")
     p.set_defaults(func=cmd_diagnostics)
 
@@ -50,8 +69,14 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
         result = create_backup(store, Path(args.out))
     else:
         result = backup_to_folder(store, Path(args.folder), args.keep)
-    ctx.emit(result, _("Backup written: {out} ({n} applications)", out=result["out"],
-                       n=result["counts"]["applications"]))
+    ctx.emit(
+        result,
+        _(
+            "Backup written: {out} ({n} applications)",
+            out=result["out"],
+            n=result["counts"]["applications"],
+        ),
+    )
     return 0
 
 
@@ -61,16 +86,24 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     code = os.environ.get("STATION_RECOVERY_CODE")
     if code is None:
         if not sys.stdin.isatty():
-            raise UsageError("no_recovery_code", _(
-                "No recovery code: set STATION_RECOVERY_CODE or run in a terminal"))
+            raise UsageError(
+                "no_recovery_code",
+                _("No recovery code: set STATION_RECOVERY_CODE or run in a terminal"),
+            )
         import getpass
 
         code = getpass.getpass(_("Recovery code: "))
     result = restore_backup(Path(args.file), ctx.data_dir, code)
-    ctx.emit(result, _("Restored station {code} into {folder}; operators log in with their "
-                       "usual passwords. The next sync first asks the central service for the "
-                       "state of every application.", code=result["station_code"],
-                       folder=result["data_dir"]))
+    ctx.emit(
+        result,
+        _(
+            "Restored station {code} into {folder}; operators log in with their "
+            "usual passwords. The next sync first asks the central service for the "
+            "state of every application.",
+            code=result["station_code"],
+            folder=result["data_dir"],
+        ),
+    )
     return 0
 
 
@@ -81,7 +114,8 @@ def _doctor(ctx: Context, args: argparse.Namespace) -> list[Any]:
     dctx = DoctorContext(ctx.data_dir)
     login_problem = None
     if (getattr(args, "user", None) or os.environ.get("STATION_USER")) and (
-            os.environ.get("STATION_PASSWORD") is not None or sys.stdin.isatty()):
+        os.environ.get("STATION_PASSWORD") is not None or sys.stdin.isatty()
+    ):
         try:
             dctx.store = ctx.session()
             dctx.settings = dctx.store.settings_map()
@@ -104,8 +138,9 @@ def _doctor(ctx: Context, args: argparse.Namespace) -> list[Any]:
     if login_problem:
         from station.doctor import Check
 
-        checks.insert(0, Check("login", FAIL, login_problem,
-                               _("Check the operator name and password")))
+        checks.insert(
+            0, Check("login", FAIL, login_problem, _("Check the operator name and password"))
+        )
     return checks
 
 
@@ -123,9 +158,11 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
 
     checks = _doctor(ctx, args)
     marks = {"ok": "✔", "warn": "!", "fail": "✘"}
-    lines = [f"{marks[c.status]} {c.name:<14} {c.detail}" + (f"\n    → {c.fix}" if c.fix and
-                                                                c.status != "ok" else "")
-             for c in checks]
+    lines = [
+        f"{marks[c.status]} {c.name:<14} {c.detail}"
+        + (f"\n    → {c.fix}" if c.fix and c.status != "ok" else "")
+        for c in checks
+    ]
     failed = any(c.status == FAIL for c in checks)
     ctx.emit({"ok": not failed, "checks": [c.to_json() for c in checks]}, "\n".join(lines))
     return 1 if failed else 0
@@ -135,6 +172,12 @@ def cmd_purge(ctx: Context, args: argparse.Namespace) -> int:
     from station.retention import purge
 
     result = purge(ctx.session(), vacuum=True if args.vacuum else None)
-    ctx.emit(result, _("{n} application(s) purged, {p} photo(s) removed", n=result["purged"],
-                       p=result["photos_removed"]))
+    ctx.emit(
+        result,
+        _(
+            "{n} application(s) purged, {p} photo(s) removed",
+            n=result["purged"],
+            p=result["photos_removed"],
+        ),
+    )
     return 0

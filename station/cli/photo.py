@@ -30,19 +30,40 @@ DEFAULT_TIMEOUT = 10.0
 def register(sub: Any) -> None:
     p = sub.add_parser("photo", help=_("the applicant's photo"))
     psub = p.add_subparsers(dest="photo_command", metavar=_("ACTION"))
-    c = psub.add_parser("capture", help=_(
-        "take a photo from a camera or a video/picture file, check it and crop it to the "
-        "ID-photo format (358 × 441, under 30 KB)"))
-    c.add_argument("--source", metavar="DEVICE|FILE", help=_(
-        "camera index (0), device (/dev/video0), video or picture file, or 'sim'; default: "
-        "the setting camera.device, else 0"))
+    c = psub.add_parser(
+        "capture",
+        help=_(
+            "take a photo from a camera or a video/picture file, check it and crop it to the "
+            "ID-photo format (358 × 441, under 30 KB)"
+        ),
+    )
+    c.add_argument(
+        "--source",
+        metavar="DEVICE|FILE",
+        help=_(
+            "camera index (0), device (/dev/video0), video or picture file, or 'sim'; default: "
+            "the setting camera.device, else 0"
+        ),
+    )
     c.add_argument("--out", metavar="FILE.jpg", required=True, help=_("where to write the JPEG"))
-    c.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S", help=_(
-        "give up after this many seconds without a photo that passes every check"))
-    c.add_argument("--force", action="store_true", help=_(
-        "when no frame passes, keep the best one anyway (marked override)"))
-    c.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                   help=_("print one JSON document on stdout"))
+    c.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help=_("give up after this many seconds without a photo that passes every check"),
+    )
+    c.add_argument(
+        "--force",
+        action="store_true",
+        help=_("when no frame passes, keep the best one anyway (marked override)"),
+    )
+    c.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help=_("print one JSON document on stdout"),
+    )
     c.set_defaults(func=cmd_photo_capture)
 
 
@@ -86,8 +107,9 @@ def _fewer_problems(a: Analysis, b: Analysis | None) -> bool:
     return len(a.problems) < len(b.problems)
 
 
-def take_photo(camera: Camera, timeout: float = DEFAULT_TIMEOUT, force: bool = False,
-               hold: float = 0.5) -> CapturedPhoto:
+def take_photo(
+    camera: Camera, timeout: float = DEFAULT_TIMEOUT, force: bool = False, hold: float = 0.5
+) -> CapturedPhoto:
     """Open ``camera``, analyse its frames until every check has passed for ``hold`` seconds,
     and return the captured photo. Raises ``DeviceError``: the camera's own error, or
     ``photo_rejected`` (with the reasons, and the best analysis in ``.analysis``) when no frame
@@ -123,12 +145,15 @@ def take_photo(camera: Camera, timeout: float = DEFAULT_TIMEOUT, force: bool = F
     finally:
         camera.close()
     if best is None:
-        raise camera.error or DeviceError("no_frames", _(
-            "The camera sent no picture within {s:g} s", s=timeout))
+        raise camera.error or DeviceError(
+            "no_frames", _("The camera sent no picture within {s:g} s", s=timeout)
+        )
     if force:
         return photo.capture(best[0], best[1])
-    err = DeviceError("photo_rejected", _(
-        "No picture passed the checks: {reasons}", reasons="; ".join(best[1].reasons)))
+    err = DeviceError(
+        "photo_rejected",
+        _("No picture passed the checks: {reasons}", reasons="; ".join(best[1].reasons)),
+    )
     err.analysis = best[1]  # type: ignore[attr-defined]
     raise err
 
@@ -138,25 +163,37 @@ def cmd_photo_capture(ctx: Context, args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if not out.parent.is_dir():
-        raise StationError("cannot_write", _("The folder {folder} does not exist",
-                                             folder=out.parent))
+        raise StationError(
+            "cannot_write", _("The folder {folder} does not exist", folder=out.parent)
+        )
     camera = make_camera(ctx, args.source)
     try:
         shot = take_photo(camera, args.timeout, args.force)
     except DeviceError as exc:
         analysis = getattr(exc, "analysis", None)
         if ctx.json and analysis is not None:
-            ctx.emit({**exc.to_json(), "face": analysis.face_json(),
-                      "checks": [c.to_json() for c in analysis.checks]})
+            ctx.emit(
+                {
+                    **exc.to_json(),
+                    "face": analysis.face_json(),
+                    "checks": [c.to_json() for c in analysis.checks],
+                }
+            )
         raise
     try:
         atomic_write(out, shot.jpeg)
     except OSError as exc:
-        raise StationError("cannot_write", _("Cannot write {file}: {why}", file=out.name,
-                                             why=exc.strerror or type(exc).__name__)) from exc
+        raise StationError(
+            "cannot_write",
+            _("Cannot write {file}: {why}", file=out.name, why=exc.strerror or type(exc).__name__),
+        ) from exc
     result = {"out": str(out), **shot.to_json()}
-    human = _("Photo written to {out} ({n} bytes, SHA-256 {sha})", out=out, n=len(shot.jpeg),
-              sha=shot.sha256[:16])
+    human = _(
+        "Photo written to {out} ({n} bytes, SHA-256 {sha})",
+        out=out,
+        n=len(shot.jpeg),
+        sha=shot.sha256[:16],
+    )
     if shot.override:
         human += "\n" + _("Taken although checks failed:") + "\n  " + "\n  ".join(shot.reasons)
     ctx.emit(result, human)
@@ -206,8 +243,9 @@ def bench_camera(seconds: float = 10.0, source: str | None = None) -> dict[str, 
     finally:
         camera.close()
     if not frames:
-        raise camera.error or DeviceError("no_frames", _(
-            "The camera sent no picture within {s:g} s", s=seconds))
+        raise camera.error or DeviceError(
+            "no_frames", _("The camera sent no picture within {s:g} s", s=seconds)
+        )
     capture_ms: list[float] = []
     sizes: list[int] = []
     for frame in frames:
@@ -218,13 +256,18 @@ def bench_camera(seconds: float = 10.0, source: str | None = None) -> dict[str, 
     mean = sum(analyse_ms) / len(analyse_ms)
     height, width = frames[0].shape[:2]
     return {
-        "source": camera.source, "frame": f"{width}x{height}", "seconds": round(elapsed, 2),
+        "source": camera.source,
+        "frame": f"{width}x{height}",
+        "seconds": round(elapsed, 2),
         "camera_fps": round(grabbed / elapsed, 1),
         "analysed_fps": round(len(analyse_ms) / elapsed, 1),
-        "analyse_ms_mean": round(mean, 2), "analyse_ms_p95": round(_percentile(analyse_ms, .95), 2),
+        "analyse_ms_mean": round(mean, 2),
+        "analyse_ms_p95": round(_percentile(analyse_ms, 0.95), 2),
         "analysis_capacity_fps": round(1000 / mean, 1) if mean else None,
         "capture_ms_mean": round(sum(capture_ms) / len(capture_ms), 2),
-        "capture_ms_p95": round(_percentile(capture_ms, .95), 2),
-        "jpeg_bytes_max": max(sizes), "jpeg_bytes_mean": round(sum(sizes) / len(sizes)),
-        "cpus": os.cpu_count(), "opencv_threads": cv2.getNumThreads(),
+        "capture_ms_p95": round(_percentile(capture_ms, 0.95), 2),
+        "jpeg_bytes_max": max(sizes),
+        "jpeg_bytes_mean": round(sum(sizes) / len(sizes)),
+        "cpus": os.cpu_count(),
+        "opencv_threads": cv2.getNumThreads(),
     }

@@ -33,8 +33,10 @@ def register(sub: Any) -> None:
     p.add_argument("--format", required=True, choices=("xlsx", "pdf", "csv"))
     p.add_argument("--out", required=True, metavar="FILE")
     p.set_defaults(func=cmd_period)
-    p = rsub.add_parser("referrals", help=_(
-        "one file per 7+1 service with the applicants who asked for it (audited)"))
+    p = rsub.add_parser(
+        "referrals",
+        help=_("one file per 7+1 service with the applicants who asked for it (audited)"),
+    )
     p.add_argument("--date", required=True, metavar="YYYY-MM-DD")
     p.add_argument("--out", required=True, metavar="FOLDER")
     p.set_defaults(func=cmd_referrals)
@@ -42,15 +44,22 @@ def register(sub: Any) -> None:
 
 
 def register_import(sub: Any) -> None:
-    p = sub.add_parser("import", help=_(
-        "bulk registration from an XLSX or CSV file; every row validated. Exit 0 when the "
-        "file was processed (rejected rows are listed with row, field and reason), 4 when no "
-        "row could be saved"))
+    p = sub.add_parser(
+        "import",
+        help=_(
+            "bulk registration from an XLSX or CSV file; every row validated. Exit 0 when the "
+            "file was processed (rejected rows are listed with row, field and reason), 4 when no "
+            "row could be saved"
+        ),
+    )
     p.add_argument("file", nargs="?", metavar="FILE.xlsx|FILE.csv")
     p.add_argument("--dry-run", action="store_true", help=_("validate only, store nothing"))
     p.add_argument("--template", metavar="FILE.xlsx", help=_("write the import template"))
-    p.add_argument("--errors", metavar="FILE.xlsx", help=_(
-        "write the rejected rows with an error column, to fix and import again"))
+    p.add_argument(
+        "--errors",
+        metavar="FILE.xlsx",
+        help=_("write the rejected rows with an error column, to fix and import again"),
+    )
     p.set_defaults(func=cmd_import)
 
 
@@ -66,12 +75,19 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     result = import_file(ctx.session(), Path(args.file), dry_run=args.dry_run)
     if args.errors and result.bad_rows:
         write_error_sheet(result, Path(args.errors))
-    text = _("{saved} saved, {skipped} already imported, {bad} row(s) rejected",
-             saved=result.saved, skipped=result.skipped, bad=len(result.bad_rows))
+    text = _(
+        "{saved} saved, {skipped} already imported, {bad} row(s) rejected",
+        saved=result.saved,
+        skipped=result.skipped,
+        bad=len(result.bad_rows),
+    )
     if result.interrupted_at is not None:
-        text += "\n" + _("The file could not be read after row {row}; the rows before it are "
-                         "kept. Import the file again when it is back: rows already imported "
-                         "are skipped.", row=result.interrupted_at)
+        text += "\n" + _(
+            "The file could not be read after row {row}; the rows before it are "
+            "kept. Import the file again when it is back: rows already imported "
+            "are skipped.",
+            row=result.interrupted_at,
+        )
     ctx.emit(result.to_json(), text)
     if result.interrupted_at is not None:
         return 2
@@ -89,8 +105,10 @@ def _write(ctx: Context, start: dt.date, end: dt.date, fmt: str, out: str, what:
     data = report_data(store, start, end)
     {"csv": write_csv, "xlsx": write_xlsx, "pdf": write_pdf}[fmt](data, path)
     audit_export(store, what, start, end, fmt, data["total"])
-    ctx.emit({"out": str(path), "total": data["total"], "format": fmt},
-             _("{title}: {out}", title=title(data), out=path))
+    ctx.emit(
+        {"out": str(path), "total": data["total"], "format": fmt},
+        _("{title}: {out}", title=title(data), out=path),
+    )
     return 0
 
 
@@ -116,6 +134,8 @@ def cmd_referrals(ctx: Context, args: argparse.Namespace) -> int:
     files = write_referrals(lists, Path(args.out))
     rows = sum(len(v) for v in lists.values())
     audit_export(store, "referrals", day, day, "xlsx", rows)
-    ctx.emit({"out": args.out, "files": files, "rows": rows},
-             _("{n} referral list(s) written to {out}", n=len(files), out=args.out))
+    ctx.emit(
+        {"out": args.out, "files": files, "rows": rows},
+        _("{n} referral list(s) written to {out}", n=len(files), out=args.out),
+    )
     return 0

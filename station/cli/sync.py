@@ -12,13 +12,13 @@ from station.i18n import _
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("enrol", help=_("enrol this station with the central service "
-                                       "(technician)"))
+    p = sub.add_parser("enrol", help=_("enrol this station with the central service (technician)"))
     p.add_argument("--server", required=True, metavar="URL")
     p.add_argument("--code", required=True, metavar="CODE", help=_("the one-time enrolment code"))
     p.set_defaults(func=cmd_enrol)
-    p = sub.add_parser("sync", help=_(
-        "send pending applications and pull status changes; prints counts"))
+    p = sub.add_parser(
+        "sync", help=_("send pending applications and pull status changes; prints counts")
+    )
     p.add_argument("--once", action="store_true", help=_("one round, no retries"))
     p.add_argument("--status", action="store_true", help=_("only show the sync state"))
     p.set_defaults(func=cmd_sync)
@@ -49,9 +49,14 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
     try:
         counts = client.sync_once() if args.once else client.run(max_attempts=4)
     except RetryLater as exc:
-        raise CentralError("unreachable", _(
-            "The central service is unreachable or failing ({why}); the applications stay "
-            "queued and go out with the next sync", why=exc.why)) from exc
+        raise CentralError(
+            "unreachable",
+            _(
+                "The central service is unreachable or failing ({why}); the applications stay "
+                "queued and go out with the next sync",
+                why=exc.why,
+            ),
+        ) from exc
     counts.pop("handovers", None)  # cli.md fixes the shape of this output
     ctx.emit(counts, json.dumps(counts))
     return 0
@@ -69,6 +74,10 @@ def cmd_handover(ctx: Context, args: argparse.Namespace) -> int:
             sent = SyncClient(store).send_handovers() > 0
         except RetryLater:
             sent = False
-    ctx.emit(dict(done, sent=sent), _("Handover recorded") if sent else _(
-        "Handover recorded; it goes to the central service with the next sync"))
+    ctx.emit(
+        dict(done, sent=sent),
+        _("Handover recorded")
+        if sent
+        else _("Handover recorded; it goes to the central service with the next sync"),
+    )
     return 0

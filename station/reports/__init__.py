@@ -31,7 +31,9 @@ def report_data(store: Store, start: dt.date, end: dt.date | None = None) -> dic
     marks = ",".join("?" * len(days))
     rows = store.conn.execute(
         f"SELECT kind, community, division_code, operator, captured_at, record, purged, uuid"
-        f" FROM applications WHERE day IN ({marks})", days).fetchall()
+        f" FROM applications WHERE day IN ({marks})",
+        days,
+    ).fetchall()
     by_kind: Counter[str] = Counter()
     by_community: Counter[str] = Counter()
     by_operator: Counter[str] = Counter()
@@ -60,42 +62,61 @@ def report_data(store: Store, start: dt.date, end: dt.date | None = None) -> dic
         services.update(rec.get("services") or [])
     sync = _sync_counts(store, uuids, days)
     population = _population(store)
-    total_all = store.conn.execute("SELECT count(*) FROM applications WHERE kind = 'new'"
-                                   ).fetchone()[0]
+    total_all = store.conn.execute(
+        "SELECT count(*) FROM applications WHERE kind = 'new'"
+    ).fetchone()[0]
     target = int(store.config_get("report.coverage_target") or "90")
     coverage = round(100 * total_all / population, 1) if population else None
-    staff = store.conn.execute("SELECT count(*) FROM operators WHERE active = 1 AND role ="
-                               " 'coordinator'").fetchone()[0]
+    staff = store.conn.execute(
+        "SELECT count(*) FROM operators WHERE active = 1 AND role = 'coordinator'"
+    ).fetchone()[0]
     return {
-        "station": store.station_code, "station_name": store.config_get("station.name") or "",
-        "start": start.isoformat(), "end": end.isoformat(), "total": len(rows),
+        "station": store.station_code,
+        "station_name": store.config_get("station.name") or "",
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "total": len(rows),
         "by_kind": {k: by_kind.get(k, 0) for k in codes.table("kinds")},
         "by_community": dict(by_community.most_common()),
         "by_operator": dict(sorted(by_operator.items())),
-        "by_hour": {h: by_hour.get(h, 0) for h in range(7, 20)} | {
-            h: n for h, n in by_hour.items() if h < 7 or h >= 20},
-        "eligible": eligible, "not_eligible": len(rows) - eligible,
-        "grounds": dict(grounds), "services": {s: services.get(s, 0)
-                                               for s in codes.table("services")},
+        "by_hour": {h: by_hour.get(h, 0) for h in range(7, 20)}
+        | {h: n for h, n in by_hour.items() if h < 7 or h >= 20},
+        "eligible": eligible,
+        "not_eligible": len(rows) - eligible,
+        "grounds": dict(grounds),
+        "services": {s: services.get(s, 0) for s in codes.table("services")},
         "sync": sync,
         "coverage_by_community": _community_coverage(store, target),
-        "indicators": {"registered_total": total_all, "estimated_population": population,
-                       "coverage_percent": coverage, "coverage_target_percent": target,
-                       "coordinators": staff,
-                       "population_per_coordinator": round(population / staff)
-                       if population and staff else None},
+        "indicators": {
+            "registered_total": total_all,
+            "estimated_population": population,
+            "coverage_percent": coverage,
+            "coverage_target_percent": target,
+            "coordinators": staff,
+            "population_per_coordinator": round(population / staff)
+            if population and staff
+            else None,
+        },
     }
 
 
 def _sync_counts(store: Store, uuids: list[str], days: list[str]) -> dict[str, int]:
     has = store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'outbox'").fetchone()
-    out = {"pending": 0, "sent": 0, "accepted": 0, "rejected": 0, "conflict": 0,
-           "cards_ready": 0, "cards_collected": 0}
+    out = {
+        "pending": 0,
+        "sent": 0,
+        "accepted": 0,
+        "rejected": 0,
+        "conflict": 0,
+        "cards_ready": 0,
+        "cards_collected": 0,
+    }
     if not has or not uuids:
         return out
     marks = ",".join("?" * len(uuids))
     for state, n in store.conn.execute(
-            f"SELECT state, count(*) FROM outbox WHERE uuid IN ({marks}) GROUP BY state", uuids):
+        f"SELECT state, count(*) FROM outbox WHERE uuid IN ({marks}) GROUP BY state", uuids
+    ):
         if state in ("pending", "in_flight"):
             out["pending"] += n
         else:
@@ -104,8 +125,10 @@ def _sync_counts(store: Store, uuids: list[str], days: list[str]) -> dict[str, i
             out[key] = out.get(key, 0) + n
     first, last = days[0], days[-1] + "T99"
     for kind, n in store.conn.execute(
-            "SELECT type, count(*) FROM status_events WHERE at >= ? AND at < ? AND type IN"
-            " ('ready_for_pickup', 'collected') GROUP BY type", (first, last)):
+        "SELECT type, count(*) FROM status_events WHERE at >= ? AND at < ? AND type IN"
+        " ('ready_for_pickup', 'collected') GROUP BY type",
+        (first, last),
+    ):
         out["cards_ready" if kind == "ready_for_pickup" else "cards_collected"] = n
     return out
 
@@ -116,15 +139,26 @@ def _community_coverage(store: Store, target: int) -> list[dict[str, Any]]:
     if not estimates:
         return []
     marks = ",".join("?" * len(estimates))
-    counts = dict(store.conn.execute(
-        f"SELECT community, count(*) FROM applications WHERE kind = 'new' AND community IN"
-        f" ({marks}) GROUP BY community", list(estimates)).fetchall())
+    counts = dict(
+        store.conn.execute(
+            f"SELECT community, count(*) FROM applications WHERE kind = 'new' AND community IN"
+            f" ({marks}) GROUP BY community",
+            list(estimates),
+        ).fetchall()
+    )
     out = []
     for name, population in estimates.items():
         registered = counts.get(name, 0)
         percent = round(100 * registered / population, 1)
-        out.append({"community": name, "registered": registered, "population": population,
-                    "coverage_percent": percent, "meets_target": percent >= target})
+        out.append(
+            {
+                "community": name,
+                "registered": registered,
+                "population": population,
+                "coverage_percent": percent,
+                "meets_target": percent >= target,
+            }
+        )
     return out
 
 
@@ -133,8 +167,9 @@ def _population(store: Store) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def referral_lists(store: Store, start: dt.date, end: dt.date | None = None
-                   ) -> dict[str, list[dict[str, str]]]:
+def referral_lists(
+    store: Store, start: dt.date, end: dt.date | None = None
+) -> dict[str, list[dict[str, str]]]:
     """Per 7+1 service, the applicants who asked for it with the contact a department needs."""
     store.require("report.export")
     end = end or start
@@ -142,28 +177,42 @@ def referral_lists(store: Store, start: dt.date, end: dt.date | None = None
     marks = ",".join("?" * len(days))
     out: dict[str, list[dict[str, str]]] = {s: [] for s in codes.table("services")}
     for number, blob in store.conn.execute(
-            f"SELECT number, record FROM applications WHERE day IN ({marks}) AND purged = 0"
-            f" ORDER BY number", days):
+        f"SELECT number, record FROM applications WHERE day IN ({marks}) AND purged = 0"
+        f" ORDER BY number",
+        days,
+    ):
         rec = unpack_record(blob)
         person, residence = rec.get("person") or {}, rec.get("residence") or {}
         children = [m for m in rec.get("members") or [] if m.get("relation") == "child"]
         for service in rec.get("services") or []:
-            row = {"number": number, "name": person.get("name", ""),
-                   "phone": person.get("phone", ""),
-                   "community": residence.get("community", ""),
-                   "address": residence.get("address", "")}
+            row = {
+                "number": number,
+                "name": person.get("name", ""),
+                "phone": person.get("phone", ""),
+                "community": residence.get("community", ""),
+                "address": residence.get("address", ""),
+            }
             if service == "education":
-                row["children"] = "、".join(f"{m.get('name', '')}({m.get('birth_date', '')})"
-                                           for m in children)
+                row["children"] = "、".join(
+                    f"{m.get('name', '')}({m.get('birth_date', '')})" for m in children
+                )
             out.setdefault(service, []).append(row)
     return out
 
 
-def audit_export(store: Store, what: str, start: dt.date, end: dt.date | None, fmt: str,
-                 rows: int) -> None:
-    store.audit("report.export", detail={"report": what, "start": start.isoformat(),
-                                         "end": (end or start).isoformat(), "format": fmt,
-                                         "rows": rows})
+def audit_export(
+    store: Store, what: str, start: dt.date, end: dt.date | None, fmt: str, rows: int
+) -> None:
+    store.audit(
+        "report.export",
+        detail={
+            "report": what,
+            "start": start.isoformat(),
+            "end": (end or start).isoformat(),
+            "format": fmt,
+            "rows": rows,
+        },
+    )
 
 
 def title(data: dict[str, Any]) -> str:

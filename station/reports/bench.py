@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 
-def bench_report(folder: Path | None = None, records: int = 10_000,
-                 import_rows: int = 10_000) -> dict[str, Any]:
+def bench_report(
+    folder: Path | None = None, records: int = 10_000, import_rows: int = 10_000
+) -> dict[str, Any]:
     from openpyxl import Workbook
 
     from station.bench import populated
@@ -27,8 +28,11 @@ def bench_report(folder: Path | None = None, records: int = 10_000,
     bench_day = dt.date(2025, 6, 16)  # a day of 150 applications inside the large database
     with demo.login("super") as sup:
         with sup.transaction():
-            sup.conn.execute("UPDATE applications SET day = ? WHERE id IN (SELECT id FROM"
-                             " applications ORDER BY id DESC LIMIT 150)", (bench_day.isoformat(),))
+            sup.conn.execute(
+                "UPDATE applications SET day = ? WHERE id IN (SELECT id FROM"
+                " applications ORDER BY id DESC LIMIT 150)",
+                (bench_day.isoformat(),),
+            )
         t0 = time.perf_counter()
         data = report_data(sup, bench_day)
         write_xlsx(data, work / "daily.xlsx")
@@ -57,8 +61,14 @@ def bench_report(folder: Path | None = None, records: int = 10_000,
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)
-    return {"records_in_database": records, "applications_that_day": day_total,
-            "daily_xlsx_ms": round(report_ms), "import_rows": import_rows,
-            "import_seconds": round(import_s, 1), "import_saved": result.saved,
-            "import_rows_per_second": round(import_rows / import_s),
-            "max_rss_mb": round(rss / 1024), "rss_before_import_mb": round(rss0 / 1024)}
+    return {
+        "records_in_database": records,
+        "applications_that_day": day_total,
+        "daily_xlsx_ms": round(report_ms),
+        "import_rows": import_rows,
+        "import_seconds": round(import_s, 1),
+        "import_saved": result.saved,
+        "import_rows_per_second": round(import_rows / import_s),
+        "max_rss_mb": round(rss / 1024),
+        "rss_before_import_mb": round(rss0 / 1024),
+    }

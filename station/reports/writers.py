@@ -22,39 +22,78 @@ def sections(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]
     sync = data["sync"]
     ind = data["indicators"]
     return [
-        (_("Summary"), [_("Item"), _("Value")], [
-            [_("Station"), f"{data['station']} {data['station_name']}".strip()],
-            [_("Period"), f"{data['start']} – {data['end']}"],
-            [_("Applications taken in"), data["total"]],
-            [_("Eligible"), data["eligible"]], [_("Not eligible"), data["not_eligible"]],
-            [_("Waiting to be sent"), sync["pending"]], [_("Sent"), sync["sent"]],
-            [_("Accepted centrally"), sync["accepted"]], [_("Rejected"), sync["rejected"]],
-            [_("Cards ready"), sync["cards_ready"]], [_("Cards collected"), sync["cards_collected"]],
-            [_("Registered in total"), ind["registered_total"]],
-            [_("Estimated floating population"), ind["estimated_population"] or "—"],
-            [_("Coverage (%)"), ind["coverage_percent"] if ind["coverage_percent"] is not None
-             else "—"],
-            [_("Coverage target (%)"), ind["coverage_target_percent"]],
-            [_("Coordinators"), ind["coordinators"]],
-            [_("Population per coordinator"), ind["population_per_coordinator"] or "—"],
-        ]),
+        (
+            _("Summary"),
+            [_("Item"), _("Value")],
+            [
+                [_("Station"), f"{data['station']} {data['station_name']}".strip()],
+                [_("Period"), f"{data['start']} – {data['end']}"],
+                [_("Applications taken in"), data["total"]],
+                [_("Eligible"), data["eligible"]],
+                [_("Not eligible"), data["not_eligible"]],
+                [_("Waiting to be sent"), sync["pending"]],
+                [_("Sent"), sync["sent"]],
+                [_("Accepted centrally"), sync["accepted"]],
+                [_("Rejected"), sync["rejected"]],
+                [_("Cards ready"), sync["cards_ready"]],
+                [_("Cards collected"), sync["cards_collected"]],
+                [_("Registered in total"), ind["registered_total"]],
+                [_("Estimated floating population"), ind["estimated_population"] or "—"],
+                [
+                    _("Coverage (%)"),
+                    ind["coverage_percent"] if ind["coverage_percent"] is not None else "—",
+                ],
+                [_("Coverage target (%)"), ind["coverage_target_percent"]],
+                [_("Coordinators"), ind["coordinators"]],
+                [_("Population per coordinator"), ind["population_per_coordinator"] or "—"],
+            ],
+        ),
         (_("By kind"), [_("Kind"), _("Applications")], kinds),
-        (_("Coverage by community"),
-         [_("Community"), _("Registered"), _("Estimated floating population"),
-          _("Coverage (%)"), _("Target reached")],
-         [[c["community"], c["registered"], c["population"], c["coverage_percent"],
-           _("yes") if c["meets_target"] else _("no")]
-          for c in data.get("coverage_by_community", [])]),
-        (_("By community"), [_("Community"), _("Applications")],
-         [[k, n] for k, n in data["by_community"].items()]),
-        (_("By operator"), [_("Operator"), _("Applications")],
-         [[k, n] for k, n in data["by_operator"].items()]),
-        (_("By hour"), [_("Hour"), _("Applications")],
-         [[f"{h:02d}:00", n] for h, n in sorted(data["by_hour"].items())]),
-        (_("Services requested (7+1)"), [_("Service"), _("Applicants")],
-         [[codes.label("services", s), n] for s, n in data["services"].items()]),
-        (_("Eligibility grounds"), [_("Ground"), _("Applicants")],
-         [[_(g), n] for g, n in data["grounds"].items()]),
+        (
+            _("Coverage by community"),
+            [
+                _("Community"),
+                _("Registered"),
+                _("Estimated floating population"),
+                _("Coverage (%)"),
+                _("Target reached"),
+            ],
+            [
+                [
+                    c["community"],
+                    c["registered"],
+                    c["population"],
+                    c["coverage_percent"],
+                    _("yes") if c["meets_target"] else _("no"),
+                ]
+                for c in data.get("coverage_by_community", [])
+            ],
+        ),
+        (
+            _("By community"),
+            [_("Community"), _("Applications")],
+            [[k, n] for k, n in data["by_community"].items()],
+        ),
+        (
+            _("By operator"),
+            [_("Operator"), _("Applications")],
+            [[k, n] for k, n in data["by_operator"].items()],
+        ),
+        (
+            _("By hour"),
+            [_("Hour"), _("Applications")],
+            [[f"{h:02d}:00", n] for h, n in sorted(data["by_hour"].items())],
+        ),
+        (
+            _("Services requested (7+1)"),
+            [_("Service"), _("Applicants")],
+            [[codes.label("services", s), n] for s, n in data["services"].items()],
+        ),
+        (
+            _("Eligibility grounds"),
+            [_("Ground"), _("Applicants")],
+            [[_(g), n] for g, n in data["grounds"].items()],
+        ),
     ]
 
 
@@ -95,7 +134,7 @@ def write_xlsx(data: dict[str, Any], path: Path) -> None:
                 ws.append(row)
             ws.freeze_panes = "A3"
             ws.column_dimensions["A"].width = 34
-            for col in "BCDE"[:max(1, len(header) - 1)]:
+            for col in "BCDE"[: max(1, len(header) - 1)]:
                 ws.column_dimensions[col].width = 16
             if i > 0 and rows:
                 chart: Any = PieChart() if name == _("By kind") else BarChart()
@@ -131,14 +170,25 @@ def write_pdf(data: dict[str, Any], path: Path) -> None:
 
     app = QGuiApplication.instance() or QGuiApplication([])
     assert app is not None
-    family = next((f for f in ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei",
-                               "PingFang SC") if f in QFontDatabase.families()), "")
+    family = next(
+        (
+            f
+            for f in ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC")
+            if f in QFontDatabase.families()
+        ),
+        "",
+    )
 
     def write(tmp: Path) -> None:
         pdf = QPdfWriter(str(tmp))
-        pdf.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
-                                      QPageLayout.Orientation.Portrait, QMarginsF(15, 15, 15, 15),
-                                      QPageLayout.Unit.Millimeter))
+        pdf.setPageLayout(
+            QPageLayout(
+                QPageSize(QPageSize.PageSizeId.A4),
+                QPageLayout.Orientation.Portrait,
+                QMarginsF(15, 15, 15, 15),
+                QPageLayout.Unit.Millimeter,
+            )
+        )
         pdf.setResolution(150)
         pdf.setTitle(title(data))
         p = QPainter(pdf)
@@ -170,8 +220,13 @@ def write_pdf(data: dict[str, Any], path: Path) -> None:
                 rows = [list(_hdr)] + rows
             for row in rows:
                 for c, value in enumerate(row):
-                    x = 20 if c == 0 else int(width * (0.6 if columns == 2 else
-                                                       0.35 + 0.65 * (c - 1) / (columns - 1)))
+                    x = (
+                        20
+                        if c == 0
+                        else int(
+                            width * (0.6 if columns == 2 else 0.35 + 0.65 * (c - 1) / (columns - 1))
+                        )
+                    )
                     line(f"{value}", 10, bold=columns > 2 and row is rows[0], x=x)
                     if c < len(row) - 1:
                         y -= int(p.fontMetrics().height() * 1.3)
@@ -187,11 +242,12 @@ def write_pdf(data: dict[str, Any], path: Path) -> None:
                 for label, n in numeric:
                     w = int((width * 0.5) * n / top)
                     p.fillRect(QRectF(width * 0.35, y, max(w, 2), bar_h), QColor("#2d6396"))
-                    p.drawText(QRectF(0, y, width * 0.33, bar_h),
-                               int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                               str(label))
-                    p.drawText(int(width * 0.35) + max(w, 2) + 8,
-                               y + bar_h - 6, str(n))
+                    p.drawText(
+                        QRectF(0, y, width * 0.33, bar_h),
+                        int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                        str(label),
+                    )
+                    p.drawText(int(width * 0.35) + max(w, 2) + 8, y + bar_h - 6, str(n))
                     y += bar_h + 8
         p.end()
 
@@ -205,17 +261,26 @@ def write_referrals(lists: dict[str, list[dict[str, str]]], folder: Path) -> lis
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    headers = {"number": _("Application no."), "name": _("Name"), "phone": _("Phone"),
-               "community": _("Community"), "address": _("Address"),
-               "children": _("Children (birth date)")}
+    headers = {
+        "number": _("Application no."),
+        "name": _("Name"),
+        "phone": _("Phone"),
+        "community": _("Community"),
+        "address": _("Address"),
+        "children": _("Children (birth date)"),
+    }
     for service, rows in lists.items():
         if not rows:
             continue
         keys = [k for k in headers if any(k in r for r in rows)]
         name = f"{codes.label('services', service)}.xlsx".replace("/", "-")
 
-        def write(tmp: Path, rows: list[dict[str, str]] = rows, keys: list[str] = keys,
-                  service: str = service) -> None:
+        def write(
+            tmp: Path,
+            rows: list[dict[str, str]] = rows,
+            keys: list[str] = keys,
+            service: str = service,
+        ) -> None:
             wb = Workbook()
             ws = wb.active
             ws.title = codes.label("services", service)[:30]

@@ -12,8 +12,9 @@ def serve(db: str, port: int, host: str = "127.0.0.1", workers: int = 1) -> None
 
     if workers > 1:
         os.environ["STATION_CENTRAL_DB"] = db
-        uvicorn.run("sync.server.asgi:app", host=host, port=port, workers=workers,
-                    log_level="warning")
+        uvicorn.run(
+            "sync.server.asgi:app", host=host, port=port, workers=workers, log_level="warning"
+        )
         return
     from sync.server.app import create_app
 

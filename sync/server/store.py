@@ -42,8 +42,7 @@ CREATE TABLE IF NOT EXISTS handovers (
 CREATE TABLE IF NOT EXISTS signatures (sig TEXT PRIMARY KEY, at REAL NOT NULL);
 """
 
-STATES = ("received", "rejected", "in_production", "card_produced", "ready_for_pickup",
-          "collected")
+STATES = ("received", "rejected", "in_production", "card_produced", "ready_for_pickup", "collected")
 
 
 def now_iso() -> str:
@@ -72,8 +71,9 @@ class CentralStore:
 
                 conn = psycopg.connect(self.url, autocommit=True)
             else:
-                conn = sqlite3.connect(self.url, isolation_level=None, timeout=30,
-                                       check_same_thread=False)
+                conn = sqlite3.connect(
+                    self.url, isolation_level=None, timeout=30, check_same_thread=False
+                )
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = FULL")
                 conn.execute("PRAGMA busy_timeout = 30000")
@@ -113,41 +113,52 @@ class CentralStore:
     def new_enrol_code(self) -> str:
         code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
         with self.tx() as c:
-            c.execute("INSERT INTO enrol_codes (code, created_at) VALUES (?, ?)",
-                      (code, now_iso()))
+            c.execute("INSERT INTO enrol_codes (code, created_at) VALUES (?, ?)", (code, now_iso()))
         return code
 
-    def add_event(self, c: Cursor, station_id: str, uuid: str, kind: str,
-                  detail: dict[str, Any] | None = None) -> None:
-        c.execute("INSERT INTO events (station_id, uuid, type, at, detail) VALUES (?, ?, ?, ?, ?)",
-                  (station_id, uuid, kind, now_iso(), json.dumps(detail) if detail else None))
+    def add_event(
+        self, c: Cursor, station_id: str, uuid: str, kind: str, detail: dict[str, Any] | None = None
+    ) -> None:
+        c.execute(
+            "INSERT INTO events (station_id, uuid, type, at, detail) VALUES (?, ?, ?, ?, ?)",
+            (station_id, uuid, kind, now_iso(), json.dumps(detail) if detail else None),
+        )
 
-    def produce(self, uuid: str | None = None, reject: str | None = None,
-                field: str | None = None, steps: int = 3) -> int:
+    def produce(
+        self,
+        uuid: str | None = None,
+        reject: str | None = None,
+        field: str | None = None,
+        steps: int = 3,
+    ) -> int:
         """Move received applications through production (or reject them)."""
         order = ["received", "in_production", "card_produced", "ready_for_pickup"]
         moved = 0
         with self.tx() as c:
             if uuid:
-                rows = c.execute("SELECT uuid, station_id, state FROM applications WHERE uuid = ?",
-                                 (uuid,)).fetchall()
+                rows = c.execute(
+                    "SELECT uuid, station_id, state FROM applications WHERE uuid = ?", (uuid,)
+                ).fetchall()
             else:
-                rows = c.execute("SELECT uuid, station_id, state FROM applications WHERE state IN"
-                                 " ('received', 'in_production', 'card_produced')"
-                                 " ORDER BY received_at").fetchall()
+                rows = c.execute(
+                    "SELECT uuid, station_id, state FROM applications WHERE state IN"
+                    " ('received', 'in_production', 'card_produced')"
+                    " ORDER BY received_at"
+                ).fetchall()
             for u, station, state in rows:
                 if reject:
                     if state in ("ready_for_pickup", "collected", "rejected"):
                         continue
                     c.execute("UPDATE applications SET state = 'rejected' WHERE uuid = ?", (u,))
-                    self.add_event(c, station, u, "rejected",
-                                   {"code": reject, "field": field or ""})
+                    self.add_event(
+                        c, station, u, "rejected", {"code": reject, "field": field or ""}
+                    )
                     moved += 1
                     continue
                 if state not in order[:-1]:
                     continue
                 i = order.index(state)
-                for nxt in order[i + 1: i + 1 + steps]:
+                for nxt in order[i + 1 : i + 1 + steps]:
                     self.add_event(c, station, u, nxt)
                     state = nxt
                 c.execute("UPDATE applications SET state = ? WHERE uuid = ?", (state, u))
@@ -163,8 +174,9 @@ class CentralStore:
             "events": c.execute("SELECT count(*) FROM events").fetchone()[0],
             "conflicts": c.execute("SELECT count(*) FROM conflicts").fetchone()[0],
         }
-        by_state = dict(c.execute("SELECT state, count(*) FROM applications GROUP BY state")
-                        .fetchall())
+        by_state = dict(
+            c.execute("SELECT state, count(*) FROM applications GROUP BY state").fetchall()
+        )
         out["by_state"] = {s: by_state.get(s, 0) for s in STATES}
         return out
 

@@ -22,18 +22,21 @@ def test_card_read_and_endorse_records_once(vpcd, station):
         tech = station.env("tech")
         assert run_cli("config", "set", "permit.endorse_key", KEY, env=tech).returncode == 0
         assert run_cli("config", "set", "permit.reader", vpcd.reader, env=tech).returncode == 0
-        out = run_cli("--json", "card", "read", "--reader", vpcd.reader, "--wait", "3",
-                      env=station.env())
+        out = run_cli(
+            "--json", "card", "read", "--reader", vpcd.reader, "--wait", "3", env=station.env()
+        )
         assert out.returncode == 0, out.stderr
         doc = json.loads(out.stdout)
         assert doc["person"] == synthetic_fields(1)["person"]
         assert len(doc["permit"]["endorsements"]) == 2
-        out = run_cli("--json", "card", "endorse", "--year", str(year), "--wait", "3",
-                      env=station.env())
+        out = run_cli(
+            "--json", "card", "endorse", "--year", str(year), "--wait", "3", env=station.env()
+        )
         assert out.returncode == 0, out.stderr
         assert json.loads(out.stdout)["endorsed"]["year"] == year
-        again = run_cli("--json", "card", "endorse", "--year", str(year), "--wait", "3",
-                        env=station.env())
+        again = run_cli(
+            "--json", "card", "endorse", "--year", str(year), "--wait", "3", env=station.env()
+        )
         assert again.returncode == 4
         assert card.commands.count("append_record") == 1
         store = station.login("super")
@@ -45,9 +48,11 @@ def test_card_read_and_endorse_records_once(vpcd, station):
 
 
 def test_card_read_errors_exit_5(vpcd):
-    out = run_cli("card", "read", "--reader", "No Such Reader", "--wait", "1",
-                  env={"PATH": "/usr/bin:/bin"})
+    out = run_cli(
+        "card", "read", "--reader", "No Such Reader", "--wait", "1", env={"PATH": "/usr/bin:/bin"}
+    )
     assert out.returncode == 5
-    out = run_cli("card", "read", "--reader", vpcd.reader, "--wait", "1",
-                  env={"PATH": "/usr/bin:/bin"})
+    out = run_cli(
+        "card", "read", "--reader", vpcd.reader, "--wait", "1", env={"PATH": "/usr/bin:/bin"}
+    )
     assert out.returncode == 5  # no card in the slot

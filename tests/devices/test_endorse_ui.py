@@ -68,8 +68,11 @@ def write(qtbot, dlg):
 
 
 def rows(station):
-    return station.login("super").conn.execute(
-        "SELECT permit_number, year, state FROM endorsements").fetchall()
+    return (
+        station.login("super")
+        .conn.execute("SELECT permit_number, year, state FROM endorsements")
+        .fetchall()
+    )
 
 
 def test_endorse_records_and_syncs_then_refuses_twice(desk, qtbot, station, vpcd, open_dialog):
@@ -89,8 +92,9 @@ def test_endorse_records_and_syncs_then_refuses_twice(desk, qtbot, station, vpcd
         sup = station.login("super")
         rec = sup.get_application(dlg.record["uuid"], audit_view=False)
         assert rec["kind"] == "endorsement" and rec["version"] == 2  # goes out as its kind
-        state = sup.conn.execute("SELECT state FROM outbox WHERE uuid = ?",
-                                 (rec["uuid"],)).fetchone()[0]
+        state = sup.conn.execute(
+            "SELECT state FROM outbox WHERE uuid = ?", (rec["uuid"],)
+        ).fetchone()[0]
         assert state == "pending"
         read(qtbot, dlg)  # the same card again: already endorsed, nothing to write
         assert dlg.already_endorsed() and not dlg.write_button.isEnabled()
@@ -99,8 +103,9 @@ def test_endorse_records_and_syncs_then_refuses_twice(desk, qtbot, station, vpcd
         vpcd.remove(virtual)
 
 
-def test_card_swapped_between_check_and_write_is_not_written(desk, qtbot, station, vpcd,
-                                                             open_dialog):
+def test_card_swapped_between_check_and_write_is_not_written(
+    desk, qtbot, station, vpcd, open_dialog
+):
     bridge, settings = desk
     checked = vpcd.insert(PermitCard.build(3, 2, key=bytes.fromhex(KEY)))
     other = PermitCard.build(5, 2, key=bytes.fromhex(KEY))
@@ -119,8 +124,9 @@ def test_card_swapped_between_check_and_write_is_not_written(desk, qtbot, statio
         vpcd.remove_all()
 
 
-def test_card_pulled_during_the_write_is_settled_by_the_next_read(desk, qtbot, station, vpcd,
-                                                                 open_dialog):
+def test_card_pulled_during_the_write_is_settled_by_the_next_read(
+    desk, qtbot, station, vpcd, open_dialog
+):
     bridge, settings = desk
     card = PermitCard.build(3, 2, key=bytes.fromhex(KEY))
     # read: 7 APDUs; the write's own check: 8 more; the card goes before the append
@@ -130,8 +136,7 @@ def test_card_pulled_during_the_write_is_settled_by_the_next_read(desk, qtbot, s
         read(qtbot, dlg)
         write(qtbot, dlg)
         assert dlg.endorsed is None and len(card.records) == 2
-        qtbot.waitUntil(lambda: [r[2] for r in rows(station)] in (["uncertain"], []),
-                        timeout=5_000)
+        qtbot.waitUntil(lambda: [r[2] for r in rows(station)] in (["uncertain"], []), timeout=5_000)
         vpcd.remove(virtual)
         virtual = vpcd.insert(card)
         read(qtbot, dlg)  # the card does not carry the year: the uncertain row goes

@@ -21,8 +21,11 @@ from station.errors import DeviceError
 from station.samples import sample_record
 from tests.conftest import run_cli
 
-PERSON = {k: v for k, v in sample_record()["person"].items()
-          if k not in ("phone", "education", "occupation")}
+PERSON = {
+    k: v
+    for k, v in sample_record()["person"].items()
+    if k not in ("phone", "education", "occupation")
+}
 
 
 @pytest.fixture
@@ -51,8 +54,9 @@ def test_resident_card_read_completely(reader, emu):
 
 
 def test_long_term_validity_and_lower_x(reader, emu):
-    person = dict(PERSON, id_number="11010519491231002X", birth_date="1949-12-31", sex="2",
-                  id_valid_to="长期")
+    person = dict(
+        PERSON, id_number="11010519491231002X", birth_date="1949-12-31", sex="2", id_valid_to="长期"
+    )
     emu.place(person)
     rec = reader.read(wait=3)
     assert rec["person"]["id_valid_to"] == "长期"
@@ -64,14 +68,24 @@ def test_hong_kong_and_foreign_cards_decoded_and_refused(reader, emu):
     hk.pop("ethnic")
     emu.place(hk, "hmt_residence", {"pass_number": "H12345678", "issue_count": "02"})
     rec = reader.read(wait=3)
-    assert rec["card"] == {"type": "hmt_residence", "pass_number": "H12345678",
-                           "issue_count": "02", "wlt": rec["card"]["wlt"]}
+    assert rec["card"] == {
+        "type": "hmt_residence",
+        "pass_number": "H12345678",
+        "issue_count": "02",
+        "wlt": rec["card"]["wlt"],
+    }
     assert "ethnic" not in rec["person"]
     with pytest.raises(DeviceError) as exc:
         refuse_for_permit(rec)
     assert exc.value.code == "card_type_not_eligible"
-    foreign = {"sex": "2", "id_number": "USA110019910101", "birth_date": "1991-01-01",
-               "id_valid_from": "2020-01-01", "id_valid_to": "2030-01-01", "name": "测试外"}
+    foreign = {
+        "sex": "2",
+        "id_number": "USA110019910101",
+        "birth_date": "1991-01-01",
+        "id_valid_from": "2020-01-01",
+        "id_valid_to": "2030-01-01",
+        "name": "测试外",
+    }
     for kind in ("foreign_2017", "foreign_2023"):
         emu.place(foreign, kind, {"english_name": "TEST, SAMPLE", "nationality": "USA"})
         rec = reader.read(wait=3)
@@ -81,16 +95,19 @@ def test_hong_kong_and_foreign_cards_decoded_and_refused(reader, emu):
             refuse_for_permit(rec)
 
 
-@pytest.mark.parametrize("fault,code", [
-    ("bad_checksum", "frame_checksum"),
-    ("wrong_length", "frame_truncated"),
-    ("truncated", "frame_truncated"),
-    ("silence", "reader_timeout"),
-    ("sw3:41", "card_read_failed"),
-    ("sw3:31", "card_auth_failed"),
-    ("sw3:60", "sam_self_test"),
-    ("bad_text", "card_data_invalid"),
-])
+@pytest.mark.parametrize(
+    "fault,code",
+    [
+        ("bad_checksum", "frame_checksum"),
+        ("wrong_length", "frame_truncated"),
+        ("truncated", "frame_truncated"),
+        ("silence", "reader_timeout"),
+        ("sw3:41", "card_read_failed"),
+        ("sw3:31", "card_auth_failed"),
+        ("sw3:60", "sam_self_test"),
+        ("bad_text", "card_data_invalid"),
+    ],
+)
 def test_faults_are_typed_and_the_reader_recovers(reader, emu, fault, code):
     emu.inject(fault)
     with pytest.raises(DeviceError) as exc:
@@ -193,14 +210,23 @@ def test_simulated_reader_and_its_error_cases():
 
 
 def test_cli_card_read_from_the_serial_port(emu):
-    out = run_cli("--json", "card", "read", "--port", emu.port_path, "--wait", "3",
-                  env={"PATH": "/usr/bin:/bin", "STATION_LANG": "en"})
+    out = run_cli(
+        "--json",
+        "card",
+        "read",
+        "--port",
+        emu.port_path,
+        "--wait",
+        "3",
+        env={"PATH": "/usr/bin:/bin", "STATION_LANG": "en"},
+    )
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     assert doc["person"] == PERSON and doc["card"]["type"] == "resident"
     emu.remove()
-    out = run_cli("card", "read", "--port", emu.port_path, "--wait", "1",
-                  env={"PATH": "/usr/bin:/bin"})
+    out = run_cli(
+        "card", "read", "--port", emu.port_path, "--wait", "1", env={"PATH": "/usr/bin:/bin"}
+    )
     assert out.returncode == 5
 
 
@@ -221,8 +247,13 @@ def test_fuzzed_frames_give_typed_errors(prefix, body):
     try:
         frame = p.read_frame(Port(data), 0.2, "fuzz")
     except DeviceError as exc:
-        assert exc.code in ("frame_checksum", "frame_length", "frame_truncated", "reader_timeout",
-                            "frame_garbage")
+        assert exc.code in (
+            "frame_checksum",
+            "frame_length",
+            "frame_truncated",
+            "reader_timeout",
+            "frame_garbage",
+        )
     else:
         assert isinstance(frame, bytes)
 

@@ -54,22 +54,25 @@ def test_with_le_for_every_case():
         apdu.read_record(0)
 
 
-@pytest.mark.parametrize(("sw", "op", "code"), [
-    (0x6A82, "select_aid", "not_permit_card"),
-    (0x6D00, "read_binary", "not_permit_card"),
-    (0x6E00, "select_ef", "not_permit_card"),
-    (0x6700, "read_record", "wrong_length"),
-    (0x6982, "append_record", "endorse_refused"),
-    (0x6985, "append_record", "endorse_refused"),
-    (0x6985, "get_challenge", "endorse_refused"),
-    (0x6982, "read_binary", "access_denied"),
-    (0x6A82, "select_ef", "file_not_found"),
-    (0x6A83, "read_binary", "record_not_found"),
-    (0x6A84, "append_record", "file_full"),
-    (0x6F00, "read_binary", "unexpected_status"),
-    (0x6B00, "read_record", "unexpected_status"),
-    (0x9100, "select_aid", "unexpected_status"),
-])
+@pytest.mark.parametrize(
+    ("sw", "op", "code"),
+    [
+        (0x6A82, "select_aid", "not_permit_card"),
+        (0x6D00, "read_binary", "not_permit_card"),
+        (0x6E00, "select_ef", "not_permit_card"),
+        (0x6700, "read_record", "wrong_length"),
+        (0x6982, "append_record", "endorse_refused"),
+        (0x6985, "append_record", "endorse_refused"),
+        (0x6985, "get_challenge", "endorse_refused"),
+        (0x6982, "read_binary", "access_denied"),
+        (0x6A82, "select_ef", "file_not_found"),
+        (0x6A83, "read_binary", "record_not_found"),
+        (0x6A84, "append_record", "file_full"),
+        (0x6F00, "read_binary", "unexpected_status"),
+        (0x6B00, "read_record", "unexpected_status"),
+        (0x9100, "select_aid", "unexpected_status"),
+    ],
+)
 def test_status_word_table(sw, op, code):
     err = apdu.status_error(sw, op)
     assert isinstance(err, PermitCardError) and err.exit_code == 5
@@ -100,17 +103,28 @@ def test_endorsement_record_layout():
     assert e.to_json() == {"year": 2026, "station": STATION, "date": "2026-05-01"}
 
 
-@pytest.mark.parametrize("bad", [b"", b"2026" * 7, b"20x6450103000001202605010000000",
-                                 b"2026450103000001202613010000000" + b"\0",
-                                 b"\xff" * 32])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"",
+        b"2026" * 7,
+        b"20x6450103000001202605010000000",
+        b"2026450103000001202613010000000" + b"\0",
+        b"\xff" * 32,
+    ],
+)
 def test_bad_endorsement_records(bad):
     with pytest.raises(PermitCardError) as info:
         apdu.decode_endorsement(bad)
     assert info.value.code == "card_data_invalid"
 
 
-@given(year=st.integers(1000, 9999), station=st.from_regex(r"\A[0-9]{12}\Z"),
-       date=st.dates(dt.date(1000, 1, 1), dt.date(9999, 12, 31)), challenge=st.binary(min_size=8, max_size=8))
+@given(
+    year=st.integers(1000, 9999),
+    station=st.from_regex(r"\A[0-9]{12}\Z"),
+    date=st.dates(dt.date(1000, 1, 1), dt.date(9999, 12, 31)),
+    challenge=st.binary(min_size=8, max_size=8),
+)
 def test_endorsement_roundtrip(year, station, date, challenge):
     e = Endorsement(year, station, date)
     rec = apdu.endorsement_record(KEY, challenge, e)
@@ -128,8 +142,16 @@ def test_decode_endorsement_fuzz(data):
         assert len(data) == 32 and 1000 <= e.year <= 9999
 
 
-@pytest.mark.parametrize(("year", "station"), [(999, STATION), (10000, STATION), (2026, "4501"),
-                                               (2026, "45010300000A"), (2026, "４５０１０３０００００１")])
+@pytest.mark.parametrize(
+    ("year", "station"),
+    [
+        (999, STATION),
+        (10000, STATION),
+        (2026, "4501"),
+        (2026, "45010300000A"),
+        (2026, "４５０１０３０００００１"),
+    ],
+)
 def test_check_endorsement_refuses(year, station):
     with pytest.raises(UsageError):
         apdu.check_endorsement(year, station)
@@ -148,18 +170,24 @@ def test_endorse_key_parsing_never_echoes_the_key():
 
 # -- EF.HOLDER ---------------------------------------------------------------------------------
 def test_tlv_forms_and_terminator():
-    data = (apdu.encode_tlv(0xDF01, b"abc") + apdu.encode_tlv(0xDF02, b"x" * 200)
-            + apdu.encode_tlv(0xDF03, b"1", long_form=True) + b"\x00" + b"\xff" * 5)
-    assert data[6 + 2:6 + 4] == b"\x81\xc8"
+    data = (
+        apdu.encode_tlv(0xDF01, b"abc")
+        + apdu.encode_tlv(0xDF02, b"x" * 200)
+        + apdu.encode_tlv(0xDF03, b"1", long_form=True)
+        + b"\x00"
+        + b"\xff" * 5
+    )
+    assert data[6 + 2 : 6 + 4] == b"\x81\xc8"
     assert apdu.parse_tlv(data) == [(0xDF01, b"abc"), (0xDF02, b"x" * 200), (0xDF03, b"1")]
-    assert apdu.parse_tlv(data[:-6]) == apdu.parse_tlv(data)     # ends at the end of the file
+    assert apdu.parse_tlv(data[:-6]) == apdu.parse_tlv(data)  # ends at the end of the file
     assert apdu.parse_tlv(b"") == [] and apdu.parse_tlv(b"\x00\x00") == []
     assert apdu.parse_tlv(bytes.fromhex("DF0B820003414243")) == [(0xDF0B, b"ABC")]
     assert tlv_terminated(data) and not tlv_terminated(data[:-6])
 
 
-@pytest.mark.parametrize("cut", ["DF", "DF01", "DF0105414243", "DF0181", "DF0182FF",
-                                 "DF018180" + "41" * 10])
+@pytest.mark.parametrize(
+    "cut", ["DF", "DF01", "DF0105414243", "DF0181", "DF0182FF", "DF018180" + "41" * 10]
+)
 def test_tlv_running_past_the_file(cut):
     with pytest.raises(PermitCardError) as info:
         apdu.parse_tlv(bytes.fromhex(cut))
@@ -174,8 +202,9 @@ def test_tlv_bad_length_form():
 
 def test_holder_fields_and_unknown_tags():
     fields = synthetic_fields(2, long_text=True)
-    data = build_holder(fields, unknown=[(0xDF20, b"new field"), (0x9F7F, b"\x01" * 300)],
-                        long_form=True)
+    data = build_holder(
+        fields, unknown=[(0xDF20, b"new field"), (0x9F7F, b"\x01" * 300)], long_form=True
+    )
     assert len(data) > 256
     got = apdu.parse_holder(data)
     assert got == fields
@@ -189,16 +218,19 @@ def _holder(**changes: str) -> bytes:
     return build_holder(fields)
 
 
-@pytest.mark.parametrize(("changes", "code"), [
-    ({"person__id_number": BAD_ID}, "card_data_invalid"),   # wrong check digit
-    ({"person__sex": "3"}, "card_data_invalid"),
-    ({"person__ethnic": "1"}, "card_data_invalid"),
-    ({"person__birth_date": "1980-02-30"}, "card_data_invalid"),
-    ({"permit__issue_date": "2024-3-15"}, "card_data_invalid"),
-    ({"person__name": "测" * 31}, "card_data_invalid"),
-    ({"permit__number": "编号1"}, "card_data_invalid"),
-    ({"residence__address": " "}, "card_data_incomplete"),
-])
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"person__id_number": BAD_ID}, "card_data_invalid"),  # wrong check digit
+        ({"person__sex": "3"}, "card_data_invalid"),
+        ({"person__ethnic": "1"}, "card_data_invalid"),
+        ({"person__birth_date": "1980-02-30"}, "card_data_invalid"),
+        ({"permit__issue_date": "2024-3-15"}, "card_data_invalid"),
+        ({"person__name": "测" * 31}, "card_data_invalid"),
+        ({"permit__number": "编号1"}, "card_data_invalid"),
+        ({"residence__address": " "}, "card_data_incomplete"),
+    ],
+)
 def test_holder_bad_fields(changes, code):
     with pytest.raises(PermitCardError) as info:
         apdu.parse_holder(_holder(**changes))
@@ -229,21 +261,31 @@ def test_parse_tlv_and_holder_fuzz(data):
             assert exc.code in ("tlv_overrun", "card_data_invalid", "card_data_incomplete")
 
 
-_text = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")),
-                min_size=1, max_size=60)
+_text = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=60
+)
 
 
-@given(idx=st.integers(0, 999), name=st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5),
-                                              min_size=1, max_size=30),
-       addr=_text, authority=_text, born=st.dates(dt.date(1900, 1, 1), dt.date(2020, 12, 31)),
-       number=st.from_regex(r"\A[0-9A-Z]{1,20}\Z"),
-       unknown=st.lists(st.tuples(st.sampled_from([0xDF0C, 0xDF30, 0x5F20, 0x9F7F]),
-                                  st.binary(max_size=120)), max_size=3),
-       long_form=st.booleans())
+@given(
+    idx=st.integers(0, 999),
+    name=st.text(
+        st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=30
+    ),
+    addr=_text,
+    authority=_text,
+    born=st.dates(dt.date(1900, 1, 1), dt.date(2020, 12, 31)),
+    number=st.from_regex(r"\A[0-9A-Z]{1,20}\Z"),
+    unknown=st.lists(
+        st.tuples(st.sampled_from([0xDF0C, 0xDF30, 0x5F20, 0x9F7F]), st.binary(max_size=120)),
+        max_size=3,
+    ),
+    long_form=st.booleans(),
+)
 def test_holder_roundtrip(idx, name, addr, authority, born, number, unknown, long_form):
     fields = synthetic_fields(idx % 8)
-    fields["person"].update(name=name, birth_date=born.isoformat(),
-                            id_number=make_id_number("450103", born, idx))
+    fields["person"].update(
+        name=name, birth_date=born.isoformat(), id_number=make_id_number("450103", born, idx)
+    )
     fields["person"]["sex"] = "1" if int(fields["person"]["id_number"][16]) % 2 else "2"
     fields["residence"]["address"] = addr
     fields["permit"].update(authority=authority, number=number)
@@ -305,7 +347,7 @@ def test_card_checks_mac_challenge_full_and_length():
     assert wrong_key != KEY
     assert s.exchange(apdu.append_record(apdu.endorsement_record(wrong_key, r, e)))[1] == 0x6982
     good = apdu.append_record(apdu.endorsement_record(KEY, r, e))
-    assert s.exchange(good)[1] == 0x6985          # the challenge was used up by the failed write
+    assert s.exchange(good)[1] == 0x6985  # the challenge was used up by the failed write
     assert s.exchange(apdu.append_record(b"\0" * 31))[1] == 0x6700
     r = s.expect_ok(apdu.get_challenge())
     assert s.exchange(apdu.append_record(apdu.endorsement_record(KEY, r, e)))[1] == 0x9000
@@ -314,9 +356,16 @@ def test_card_checks_mac_challenge_full_and_length():
     assert s.exchange(apdu.append_record(apdu.endorsement_record(KEY, r, e2)))[1] == 0x6A84
 
 
-@pytest.mark.parametrize("options", [CardOptions(), CardOptions(t0=True), CardOptions(t0=True, t0_chunk=17),
-                                     CardOptions(wrong_le=True),
-                                     CardOptions(t0=True, t0_chunk=50, wrong_le=True)])
+@pytest.mark.parametrize(
+    "options",
+    [
+        CardOptions(),
+        CardOptions(t0=True),
+        CardOptions(t0=True, t0_chunk=17),
+        CardOptions(wrong_le=True),
+        CardOptions(t0=True, t0_chunk=50, wrong_le=True),
+    ],
+)
 def test_transport_variants_read_the_same(options):
     plain = _session(PermitCard.build(3, 5, long_text=True)).read_card()
     card = PermitCard.build(3, 5, long_text=True, options=options)

@@ -56,12 +56,20 @@ def test_read_with_0_to_10_endorsements(slot, reader, count):
     assert record["permit"]["issue_date"] == "2024-03-15"
     assert record["permit"]["endorsements"] == [e.to_json() for e in card.endorsements()]
     assert len(record["permit"]["endorsements"]) == count
-    assert card.commands.count("read_record") == count + 1       # until 6A83
+    assert card.commands.count("read_record") == count + 1  # until 6A83
 
 
 def test_long_holder_needs_several_read_binary(slot, reader):
-    card = put(slot, PermitCard.build(5, 2, long_text=True, long_form=True,
-                                      unknown=[(0xDF20, "新字段".encode() * 40), (0x9F7F, b"\x01" * 90)]))
+    card = put(
+        slot,
+        PermitCard.build(
+            5,
+            2,
+            long_text=True,
+            long_form=True,
+            unknown=[(0xDF20, "新字段".encode() * 40), (0x9F7F, b"\x01" * 90)],
+        ),
+    )
     assert len(card.holder) > 512
     record = reader.read(wait=2)
     assert record["person"] == synthetic_fields(5, long_text=True)["person"]
@@ -81,11 +89,13 @@ def test_holder_without_terminator_of_exactly_256_bytes(slot, reader):
     card = put(slot, PermitCard(base + filler))
     assert len(card.holder) == 256
     assert reader.read(wait=2)["permit"]["authority"] == fields["permit"]["authority"]
-    assert card.commands.count("read_binary") == 2                  # second answers 6B00
+    assert card.commands.count("read_binary") == 2  # second answers 6B00
 
 
 def test_t0_card_61xx_get_response(slot, reader):
-    card = put(slot, PermitCard.build(3, 4, long_text=True, options=CardOptions(t0=True, t0_chunk=100)))
+    card = put(
+        slot, PermitCard.build(3, 4, long_text=True, options=CardOptions(t0=True, t0_chunk=100))
+    )
     record = reader.read(wait=2)
     assert record["person"] == synthetic_fields(3, long_text=True)["person"]
     assert card.commands.count("get_response") >= 6
@@ -97,30 +107,33 @@ def test_6cxx_resend_with_right_le(slot, reader):
     record = reader.read(wait=2)
     assert record["person"] == synthetic_fields(4, long_text=True)["person"]
     reads = card.commands.count("read_binary")
-    assert reads == len(card.holder) // 256 + 2                     # the tail is asked twice
+    assert reads == len(card.holder) // 256 + 2  # the tail is asked twice
 
 
 # -- every status word of the table -------------------------------------------------------------
-@pytest.mark.parametrize(("options", "code"), [
-    (CardOptions(not_permit=0x6A82), "not_permit_card"),
-    (CardOptions(not_permit=0x6D00), "not_permit_card"),
-    (CardOptions(not_permit=0x6E00), "not_permit_card"),
-    (CardOptions(inject={"read_binary": 0x6E00}), "not_permit_card"),
-    (CardOptions(inject={"read_binary": 0x6700}), "wrong_length"),
-    (CardOptions(inject={"read_record": 0x6700}), "wrong_length"),
-    (CardOptions(inject={"select_ef": 0x6982}), "access_denied"),
-    (CardOptions(inject={"read_record": 0x6985}), "access_denied"),
-    (CardOptions(inject={"select_ef": 0x6A82}), "file_not_found"),
-    (CardOptions(inject={"read_binary": 0x6A83}), "record_not_found"),
-    (CardOptions(inject={"read_binary": 0x6A84}), "file_full"),
-    (CardOptions(inject={"read_binary": 0x6B00}), "card_data_incomplete"),   # empty file
-    (CardOptions(inject={"read_record": 0x6B00}), "unexpected_status"),
-    (CardOptions(inject={"select_aid": 0x6283}), "unexpected_status"),
-    (CardOptions(inject={"read_binary": 0x6F00}), "unexpected_status"),
-    (CardOptions(inject={"read_record": 0x9100}), "unexpected_status"),
-    (CardOptions(inject={"read_binary": 0x6C10}), "unexpected_status"),      # 6C twice
-    (CardOptions(t0=True, inject={"get_response": 0x6110}), "unexpected_status"),
-])
+@pytest.mark.parametrize(
+    ("options", "code"),
+    [
+        (CardOptions(not_permit=0x6A82), "not_permit_card"),
+        (CardOptions(not_permit=0x6D00), "not_permit_card"),
+        (CardOptions(not_permit=0x6E00), "not_permit_card"),
+        (CardOptions(inject={"read_binary": 0x6E00}), "not_permit_card"),
+        (CardOptions(inject={"read_binary": 0x6700}), "wrong_length"),
+        (CardOptions(inject={"read_record": 0x6700}), "wrong_length"),
+        (CardOptions(inject={"select_ef": 0x6982}), "access_denied"),
+        (CardOptions(inject={"read_record": 0x6985}), "access_denied"),
+        (CardOptions(inject={"select_ef": 0x6A82}), "file_not_found"),
+        (CardOptions(inject={"read_binary": 0x6A83}), "record_not_found"),
+        (CardOptions(inject={"read_binary": 0x6A84}), "file_full"),
+        (CardOptions(inject={"read_binary": 0x6B00}), "card_data_incomplete"),  # empty file
+        (CardOptions(inject={"read_record": 0x6B00}), "unexpected_status"),
+        (CardOptions(inject={"select_aid": 0x6283}), "unexpected_status"),
+        (CardOptions(inject={"read_binary": 0x6F00}), "unexpected_status"),
+        (CardOptions(inject={"read_record": 0x9100}), "unexpected_status"),
+        (CardOptions(inject={"read_binary": 0x6C10}), "unexpected_status"),  # 6C twice
+        (CardOptions(t0=True, inject={"get_response": 0x6110}), "unexpected_status"),
+    ],
+)
 def test_status_words_on_read(slot, reader, options, code):
     put(slot, PermitCard.build(0, 2, options=options))
     with pytest.raises(PermitCardError) as info:
@@ -156,14 +169,17 @@ def test_endorse_written_read_back_and_refused_the_second_time(slot, reader):
     assert card.commands.count("append_record") == 1 and len(card.records) == 4
 
 
-@pytest.mark.parametrize(("options", "records", "code", "appends"), [
-    (CardOptions(), 3, "endorse_refused", 1),                              # wrong key: 6982
-    (CardOptions(inject={"append_record": 0x6985}), 0, "endorse_refused", 1),
-    (CardOptions(inject={"get_challenge": 0x6985}), 0, "endorse_refused", 0),
-    (CardOptions(inject={"append_record": 0x6A84}), 9, "file_full", 1),
-    (CardOptions(inject={"append_record": 0x6700}), 0, "wrong_length", 1),
-    (CardOptions(), 10, "file_full", 0),                                   # refused before writing
-])
+@pytest.mark.parametrize(
+    ("options", "records", "code", "appends"),
+    [
+        (CardOptions(), 3, "endorse_refused", 1),  # wrong key: 6982
+        (CardOptions(inject={"append_record": 0x6985}), 0, "endorse_refused", 1),
+        (CardOptions(inject={"get_challenge": 0x6985}), 0, "endorse_refused", 0),
+        (CardOptions(inject={"append_record": 0x6A84}), 9, "file_full", 1),
+        (CardOptions(inject={"append_record": 0x6700}), 0, "wrong_length", 1),
+        (CardOptions(), 10, "file_full", 0),  # refused before writing
+    ],
+)
 def test_endorse_refusals_write_nothing(slot, reader, options, records, code, appends):
     card_key = bytes(16) if code == "endorse_refused" and not options.inject else KEY
     card = put(slot, PermitCard.build(1, records, key=card_key, options=options))
@@ -181,12 +197,14 @@ def test_card_rules_through_pcscd(slot, vpcd):
     ctx = establish()
     connection = PcscConnection(ctx, vpcd.reader)
     try:
+
         def sw(command: bytes) -> int:
             return apdu.split_response(connection.transmit(command))[1]
 
         def record(challenge: bytes, key: bytes = KEY, year: int = 2030) -> bytes:
-            return apdu.append_record(apdu.endorsement_record(
-                key, challenge, apdu.Endorsement(year, STATION, TODAY)))
+            return apdu.append_record(
+                apdu.endorsement_record(key, challenge, apdu.Endorsement(year, STATION, TODAY))
+            )
 
         assert sw(apdu.select_aid()) == 0x9000
         assert sw(apdu.select_ef(apdu.FID_ENDORSE)) == 0x9000
@@ -194,7 +212,7 @@ def test_card_rules_through_pcscd(slot, vpcd):
         r = apdu.split_response(connection.transmit(apdu.get_challenge()))[0]
         assert len(r) == 8
         assert sw(record(r, key=bytes(16))) == 0x6982
-        assert sw(record(r)) == 0x6985                    # the challenge was used up
+        assert sw(record(r)) == 0x6985  # the challenge was used up
         assert sw(apdu.append_record(b"\0" * 16)) == 0x6700
         r = apdu.split_response(connection.transmit(apdu.get_challenge()))[0]
         assert sw(record(r)) == 0x9000

@@ -47,7 +47,7 @@ def test_card_removed_mid_read(vpcd, reader, after):
         assert "insert" in str(info.value) or "插入" in str(info.value)
     finally:
         vpcd.remove(virtual)
-    virtual = vpcd.insert(PermitCard.build(0, 5))     # the next card reads normally
+    virtual = vpcd.insert(PermitCard.build(0, 5))  # the next card reads normally
     try:
         assert len(reader.read(wait=2)["permit"]["endorsements"]) == 5
     finally:
@@ -113,7 +113,9 @@ def test_reader_by_part_of_its_name_and_first_with_a_card(vpcd):
     try:
         for name in (None, "00 01", READER1):
             with PcscPermitCardReader(name) as device:
-                assert device.read(wait=1)["person"]["name"] == synthetic_fields(7)["person"]["name"]
+                assert (
+                    device.read(wait=1)["person"]["name"] == synthetic_fields(7)["person"]["name"]
+                )
     finally:
         vpcd.remove(virtual)
 
@@ -143,17 +145,20 @@ def test_no_such_reader(vpcd):
 
 def test_pcscd_not_running_says_what_to_do(tmp_path):
     """A client pointed at a pcscd socket that does not exist (as when pcscd is stopped)."""
-    code = ("from devices.permit.driver import PcscPermitCardReader\n"
-            "from devices.permit.apdu import PermitCardError\n"
-            "r = PcscPermitCardReader()\n"
-            "from devices.permit.driver import diagnose\n"
-            "for op in (r.readers, lambda: r.read(wait=0.1), diagnose):\n"
-            "    try:\n        op()\n"
-            "    except PermitCardError as e:\n        print(e.code, '|', e.message)\n"
-            "r.close()\n")
+    code = (
+        "from devices.permit.driver import PcscPermitCardReader\n"
+        "from devices.permit.apdu import PermitCardError\n"
+        "r = PcscPermitCardReader()\n"
+        "from devices.permit.driver import diagnose\n"
+        "for op in (r.readers, lambda: r.read(wait=0.1), diagnose):\n"
+        "    try:\n        op()\n"
+        "    except PermitCardError as e:\n        print(e.code, '|', e.message)\n"
+        "r.close()\n"
+    )
     env = dict(os.environ, PCSCLITE_CSOCK_NAME=str(tmp_path / "no-pcscd.comm"), STATION_LANG="en")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         timeout=30, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30, cwd=ROOT
+    )
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 3, out.stderr
     for line in lines:
@@ -175,7 +180,7 @@ def test_pcscd_stopped_and_restarted_under_a_running_reader(vpcd):
         assert info.value.code == "pcscd_not_running"
         assert "pcscd" in info.value.message
     finally:
-        vpcd.restart()       # also gives the users lock back to other sessions
+        vpcd.restart()  # also gives the users lock back to other sessions
     try:
         virtual = vpcd.insert(PermitCard.build(1))
         assert device.read(wait=2)["person"]["name"] == synthetic_fields(1)["person"]["name"]
@@ -198,8 +203,10 @@ def test_insert_and_remove_events(vpcd):
         with got:
             assert got.wait_for(lambda: sum(e.kind == kind for e in events) >= n, 5), events
 
-    device = open_device("permit", {"permit.driver": "pcsc", "permit.reader": vpcd.reader,
-                                    "permit.endorse_key": KEY.hex()})
+    device = open_device(
+        "permit",
+        {"permit.driver": "pcsc", "permit.reader": vpcd.reader, "permit.endorse_key": KEY.hex()},
+    )
     assert isinstance(device, PcscPermitCardReader)
     device.start(on_event)
     try:

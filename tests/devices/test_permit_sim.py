@@ -27,15 +27,24 @@ STATION = "450103000001"
 
 @pytest.fixture
 def sim():
-    device = open_device("permit", {"permit.driver": "sim", "permit.endorse_key": DEMO_KEY_HEX,
-                                    "permit.reader": ""}, delay=0)
+    device = open_device(
+        "permit",
+        {"permit.driver": "sim", "permit.endorse_key": DEMO_KEY_HEX, "permit.reader": ""},
+        delay=0,
+    )
     yield device
     device.close()
 
 
 def test_factory_picks_the_drivers():
-    with open_device("permit", {"permit.driver": "pcsc", "permit.reader": "Virtual PCD 00 01",
-                                "permit.endorse_key": DEMO_KEY_HEX}) as pcsc:
+    with open_device(
+        "permit",
+        {
+            "permit.driver": "pcsc",
+            "permit.reader": "Virtual PCD 00 01",
+            "permit.endorse_key": DEMO_KEY_HEX,
+        },
+    ) as pcsc:
         assert isinstance(pcsc, PcscPermitCardReader) and pcsc.reader_name == "Virtual PCD 00 01"
     with open_device("permit", {}, delay="0") as device:
         assert isinstance(device, SimulatedPermitCardReader)
@@ -46,8 +55,14 @@ def test_sim_read_shape_and_endorse(sim):
     assert sim.readers() == [READER]
     record = sim.read(wait=0)
     assert set(record) == {"person", "residence", "permit"}
-    assert set(record["person"]) == {"id_number", "name", "sex", "ethnic", "birth_date",
-                                     "hukou_address"}
+    assert set(record["person"]) == {
+        "id_number",
+        "name",
+        "sex",
+        "ethnic",
+        "birth_date",
+        "hukou_address",
+    }
     assert set(record["permit"]) == {"number", "authority", "issue_date", "endorsements"}
     assert record["person"] == synthetic_fields(0)["person"]
     assert [e["year"] for e in record["permit"]["endorsements"]] == [2024, 2025]
@@ -110,8 +125,16 @@ def test_sim_events_and_holder_cycling():
         wait(8)
     finally:
         device.close()
-    assert [e.kind for e in events] == ["placed", "read", "removed", "placed", "read",
-                                        "removed", "placed", "error"]
+    assert [e.kind for e in events] == [
+        "placed",
+        "read",
+        "removed",
+        "placed",
+        "read",
+        "removed",
+        "placed",
+        "error",
+    ]
     assert events[1].data["person"]["name"] != events[4].data["person"]["name"]
     assert events[7].error is not None and getattr(events[7].error, "code", "") == "tlv_overrun"
 
@@ -144,11 +167,32 @@ def test_needs_the_stack(pcsc_stack):
 def test_fixture_skips_or_fails_without_the_stack(tmp_path, ci, outcome):
     """No pcscd reachable and none installed: skipped with the reason — or failed under CI."""
     (tmp_path / "test_user.py").write_text(FIXTURE_USER)
-    env = dict(os.environ, PCSCLITE_CSOCK_NAME=str(tmp_path / "nowhere.comm"),
-               PATH=str(Path(sys.executable).parent), CI=ci, PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
-                          "-p", "no:randomly", str(tmp_path / "test_user.py")], env=env,
-                         cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    env = dict(
+        os.environ,
+        PCSCLITE_CSOCK_NAME=str(tmp_path / "nowhere.comm"),
+        PATH=str(Path(sys.executable).parent),
+        CI=ci,
+        PYTHONPATH=str(ROOT),
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            str(tmp_path / "test_user.py"),
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     text = out.stdout + out.stderr
     assert "pcscd is neither running nor installed" in text, text
     if outcome == "skipped":

@@ -64,18 +64,25 @@ def test_template_import_twice_and_bad_rows(station, tmp_path):
         return values
 
     write_xlsx(tmp_path / "drive.xlsx", data, mangle=mangle)
-    out = run_cli("--json", "import", str(tmp_path / "drive.xlsx"), "--errors",
-                  str(tmp_path / "err.xlsx"), env=env)
+    out = run_cli(
+        "--json",
+        "import",
+        str(tmp_path / "drive.xlsx"),
+        "--errors",
+        str(tmp_path / "err.xlsx"),
+        env=env,
+    )
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     assert doc["saved"] == 37 and doc["skipped"] == 0
-    assert {(e["row"], e["code"]) for e in doc["errors"]} >= {(5, "id_as_number"),
-                                                              (9, "id_scientific"),
-                                                              (13, "phone")}
+    assert {(e["row"], e["code"]) for e in doc["errors"]} >= {
+        (5, "id_as_number"),
+        (9, "id_scientific"),
+        (13, "phone"),
+    }
     err_rows = list(load_workbook(tmp_path / "err.xlsx").active.iter_rows(values_only=True))
     assert len(err_rows) == 4 and err_rows[0][-1] == "错误"
-    again = json.loads(run_cli("--json", "import", str(tmp_path / "drive.xlsx"),
-                               env=env).stdout)
+    again = json.loads(run_cli("--json", "import", str(tmp_path / "drive.xlsx"), env=env).stdout)
     assert again["saved"] == 0 and again["skipped"] == 37
     listed = json.loads(run_cli("--json", "app", "list", "--limit", "500", env=env).stdout)
     assert len(listed["results"]) == 37
@@ -83,8 +90,9 @@ def test_template_import_twice_and_bad_rows(station, tmp_path):
 
 def test_dry_run_stores_nothing_and_dotted_headers(station, tmp_path):
     write_xlsx(tmp_path / "d.xlsx", rows(5), chinese=False)
-    out = json.loads(run_cli("--json", "import", str(tmp_path / "d.xlsx"), "--dry-run",
-                             env=station.env()).stdout)
+    out = json.loads(
+        run_cli("--json", "import", str(tmp_path / "d.xlsx"), "--dry-run", env=station.env()).stdout
+    )
     assert out["saved"] == 5
     listed = json.loads(run_cli("--json", "app", "list", env=station.env()).stdout)
     assert listed["results"] == []

@@ -34,8 +34,18 @@ def filled(station):
 
 def test_xlsx_has_charts_and_frozen_headers(filled, tmp_path):
     station, recs = filled
-    out = run_cli("--json", "report", "daily", "--date", TODAY, "--format", "xlsx", "--out",
-                  str(tmp_path / "d.xlsx"), env=zh(station))
+    out = run_cli(
+        "--json",
+        "report",
+        "daily",
+        "--date",
+        TODAY,
+        "--format",
+        "xlsx",
+        "--out",
+        str(tmp_path / "d.xlsx"),
+        env=zh(station),
+    )
     assert out.returncode == 0, out.stderr
     wb = load_workbook(tmp_path / "d.xlsx")
     assert wb.sheetnames[0] == "概况"
@@ -56,18 +66,39 @@ def test_xlsx_has_charts_and_frozen_headers(filled, tmp_path):
 
 def test_pdf_text_renders_chinese(filled, tmp_path):
     station, _recs = filled
-    out = run_cli("report", "daily", "--date", TODAY, "--format", "pdf", "--out",
-                  str(tmp_path / "d.pdf"), env=zh(station))
+    out = run_cli(
+        "report",
+        "daily",
+        "--date",
+        TODAY,
+        "--format",
+        "pdf",
+        "--out",
+        str(tmp_path / "d.pdf"),
+        env=zh(station),
+    )
     assert out.returncode == 0, out.stderr
-    text = subprocess.run(["pdftotext", str(tmp_path / "d.pdf"), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "d.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "受理日报" in text and "按社区" in text and "25" in text
 
 
 def test_csv_has_bom_and_period_report(filled, tmp_path):
     station, _recs = filled
-    out = run_cli("report", "period", "--from", TODAY, "--to", TODAY, "--format", "csv",
-                  "--out", str(tmp_path / "p.csv"), env=zh(station))
+    out = run_cli(
+        "report",
+        "period",
+        "--from",
+        TODAY,
+        "--to",
+        TODAY,
+        "--format",
+        "csv",
+        "--out",
+        str(tmp_path / "p.csv"),
+        env=zh(station),
+    )
     assert out.returncode == 0, out.stderr
     raw = (tmp_path / "p.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -76,26 +107,71 @@ def test_csv_has_bom_and_period_report(filled, tmp_path):
 
 def test_referrals_one_file_per_service_and_audited(filled, tmp_path):
     station, recs = filled
-    out = run_cli("--json", "report", "referrals", "--date", TODAY, "--out",
-                  str(tmp_path / "refs"), env=zh(station))
+    out = run_cli(
+        "--json",
+        "report",
+        "referrals",
+        "--date",
+        TODAY,
+        "--out",
+        str(tmp_path / "refs"),
+        env=zh(station),
+    )
     assert out.returncode == 0, out.stderr
     files = json.loads(out.stdout)["files"]
     asked = {s for r in recs for s in r["services"]}
     assert len(files) == len(asked)
     store = station.login("super")
-    actions = [r[0] for r in store.conn.execute(
-        "SELECT detail FROM audit WHERE action = 'report.export'")]
+    actions = [
+        r[0] for r in store.conn.execute("SELECT detail FROM audit WHERE action = 'report.export'")
+    ]
     assert any('"referrals"' in a for a in actions)
 
 
 def test_roles_and_bad_input(filled, tmp_path):
     station, _recs = filled
-    assert run_cli("report", "daily", "--date", TODAY, "--format", "csv", "--out",
-                   str(tmp_path / "x.csv"), env=station.env("coord")).returncode == 3
-    assert run_cli("report", "daily", "--date", "2026-13-01", "--format", "csv", "--out",
-                   str(tmp_path / "x.csv"), env=zh(station)).returncode == 2
-    assert run_cli("report", "daily", "--date", TODAY, "--format", "doc", "--out",
-                   str(tmp_path / "x.csv"), env=zh(station)).returncode == 2
+    assert (
+        run_cli(
+            "report",
+            "daily",
+            "--date",
+            TODAY,
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path / "x.csv"),
+            env=station.env("coord"),
+        ).returncode
+        == 3
+    )
+    assert (
+        run_cli(
+            "report",
+            "daily",
+            "--date",
+            "2026-13-01",
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path / "x.csv"),
+            env=zh(station),
+        ).returncode
+        == 2
+    )
+    assert (
+        run_cli(
+            "report",
+            "daily",
+            "--date",
+            TODAY,
+            "--format",
+            "doc",
+            "--out",
+            str(tmp_path / "x.csv"),
+            env=zh(station),
+        ).returncode
+        == 2
+    )
 
 
 def test_failed_write_leaves_no_file_with_the_final_name(filled, tmp_path, monkeypatch):
@@ -126,24 +202,45 @@ def test_coverage_by_community(filled, tmp_path):
     estimates = f"{first}={n_first * 10}；不存在社区=40"
     tech = station.login("tech")
     tech.config_set("report.community_population", estimates)
-    out = run_cli("report", "daily", "--date", TODAY, "--format", "xlsx", "--out",
-                  str(tmp_path / "c.xlsx"), env=zh(station))
+    out = run_cli(
+        "report",
+        "daily",
+        "--date",
+        TODAY,
+        "--format",
+        "xlsx",
+        "--out",
+        str(tmp_path / "c.xlsx"),
+        env=zh(station),
+    )
     assert out.returncode == 0, out.stderr
     ws = load_workbook(tmp_path / "c.xlsx")["按社区覆盖率"]
     rows = {r[0].value: [c.value for c in r[1:5]] for r in ws.iter_rows(min_row=3)}
     assert rows[first] == [n_first, n_first * 10, 10.0, "否"]
     assert rows["不存在社区"] == [0, 40, 0.0, "否"]
     assert ws._charts
-    pdf = run_cli("report", "daily", "--date", TODAY, "--format", "pdf", "--out",
-                  str(tmp_path / "c.pdf"), env=zh(station))
+    pdf = run_cli(
+        "report",
+        "daily",
+        "--date",
+        TODAY,
+        "--format",
+        "pdf",
+        "--out",
+        str(tmp_path / "c.pdf"),
+        env=zh(station),
+    )
     assert pdf.returncode == 0, pdf.stderr
-    text = subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "按社区覆盖率" in text and first in text
 
 
-@pytest.mark.parametrize("value", ["幸福社区", "幸福社区=0", "=5", "幸福社区=5;幸福社区=6",
-                                   "幸福社区=-3", "幸福社区=1e3"])
+@pytest.mark.parametrize(
+    "value",
+    ["幸福社区", "幸福社区=0", "=5", "幸福社区=5;幸福社区=6", "幸福社区=-3", "幸福社区=1e3"],
+)
 def test_bad_community_population_is_refused(station, value):
     from station.errors import ValidationError
 

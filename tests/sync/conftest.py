@@ -24,8 +24,9 @@ class Central:
         self.db = db
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(db), host="127.0.0.1", port=self.port,
-                                log_level="error", lifespan="off")
+        config = uvicorn.Config(
+            create_app(db), host="127.0.0.1", port=self.port, log_level="error", lifespan="off"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

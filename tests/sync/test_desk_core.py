@@ -69,7 +69,8 @@ def test_sync_overview_lists_rejections_with_the_field_until_corrected(station, 
     SyncClient(coord).sync_once()
     view = desk.sync_overview(coord)
     assert [(r["uuid"], r["field"]) for r in view["needs_action_list"]] == [
-        (saved[1]["uuid"], "photo")]
+        (saved[1]["uuid"], "photo")
+    ]
     rec = coord.get_application(saved[1]["uuid"], audit_view=False)
     rec["person"]["phone"] = "13900001234"
     for key in ("uuid", "number", "captured_at", "operator", "version", "state", "photo"):
@@ -94,7 +95,10 @@ def test_day_review_flags_and_confirmation(station, central):
     sup = station.login("super")
     review = desk.day_review(sup, dt.date.today())
     flags = {(f["number"], f["flag"]) for f in review["flags"]}
-    assert (first["number"], "duplicate_id") in flags and (second["number"], "duplicate_id") in flags
+    assert (first["number"], "duplicate_id") in flags and (
+        second["number"],
+        "duplicate_id",
+    ) in flags
     assert (first["number"], "photo_override") in flags
     assert (saved[0]["number"], "corrected_after_upload") in flags
     assert review["by_operator"] == {"coord": 4} and review["confirmed"] is None
@@ -103,13 +107,22 @@ def test_day_review_flags_and_confirmation(station, central):
     assert desk.day_review(sup, dt.date.today())["confirmed"]["operator"] == "super"
     with pytest.raises(UsageError):
         desk.confirm_day(sup, dt.date.today())
-    assert sup.conn.execute("SELECT count(*) FROM audit WHERE action = 'day.confirm'"
-                            ).fetchone()[0] == 1
+    assert (
+        sup.conn.execute("SELECT count(*) FROM audit WHERE action = 'day.confirm'").fetchone()[0]
+        == 1
+    )
     assert sup.verify_audit().ok
 
 
-@pytest.mark.parametrize("detail", [[1, 2], "not an object", {"code": 7, "field": ["x"]},
-                                    {"field": "residence.address", "extra": {"deep": 1}}])
+@pytest.mark.parametrize(
+    "detail",
+    [
+        [1, 2],
+        "not an object",
+        {"code": 7, "field": ["x"]},
+        {"field": "residence.address", "extra": {"deep": 1}},
+    ],
+)
 def test_sync_overview_survives_odd_rejection_details(station, central, detail):
     """Whatever detail a service puts on a rejection, the overview lists the record with the
     text fields it can use and drops the rest; nothing stored changes."""
@@ -118,15 +131,30 @@ def test_sync_overview_survives_odd_rejection_details(station, central, detail):
     SyncClient(coord).run(sleep=no_sleep)
     cursor = int(outbox.get(coord.conn, "cursor", "0") or 0)
     with coord.transaction():
-        outbox.apply_events(coord.conn, [{"seq": cursor + 100, "uuid": saved[0]["uuid"],
-                                          "type": "rejected", "at": "2026-01-01T00:00:00Z",
-                                          "detail": detail}], cursor, cursor + 100)
-    before = coord.conn.execute("SELECT count(*), max(content_hash) FROM applications"
-                                ).fetchone()
+        outbox.apply_events(
+            coord.conn,
+            [
+                {
+                    "seq": cursor + 100,
+                    "uuid": saved[0]["uuid"],
+                    "type": "rejected",
+                    "at": "2026-01-01T00:00:00Z",
+                    "detail": detail,
+                }
+            ],
+            cursor,
+            cursor + 100,
+        )
+    before = coord.conn.execute("SELECT count(*), max(content_hash) FROM applications").fetchone()
     rows = desk.sync_overview(coord)["needs_action_list"]
     assert [r["uuid"] for r in rows] == [saved[0]["uuid"]]
-    assert rows[0]["field"] == (detail.get("field", "") if isinstance(detail, dict)
-                                and isinstance(detail.get("field"), str) else "")
+    assert rows[0]["field"] == (
+        detail.get("field", "")
+        if isinstance(detail, dict) and isinstance(detail.get("field"), str)
+        else ""
+    )
     assert all(isinstance(rows[0][k], str) for k in ("field", "message"))
-    assert coord.conn.execute("SELECT count(*), max(content_hash) FROM applications"
-                              ).fetchone() == before
+    assert (
+        coord.conn.execute("SELECT count(*), max(content_hash) FROM applications").fetchone()
+        == before
+    )

@@ -50,8 +50,7 @@ def test_pickup_with_id_check_then_handover_goes_out(station, central, ui, qtbot
 
     coord = enrolled(station, central)
     rec = sample_record()
-    rec["person"].update({k: v for k, v in sim_card_person().items()
-                          if k in rec["person"] and v})
+    rec["person"].update({k: v for k, v in sim_card_person().items() if k in rec["person"] and v})
     mine = coord.save_application(rec)
     other = coord.save_application(sample_record())
     SyncClient(coord).run(sleep=no_sleep)
@@ -72,8 +71,9 @@ def test_pickup_with_id_check_then_handover_goes_out(station, central, ui, qtbot
     dlg.hand_over(confirm=False)
     qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=10_000)
     assert desk.unsent_handovers(coord)[0]["uuid"] == mine["uuid"]
-    detail = coord.conn.execute("SELECT detail FROM audit WHERE action = 'pickup.handover'"
-                                ).fetchone()[0]
+    detail = coord.conn.execute(
+        "SELECT detail FROM audit WHERE action = 'pickup.handover'"
+    ).fetchone()[0]
     assert '"id_checked": true' in detail
     central.stop()  # network down: the handover waits
     with pytest.raises(CentralError) as err:
@@ -150,10 +150,13 @@ def test_review_flags_and_confirmation_through_the_screen(station, central, ui, 
     qtbot.waitUntil(lambda: dlg.data is not None, timeout=10_000)
     assert dlg.flags.rowCount() == 2 and dlg.confirm_button.isEnabled()
     dlg.confirm(ask=False)
-    qtbot.waitUntil(lambda: dlg.data is not None and dlg.data["confirmed"] is not None,
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: dlg.data is not None and dlg.data["confirmed"] is not None, timeout=10_000
+    )
     assert not dlg.confirm_button.isEnabled()
     sup = station.login("super")
-    assert sup.conn.execute("SELECT count(*) FROM audit WHERE action = 'day.confirm'"
-                            ).fetchone()[0] == 1
+    assert (
+        sup.conn.execute("SELECT count(*) FROM audit WHERE action = 'day.confirm'").fetchone()[0]
+        == 1
+    )
     assert desk.day_review(sup, dt.date.today())["confirmed"]["operator"] == "super"

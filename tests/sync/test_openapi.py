@@ -27,9 +27,14 @@ def validate(instance, name):
 def test_document_is_openapi_3_1_with_every_call():
     assert DOC["openapi"].startswith("3.1")
     paths = set(DOC["paths"])
-    assert {"/v1/config", "/v1/stations/{station_id}/batches",
-            "/v1/stations/{station_id}/batches/{batch_id}", "/v1/applications:lookup",
-            "/v1/stations/{station_id}/changes", "/v1/stations/{station_id}/handovers"} <= paths
+    assert {
+        "/v1/config",
+        "/v1/stations/{station_id}/batches",
+        "/v1/stations/{station_id}/batches/{batch_id}",
+        "/v1/applications:lookup",
+        "/v1/stations/{station_id}/changes",
+        "/v1/stations/{station_id}/handovers",
+    } <= paths
     jsonschema.Draft202012Validator.check_schema(schema("Application"))
 
 
@@ -43,21 +48,27 @@ def test_real_traffic_validates(station, central):
     batch = client._next_batch()
     parts = wire.decode_multipart(batch["body"], batch["content_type"])
     validate(json.loads(parts["manifest"]), "Manifest")
-    resp = client.request("POST", f"/v1/stations/{client.station_id}/batches", batch["body"],
-                          {"Content-Type": batch["content_type"],
-                           "Idempotency-Key": batch["batch_id"]})
+    resp = client.request(
+        "POST",
+        f"/v1/stations/{client.station_id}/batches",
+        batch["body"],
+        {"Content-Type": batch["content_type"], "Idempotency-Key": batch["batch_id"]},
+    )
     validate(resp.json(), "BatchResult")
-    stored = client.request("GET", f"/v1/stations/{client.station_id}/batches/"
-                                   f"{batch['batch_id']}")
+    stored = client.request("GET", f"/v1/stations/{client.station_id}/batches/{batch['batch_id']}")
     validate(stored.json(), "BatchResult")
     central.store.produce()
-    feed = client.request("GET", f"/v1/stations/{client.station_id}/changes",
-                          params={"since": 0, "limit": 100})
+    feed = client.request(
+        "GET", f"/v1/stations/{client.station_id}/changes", params={"since": 0, "limit": 100}
+    )
     validate(feed.json(), "Changes")
     uuids = [e["uuid"] for e in feed.json()["events"]][:2]
-    look = client.request("POST", "/v1/applications:lookup",
-                          json.dumps({"uuids": uuids + ["x"]}).encode(),
-                          {"Content-Type": "application/json"})
+    look = client.request(
+        "POST",
+        "/v1/applications:lookup",
+        json.dumps({"uuids": uuids + ["x"]}).encode(),
+        {"Content-Type": "application/json"},
+    )
     validate(look.json(), "Lookup")
     bad = client.request("GET", f"/v1/stations/{client.station_id}/batches/nope")
     validate(bad.json(), "Error")

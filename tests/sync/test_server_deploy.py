@@ -22,9 +22,21 @@ from tests.sync.test_sync import enrolled, fill, no_sleep
 
 def start_server(db: str, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "sync.server", "--db", db, "--port",
-                             str(port), "--workers", str(workers)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sync.server",
+            "--db",
+            db,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -78,8 +90,11 @@ def test_two_workers_two_stations_concurrently(tmp_path):
         seqs = [r[0] for r in remote.store.read().execute("SELECT seq FROM events ORDER BY seq")]
         assert seqs == sorted(set(seqs))
         for store in clones:
-            cursor = int(store.conn.execute("SELECT value FROM sync_state WHERE key = 'cursor'")
-                         .fetchone()[0])
+            cursor = int(
+                store.conn.execute("SELECT value FROM sync_state WHERE key = 'cursor'").fetchone()[
+                    0
+                ]
+            )
             assert cursor > 0
             store.close()
     finally:
@@ -116,12 +131,28 @@ def test_service_on_postgresql(tmp_path):
         os.chmod(holder, 0o755)
         os.chown(data, user.pw_uid, user.pw_gid)
         prefix = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*prefix, os.path.join(bindir, "initdb"), "-D", str(data), "-U", "postgres",
-                    "-A", "trust"], check=True, capture_output=True)
+    subprocess.run(
+        [*prefix, os.path.join(bindir, "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"],
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
-    pg = subprocess.Popen([*prefix, os.path.join(bindir, "postgres"), "-D", str(data), "-p",
-                           str(port), "-k", str(data), "-h", "127.0.0.1"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pg = subprocess.Popen(
+        [
+            *prefix,
+            os.path.join(bindir, "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-k",
+            str(data),
+            "-h",
+            "127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     station = StationFixture(tmp_path / "station")
     server = None
     try:

@@ -64,8 +64,13 @@ def test_end_to_end_production_pickup_and_handover(station, central):
     client.sync_once()
     state = outbox.record_state(coord.conn, saved[0]["uuid"])
     assert state["service_state"] == "collected"
-    assert [e["type"] for e in state["events"]] == ["received", "in_production", "card_produced",
-                                                   "ready_for_pickup", "collected"]
+    assert [e["type"] for e in state["events"]] == [
+        "received",
+        "in_production",
+        "card_produced",
+        "ready_for_pickup",
+        "collected",
+    ]
     assert coord.get_application(saved[0]["uuid"], audit_view=False)["state"] == "collected"
 
 
@@ -91,14 +96,17 @@ def test_rejections_by_service_and_by_production(station, central):
     from station.record import content_hash
     from station.store import pack_record, unpack_record
 
-    row = coord.conn.execute("SELECT record FROM applications WHERE uuid = ?",
-                             (saved[0]["uuid"],)).fetchone()
+    row = coord.conn.execute(
+        "SELECT record FROM applications WHERE uuid = ?", (saved[0]["uuid"],)
+    ).fetchone()
     rec = unpack_record(row[0])
     rec["person"]["phone"] = "123"
-    coord.conn.execute("UPDATE applications SET record = ? WHERE uuid = ?",
-                       (pack_record(rec), saved[0]["uuid"]))
-    coord.conn.execute("UPDATE outbox SET content_hash = ? WHERE uuid = ?",
-                       (content_hash(rec), saved[0]["uuid"]))
+    coord.conn.execute(
+        "UPDATE applications SET record = ? WHERE uuid = ?", (pack_record(rec), saved[0]["uuid"])
+    )
+    coord.conn.execute(
+        "UPDATE outbox SET content_hash = ? WHERE uuid = ?", (content_hash(rec), saved[0]["uuid"])
+    )
     counts = SyncClient(coord).sync_once()
     assert counts["rejected"] == 1 and counts["accepted"] == 1
     bad = outbox.record_state(coord.conn, saved[0]["uuid"])
@@ -139,14 +147,16 @@ def test_refusals_unsigned_wrong_key_other_station_digest_replay(station, centra
     good = wire.sign_headers(client.key, sid, "GET", path, b"", time.time())
     assert requests.get(central.url + path, headers=good, timeout=5).status_code == 200
     assert requests.get(central.url + path, headers=good, timeout=5).status_code == 401  # replay
-    other = wire.sign_headers(client.key, sid, "GET", "/v1/stations/st-other/changes", b"",
-                              time.time())
+    other = wire.sign_headers(
+        client.key, sid, "GET", "/v1/stations/st-other/changes", b"", time.time()
+    )
     r = requests.get(central.url + "/v1/stations/st-other/changes", headers=other, timeout=5)
     assert r.status_code == 403
     body = b'{"uuids": []}'
     h = wire.sign_headers(client.key, sid, "POST", "/v1/applications:lookup", body, time.time())
-    r = requests.post(central.url + "/v1/applications:lookup", data=b'{"uuids": [1]}',
-                      headers=h, timeout=5)
+    r = requests.post(
+        central.url + "/v1/applications:lookup", data=b'{"uuids": [1]}', headers=h, timeout=5
+    )
     assert r.status_code == 401 and r.json()["error"]["code"] == "bad_digest"
     stale = wire.sign_headers(client.key, sid, "GET", path, b"", time.time() - 3600)
     r = requests.get(central.url + path, headers=stale, timeout=5)
@@ -161,8 +171,10 @@ def test_clock_skew_detected_corrected_and_recorded(station, central):
     counts = client.sync_once()
     assert counts["accepted"] == 1
     assert abs(client.offset) < 5
-    assert coord.conn.execute("SELECT value FROM meta WHERE key = 'clock_offset_seconds'"
-                              ).fetchone() is not None
+    assert (
+        coord.conn.execute("SELECT value FROM meta WHERE key = 'clock_offset_seconds'").fetchone()
+        is not None
+    )
 
 
 def test_revoked_station_stops_and_marks_nothing_sent(station, central):
@@ -176,11 +188,21 @@ def test_revoked_station_stops_and_marks_nothing_sent(station, central):
     assert central.store.status()["applications"] == 0
 
 
-@pytest.mark.parametrize("faults", [
-    ["drop_before"], ["drop_after"], ["truncate"], ["status:500"], ["status:503"],
-    ["status:429"], ["status:429:0"], ["reset_upload"], ["drop_after", "status:503", "truncate"],
-    ["status:500", "status:503", "status:500", "status:502", "status:503"],  # a 5xx storm
-])
+@pytest.mark.parametrize(
+    "faults",
+    [
+        ["drop_before"],
+        ["drop_after"],
+        ["truncate"],
+        ["status:500"],
+        ["status:503"],
+        ["status:429"],
+        ["status:429:0"],
+        ["reset_upload"],
+        ["drop_after", "status:503", "truncate"],
+        ["status:500", "status:503", "status:500", "status:502", "status:503"],  # a 5xx storm
+    ],
+)
 def test_faults_converge_to_exactly_one_copy(station, central, faults):
     proxy = FaultProxy(central.port)
     try:
@@ -218,10 +240,11 @@ def test_hostile_responses_change_nothing(station, central):
     client = SyncClient(coord)
     batch = client._next_batch()
     before = states(coord)
-    for bad in ({"batch_id": "other", "results": []},
-                {"batch_id": batch["batch_id"], "results": [{"uuid": "nope",
-                                                            "status": "accepted"}]},
-                {"batch_id": batch["batch_id"], "results": "x"}):
+    for bad in (
+        {"batch_id": "other", "results": []},
+        {"batch_id": batch["batch_id"], "results": [{"uuid": "nope", "status": "accepted"}]},
+        {"batch_id": batch["batch_id"], "results": "x"},
+    ):
         with pytest.raises(outbox.BadResponse), coord.transaction():
             outbox.apply_results(coord.conn, batch["batch_id"], bad)
         assert states(coord) == before
@@ -284,16 +307,18 @@ print("done", flush=True)
 """
 
 
-@pytest.mark.parametrize("kills,n", [
-    (8, 100), pytest.param(30, 300, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("kills,n", [(8, 100), pytest.param(30, 300, marks=pytest.mark.slow)])
 def test_kill_9_during_sync_then_clean_sync(station, central, kills, n):
     coord = enrolled(station, central)
     fill(coord, n)
     rng = random.Random(3)
     cursors = []
     for _ in range(kills):
-        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(station.data_dir), PASSWORD],
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(station.data_dir), PASSWORD],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         proc.stdout.readline()
         time.sleep(rng.uniform(0.0, 0.4))
         os.kill(proc.pid, signal.SIGKILL)
@@ -313,18 +338,28 @@ def test_cli_enrol_sync_central(station, central):
     from tests.conftest import run_cli
 
     code = json.loads(run_cli("--json", "central", "enrol-code", "--db", central.db).stdout)
-    out = run_cli("--json", "enrol", "--server", central.url, "--code", code["code"],
-                  env=station.env("tech"))
+    out = run_cli(
+        "--json", "enrol", "--server", central.url, "--code", code["code"], env=station.env("tech")
+    )
     assert out.returncode == 0, out.stderr
-    again = run_cli("enrol", "--server", central.url, "--code", code["code"],
-                    env=station.env("tech"))
+    again = run_cli(
+        "enrol", "--server", central.url, "--code", code["code"], env=station.env("tech")
+    )
     assert again.returncode == 6
     fill(station.login("coord"), 3, photos=False)
     out = run_cli("--json", "sync", env=station.env())
     assert out.returncode == 0, out.stderr
     counts = json.loads(out.stdout)
-    assert set(counts) == {"sent", "accepted", "duplicate", "conflict", "rejected", "retry",
-                           "pending", "events"}
+    assert set(counts) == {
+        "sent",
+        "accepted",
+        "duplicate",
+        "conflict",
+        "rejected",
+        "retry",
+        "pending",
+        "events",
+    }
     assert counts["accepted"] == 3
     status = json.loads(run_cli("--json", "central", "status", "--db", central.db).stdout)
     assert status["applications"] == 3
@@ -390,8 +425,11 @@ def test_two_stations_through_faults_match_the_service_exactly(station, central,
         SyncClient(a, timeout=5).run(sleep=no_sleep, max_attempts=10)
         SyncClient(b, timeout=5).run(sleep=no_sleep, max_attempts=10)
         assert states(a) == {"accepted": 15} and states(b) == {"accepted": 9}
-        rows = central.store.read().execute(
-            "SELECT station_id, count(*) FROM applications GROUP BY station_id").fetchall()
+        rows = (
+            central.store.read()
+            .execute("SELECT station_id, count(*) FROM applications GROUP BY station_id")
+            .fetchall()
+        )
         assert sorted(n for _s, n in rows) == [9, 15]
         assert central.store.status()["photos"] == 24
     finally:

@@ -81,12 +81,20 @@ def build_pseudo_qm(folder: Path, source: Path = SOURCE_TS, update_from: Path | 
     if update_from is not None:
         ts.write_bytes(source.read_bytes())
         sources = sorted(str(p) for p in update_from.rglob("*.py"))
-        subprocess.run([str(lupdate()), "-silent", *sources, "-ts", str(ts)], check=True,
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [str(lupdate()), "-silent", *sources, "-ts", str(ts)],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         source = ts
     write_pseudo_ts(ts, source)
-    subprocess.run([str(lrelease()), "-silent", str(ts), "-qm", str(qm)], check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        [str(lrelease()), "-silent", str(ts), "-qm", str(qm)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return qm
 
 

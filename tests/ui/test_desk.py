@@ -58,8 +58,7 @@ def test_record_view_history_and_change_of_address(desk, qtbot, station):
     dlg.save()
     qtbot.waitUntil(lambda: dlg.saved is not None, timeout=10_000)
     dlg.accept()
-    qtbot.waitUntil(lambda: view.record is not None and view.record["version"] == 2,
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: view.record is not None and view.record["version"] == 2, timeout=10_000)
     rec = station.login("super").get_application(saved["uuid"], audit_view=False)
     assert rec["kind"] == "change" and rec["residence"]["address"] == "新地址路8号"
     changed = view.versions.item(view.versions.rowCount() - 1, 3).text()
@@ -108,8 +107,10 @@ def test_endorsement_in_the_demo_with_the_simulated_reader(app, qtbot, station):
         qtbot.addWidget(editor)
         assert editor.kind == "endorsement" and editor.edits["person.name"].isReadOnly()
         rest = sample_record()
-        rest["person"] = {k: (editor.edits[f"person.{k}"].text() if f"person.{k}" in
-                              editor.edits else "") or v for k, v in rest["person"].items()}
+        rest["person"] = {
+            k: (editor.edits[f"person.{k}"].text() if f"person.{k}" in editor.edits else "") or v
+            for k, v in rest["person"].items()
+        }
         editor.load_record(rest)
         editor._photo_taken(capture(media.good()), editor)
         editor.save()

@@ -34,13 +34,15 @@ def test_report_dialog_exports_pdf_and_referrals(bridge, qtbot, tmp_path):
     dlg.format.setCurrentIndex(dlg.format.findData("pdf"))
     dlg.export_report(str(tmp_path / "r.pdf"))
     qtbot.waitUntil(lambda: dlg.export_button.isEnabled(), timeout=20_000)
-    text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True,
-                          text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True
+    ).stdout
     assert "受理日报" in text
     dlg.status.setText("")
     dlg.export_referrals(str(tmp_path / "refs"))
-    qtbot.waitUntil(lambda: dlg.status.text() != "" and dlg.export_button.isEnabled(),
-                    timeout=20_000)
+    qtbot.waitUntil(
+        lambda: dlg.status.text() != "" and dlg.export_button.isEnabled(), timeout=20_000
+    )
     assert any((tmp_path / "refs").iterdir()), dlg.status.text()
 
 

@@ -44,7 +44,8 @@ def test_first_run_creates_station_operators_and_settings(wizard, qtbot, tmp_pat
     page.confirm.setChecked(True)
     wiz.next()  # devices
     wiz.devices_page.drivers["camera"].setCurrentIndex(
-        wiz.devices_page.drivers["camera"].findData("sim"))
+        wiz.devices_page.drivers["camera"].findData("sim")
+    )
     wiz.next()  # key
     wiz.key_page.key.setText("zz")
     assert not wiz.key_page.isComplete()
@@ -59,8 +60,10 @@ def test_first_run_creates_station_operators_and_settings(wizard, qtbot, tmp_pat
     wiz.next()  # final check
     check = wiz.currentPage()
     qtbot.waitUntil(lambda: check.list.count() > 3, timeout=15_000)
-    texts = {check.list.item(i).data(Qt.ItemDataRole.UserRole): check.list.item(i).text()
-             for i in range(check.list.count())}
+    texts = {
+        check.list.item(i).data(Qt.ItemDataRole.UserRole): check.list.item(i).text()
+        for i in range(check.list.count())
+    }
     assert texts["database"].startswith("✔ " + check.check_label("database"))
     wiz.done(1)
     station = Station(tmp_path / "new")

@@ -93,9 +93,20 @@ def test_list_model(qtmodeltester):
     from ui.models import ApplicationListModel
 
     model = ApplicationListModel()
-    model.set_rows([{"uuid": "u1", "number": "1", "name": "测试甲", "id_masked": "1101****002X",
-                     "kind": "new", "community": "c", "captured_at": "2026-01-01T10:00:00",
-                     "state": "saved"}])
+    model.set_rows(
+        [
+            {
+                "uuid": "u1",
+                "number": "1",
+                "name": "测试甲",
+                "id_masked": "1101****002X",
+                "kind": "new",
+                "community": "c",
+                "captured_at": "2026-01-01T10:00:00",
+                "state": "saved",
+            }
+        ]
+    )
     qtmodeltester.check(model)
 
 

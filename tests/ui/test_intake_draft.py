@@ -38,9 +38,12 @@ while True:
 
 
 def test_draft_survives_kill_9_and_is_offered_back(qapp, qtbot, station):
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(station.data_dir), PASSWORD],
-                            stdout=subprocess.PIPE, text=True,
-                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(station.data_dir), PASSWORD],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )
     try:
         assert proc.stdout.readline().strip() == "saved"
     finally:
@@ -56,8 +59,7 @@ def test_draft_survives_kill_9_and_is_offered_back(qapp, qtbot, station):
     try:
         dlg = IntakeDialog(bridge, store.settings_map())
         qtbot.addWidget(dlg)
-        qtbot.waitUntil(lambda: getattr(dlg, "restore_button", None) is not None,
-                        timeout=10_000)
+        qtbot.waitUntil(lambda: getattr(dlg, "restore_button", None) is not None, timeout=10_000)
         dlg.restore_button.click()
         assert dlg.edits["person.name"].text() == "测试草稿"
         assert dlg.edits["residence.address"].text() == "草稿路1号"

@@ -102,8 +102,7 @@ class Problem:
 
     def matches(self, key: tuple[str, str]) -> bool:
         cls, name_or_text = key
-        return cls == self.cls and name_or_text in (self.name, self.text,
-                                                     source_text(self.text))
+        return cls == self.cls and name_or_text in (self.name, self.text, source_text(self.text))
 
     def __str__(self) -> str:
         name = f"#{self.name}" if self.name else ""
@@ -155,8 +154,13 @@ class Audit:
         self.windows.add(where)
         hint = window.minimumSizeHint()
         if hint.width() > SCREEN[0] or hint.height() > SCREEN[1]:
-            self._add(where, "too large", window, window.windowTitle(),
-                      f"minimum {hint.width()}×{hint.height()}")
+            self._add(
+                where,
+                "too large",
+                window,
+                window.windowTitle(),
+                f"minimum {hint.width()}×{hint.height()}",
+            )
         self._untranslated(where, window, window.windowTitle())
         for widget in [window, *window.findChildren(QWidget)]:
             if widget.isVisible() and not self._skipped(widget, window):
@@ -174,12 +178,16 @@ class Audit:
             w = w.parentWidget()
         if isinstance(widget, QPushButton):
             box = widget.parentWidget()
-            if isinstance(box, QDialogButtonBox) and \
-                    box.standardButton(widget) != QDialogButtonBox.StandardButton.NoButton:
+            if (
+                isinstance(box, QDialogButtonBox)
+                and box.standardButton(widget) != QDialogButtonBox.StandardButton.NoButton
+            ):
                 return True
             if isinstance(window, QWizard) and any(
-                    window.button(b) is widget for b in QWizard.WizardButton
-                    if b.value <= QWizard.WizardButton.HelpButton.value):
+                window.button(b) is widget
+                for b in QWizard.WizardButton
+                if b.value <= QWizard.WizardButton.HelpButton.value
+            ):
                 return True
         return False
 
@@ -189,7 +197,8 @@ class Audit:
         if isinstance(w, QLabel):
             text = w.text()
             rich = w.textFormat() == Qt.TextFormat.RichText or (
-                w.textFormat() == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text))
+                w.textFormat() == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text)
+            )
             lines = plain(text).splitlines() if rich else [text]
             for line in lines:
                 self._untranslated(where, w, line)
@@ -197,10 +206,18 @@ class Audit:
                 self._label_clipped(where, w, text, rich)
         elif isinstance(w, QAbstractButton):
             self._untranslated(where, w, w.text())
-            if isinstance(w, QPushButton | QCheckBox | QRadioButton) and w.text() and \
-                    w.sizeHint().width() > w.width():
-                self._add(where, "clipped", w, w.text(),
-                          f"needs {w.sizeHint().width()} px, has {w.width()}")
+            if (
+                isinstance(w, QPushButton | QCheckBox | QRadioButton)
+                and w.text()
+                and w.sizeHint().width() > w.width()
+            ):
+                self._add(
+                    where,
+                    "clipped",
+                    w,
+                    w.text(),
+                    f"needs {w.sizeHint().width()} px, has {w.width()}",
+                )
         elif isinstance(w, QGroupBox):
             self._untranslated(where, w, w.title())
         elif isinstance(w, QTabBar):
@@ -210,15 +227,21 @@ class Audit:
         elif isinstance(w, QTableView) and w.model() is not None:
             model = w.model()
             for orientation, header, count in (
-                    (Qt.Orientation.Horizontal, w.horizontalHeader(), model.columnCount()),
-                    (Qt.Orientation.Vertical, w.verticalHeader(), model.rowCount())):
+                (Qt.Orientation.Horizontal, w.horizontalHeader(), model.columnCount()),
+                (Qt.Orientation.Vertical, w.verticalHeader(), model.rowCount()),
+            ):
                 if header.isVisible():
                     for section in range(count):
                         if not header.isSectionHidden(section):
-                            value = model.headerData(section, orientation,
-                                                     Qt.ItemDataRole.DisplayRole)
-                            self._untranslated(where, header, str(value or ""),
-                                               f"{w.objectName() or type(w).__name__} header")
+                            value = model.headerData(
+                                section, orientation, Qt.ItemDataRole.DisplayRole
+                            )
+                            self._untranslated(
+                                where,
+                                header,
+                                str(value or ""),
+                                f"{w.objectName() or type(w).__name__} header",
+                            )
         elif isinstance(w, QComboBox):
             for i in range(w.count()):
                 self._untranslated(where, w, w.itemText(i))
@@ -250,8 +273,7 @@ class Audit:
             self._add(where, "untranslated", w, text, detail)
 
     def _add(self, where: str, kind: str, w, text: str, detail: str = "") -> None:
-        self.problems.append(Problem(where, kind, type(w).__name__, w.objectName(), text,
-                                     detail))
+        self.problems.append(Problem(where, kind, type(w).__name__, w.objectName(), text, detail))
 
     # -- the verdict ---------------------------------------------------------------------------
     def assert_clean(self) -> None:
@@ -260,10 +282,11 @@ class Audit:
         for key, (window, why) in ALLOWED.items():
             looked = any(w.startswith(window) for w in self.windows)
             if looked and not any(p.matches(key) for p in allowed):
-                report.append(f"allow-list entry {key} matches nothing any more, remove it "
-                              f"({why})")
-        print(f"{self.seen} texts in {len(self.windows)} window states; allowed: "
-              + ("; ".join(sorted({str(p) for p in allowed})) or "none"))
+                report.append(f"allow-list entry {key} matches nothing any more, remove it ({why})")
+        print(
+            f"{self.seen} texts in {len(self.windows)} window states; allowed: "
+            + ("; ".join(sorted({str(p) for p in allowed})) or "none")
+        )
         print("\n".join(report))
         assert report == [], f"{len(report)} problem(s):\n" + "\n".join(report)
 
@@ -341,17 +364,26 @@ def test_the_audit_finds_what_it_should(pseudo, qtbot):
     box = QGroupBox("Untranslated title")
     for w in (plain_label, code, who, narrow, wrapped, button, edit, box):
         layout.addWidget(w)
-    message = QMessageBox(QMessageBox.Icon.Information, "Qt's own", "Qt's own text",
-                          QMessageBox.StandardButton.Ok, window)
+    message = QMessageBox(
+        QMessageBox.Icon.Information,
+        "Qt's own",
+        "Qt's own text",
+        QMessageBox.StandardButton.Ok,
+        window,
+    )
     audit = Audit()
     audit.show(qtbot, window)
     message.show()
     audit.check(window, "planted")
     message.close()
     found = {(p.kind, source_text(p.text)) for p in audit.problems}
-    assert found == {("untranslated", "Not translated"), ("untranslated", "type here"),
-                     ("untranslated", "Untranslated title"), ("clipped", "Log in Log in"),
-                     ("clipped", "Log in")}, audit.problems
+    assert found == {
+        ("untranslated", "Not translated"),
+        ("untranslated", "type here"),
+        ("untranslated", "Untranslated title"),
+        ("clipped", "Log in Log in"),
+        ("clipped", "Log in"),
+    }, audit.problems
     assert source_text(translated) == "Log in"
 
 
@@ -362,7 +394,8 @@ def test_login_and_lock(audit, qtbot, station):
     from ui.qt import QCoreApplication
 
     label = QCoreApplication.translate("DesktopSession", "Station %1").replace(
-        "%1", station.station.keyslots.station_code())
+        "%1", station.station.keyslots.station_code()
+    )
     login = audit.show(qtbot, LoginDialog(station.station, label))
     audit.check(login, "login")
     login.try_login()  # nothing typed: the error line
@@ -384,8 +417,9 @@ def _main_window(audit, qtbot, bridge, where):
     win = MainWindow(bridge)
     audit.show(qtbot, win, SCREEN)
     if bridge.can("app.search"):
-        qtbot.waitUntil(lambda: win.model.rowCount() > 0 and win.today_label.text() != "",
-                        timeout=10_000)
+        qtbot.waitUntil(
+            lambda: win.model.rowCount() > 0 and win.today_label.text() != "", timeout=10_000
+        )
     audit.check(win, where)
     return win
 
@@ -403,10 +437,23 @@ def test_main_window_reports_and_import(audit, qtbot, station, bridges):
     imports = audit.show(qtbot, ImportDialog(supervisor))
     audit.check(imports, "import")
     # the longest summary: cancelled, and the file cut short, with rejected rows
-    imports._finished(ImportResult(
-        saved=120, skipped=3, cancelled=True, interrupted_at=124,
-        errors=[{"row": 7, "field": "person.id_number", "code": "id_checksum",
-                 "message": "校验位不对"}], bad_rows=[(7, [], "校验位不对")]))
+    imports._finished(
+        ImportResult(
+            saved=120,
+            skipped=3,
+            cancelled=True,
+            interrupted_at=124,
+            errors=[
+                {
+                    "row": 7,
+                    "field": "person.id_number",
+                    "code": "id_checksum",
+                    "message": "校验位不对",
+                }
+            ],
+            bad_rows=[(7, [], "校验位不对")],
+        )
+    )
     audit.check(imports, "import (finished)")
     audit.assert_clean()
 
@@ -513,9 +560,15 @@ def test_day_screens(audit, qtbot, station, bridges):
     qtbot.waitUntil(lambda: review.data is not None, timeout=10_000)
     audit.check(review, "day review")
     endorse = audit.show(qtbot, EndorseDialog(bridges("coord"), settings))
-    endorse._card_read({"person": {"name": "测试", "id_number": "11010519491231002X"},
-                        "permit": {"number": "450103000000001", "endorsements": [
-                            {"year": 2024}, {"year": 2025}]}})
+    endorse._card_read(
+        {
+            "person": {"name": "测试", "id_number": "11010519491231002X"},
+            "permit": {
+                "number": "450103000000001",
+                "endorsements": [{"year": 2024}, {"year": 2025}],
+            },
+        }
+    )
     qtbot.waitUntil(lambda: endorse.rounds > 0, timeout=10_000)
     audit.check(endorse, "endorsement (no record)")
     audit.assert_clean()

@@ -123,8 +123,7 @@ def test_keyboard_only_intake(make, qtbot, station):
     qtbot.waitUntil(lambda: dlg.saved is not None, timeout=15_000)
     rec = station.login("super").get_application(dlg.saved["uuid"], audit_view=False)
     assert rec["person"]["phone"] == "13800001111" and rec["services"] == ["employment"]
-    assert rec["members"] == [{"relation": "child", "name": "测试儿童",
-                               "birth_date": "2018-05-01"}]
+    assert rec["members"] == [{"relation": "child", "name": "测试儿童", "birth_date": "2018-05-01"}]
     assert rec["employer"]["uscc"] == "91110000600037341L" and rec["photo"]
 
 
@@ -154,11 +153,13 @@ def test_review_lists_problems_and_jumps_to_the_field(make, qtbot):
     dlg = make()
     key(qtbot, dlg, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # save too early
     assert dlg.stack.currentIndex() == 4 and dlg.problems.count() > 3
-    fields = [dlg.problems.item(i).data(Qt.ItemDataRole.UserRole)
-              for i in range(dlg.problems.count())]
+    fields = [
+        dlg.problems.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dlg.problems.count())
+    ]
     assert "person.id_number" in fields and "photo" in fields
-    assert all("person.id_number" not in dlg.problems.item(i).text()
-               for i in range(dlg.problems.count()))  # labels, not dotted paths
+    assert all(
+        "person.id_number" not in dlg.problems.item(i).text() for i in range(dlg.problems.count())
+    )  # labels, not dotted paths
     i = fields.index("residence.address")
     dlg.problems.setCurrentRow(i)
     key(qtbot, dlg, Qt.Key.Key_Return)
