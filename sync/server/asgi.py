@@ -1,7 +1,13 @@
-"""ASGI entry for several uvicorn workers: the database comes from STATION_CENTRAL_DB."""
+"""ASGI entry for several uvicorn workers: the database comes from STATION_CENTRAL_DB, limits
+other than the defaults from STATION_CENTRAL_LIMITS (JSON of ``Limits`` fields)."""
 
+import json
 import os
 
 from sync.server.app import create_app
+from sync.server.http import Limits
 
-app = create_app(os.environ["STATION_CENTRAL_DB"])
+_limits = os.environ.get("STATION_CENTRAL_LIMITS")
+app = create_app(
+    os.environ["STATION_CENTRAL_DB"], Limits(**json.loads(_limits)) if _limits else None
+)

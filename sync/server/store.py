@@ -3,6 +3,10 @@
 Every rule that must hold across worker processes lives in the database: unique
 (station, batch id) for idempotency, unique application uuid for exactly-once, a monotonic
 event sequence for the change feed, unique signatures for replay protection.
+
+All SQL of the service is here, behind named methods: ``CentralStore`` for whole operations
+(enrolment, production, status) and ``Tx`` for the steps a request handler takes inside one
+transaction (``with store.tx() as tx: tx.find_batch(…)``).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 SCHEMA = """
@@ -43,25 +48,40 @@ CREATE TABLE IF NOT EXISTS signatures (sig TEXT PRIMARY KEY, at REAL NOT NULL);
 """
 
 STATES = ("received", "rejected", "in_production", "card_produced", "ready_for_pickup", "collected")
+PRODUCTION = ("received", "in_production", "card_produced", "ready_for_pickup")
 
 
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+@dataclass(frozen=True)
+class StationKey:
+    """What authentication needs to know about an enrolled station."""
+
+    public_key: str
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class StoredBatch:
+    body_sha256: str
+    response: dict[str, Any]
+
+
 class CentralStore:
-    """Connections per thread; ``with store.tx() as c:`` is one write transaction."""
+    """Connections per thread; ``with store.tx() as tx:`` is one write transaction."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.pg = url.startswith(("postgresql://", "postgres://"))
         self._local = threading.local()
-        with self.tx(lock=False) as c:
+        with self.tx(lock=False) as tx:
             serial = "BIGSERIAL PRIMARY KEY" if self.pg else "INTEGER PRIMARY KEY AUTOINCREMENT"
             blob = "BYTEA" if self.pg else "BLOB"
             for stmt in SCHEMA.format(serial=serial, blob=blob).split(";"):
                 if stmt.strip():
-                    c.execute(stmt)
+                    tx.execute(stmt)
 
     def _conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
@@ -84,12 +104,12 @@ class CentralStore:
         return sql.replace("?", "%s") if self.pg else sql
 
     @contextmanager
-    def tx(self, lock: bool = True) -> Iterator[Cursor]:
+    def tx(self, lock: bool = True) -> Iterator[Tx]:
         """One write transaction. Writers are serialised (SQLite: BEGIN IMMEDIATE; PostgreSQL:
         an exclusive lock on the events table), so feed sequence numbers become visible in
         order and a reader's cursor can never skip an event committed late."""
         conn = self._conn()
-        cur = Cursor(self, conn)
+        cur = Tx(self, conn)
         conn.execute("BEGIN" if self.pg else "BEGIN IMMEDIATE")
         if self.pg and lock:
             conn.execute("LOCK TABLE events IN EXCLUSIVE MODE")
@@ -100,8 +120,9 @@ class CentralStore:
             raise
         conn.execute("COMMIT")
 
-    def read(self) -> Cursor:
-        return Cursor(self, self._conn())
+    def read(self) -> Tx:
+        """Reads outside a write transaction (each statement sees committed data)."""
+        return Tx(self, self._conn())
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -109,21 +130,119 @@ class CentralStore:
             conn.close()
             self._local.conn = None
 
-    # -- operations used by the CLI and the app -----------------------------------------------
+    # -- stations ----------------------------------------------------------------------------
     def new_enrol_code(self) -> str:
         code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
-        with self.tx() as c:
-            c.execute("INSERT INTO enrol_codes (code, created_at) VALUES (?, ?)", (code, now_iso()))
+        with self.tx() as tx:
+            tx.execute(
+                "INSERT INTO enrol_codes (code, created_at) VALUES (?, ?)", (code, now_iso())
+            )
         return code
 
-    def add_event(
-        self, c: Cursor, station_id: str, uuid: str, kind: str, detail: dict[str, Any] | None = None
-    ) -> None:
-        c.execute(
-            "INSERT INTO events (station_id, uuid, type, at, detail) VALUES (?, ?, ?, ?, ?)",
-            (station_id, uuid, kind, now_iso(), json.dumps(detail) if detail else None),
-        )
+    def enrol(self, code: str, station_id: str, public_key: str, station_code: str) -> str:
+        """``"enrolled"``, ``"again"`` (this code already enrolled this very key: a lost
+        response repeated), ``"bad_code"`` or ``"already_enrolled"`` (the key is known)."""
+        with self.tx() as tx:
+            row = tx.execute("SELECT used_by FROM enrol_codes WHERE code = ?", (code,)).fetchone()
+            if row is None:
+                return "bad_code"
+            if row[0]:
+                return "again" if row[0] == station_id else "bad_code"
+            if tx.execute("SELECT 1 FROM stations WHERE id = ?", (station_id,)).fetchone():
+                return "already_enrolled"
+            tx.execute(
+                "INSERT INTO stations (id, code, public_key, enrolled_at) VALUES (?, ?, ?, ?)",
+                (station_id, station_code, public_key, now_iso()),
+            )
+            tx.execute("UPDATE enrol_codes SET used_by = ? WHERE code = ?", (station_id, code))
+        return "enrolled"
 
+    def station_key(self, station_id: str) -> StationKey | None:
+        row = (
+            self.read()
+            .execute("SELECT public_key, revoked FROM stations WHERE id = ?", (station_id,))
+            .fetchone()
+        )
+        return None if row is None else StationKey(str(row[0]), bool(row[1]))
+
+    def use_signature(self, sig: str, now: float, keep: float) -> bool:
+        """Record a signature as used; False when it already was (a replay). Signatures older
+        than ``keep`` seconds are forgotten (their Date is refused anyway)."""
+        with self.tx() as tx:
+            tx.execute("DELETE FROM signatures WHERE at < ?", (now - keep,))
+            if tx.execute("SELECT 1 FROM signatures WHERE sig = ?", (sig,)).fetchone():
+                return False
+            tx.execute("INSERT INTO signatures (sig, at) VALUES (?, ?)", (sig, now))
+        return True
+
+    def revoke(self, station_id: str) -> None:
+        with self.tx() as tx:
+            tx.execute("UPDATE stations SET revoked = 1 WHERE id = ?", (station_id,))
+
+    # -- reads for the station's own resources ------------------------------------------------
+    def batch_response(self, station_id: str, batch_id: str) -> dict[str, Any] | None:
+        stored = self.read().find_batch(station_id, batch_id)
+        return None if stored is None else stored.response
+
+    def lookup(self, station_id: str, uuids: list[str]) -> list[dict[str, Any]]:
+        """States of this station's applications; another station's uuid reads as unknown."""
+        c = self.read()
+        out = []
+        for u in uuids:
+            row = c.execute(
+                "SELECT state, content_hash FROM applications WHERE uuid = ? AND station_id = ?",
+                (u, station_id),
+            ).fetchone()
+            out.append(
+                {
+                    "uuid": u,
+                    "state": row[0] if row else "unknown",
+                    "content_hash": row[1] if row else None,
+                }
+            )
+        return out
+
+    def changes(self, station_id: str, since: int, limit: int) -> list[dict[str, Any]]:
+        rows = (
+            self.read()
+            .execute(
+                "SELECT seq, uuid, type, at, detail FROM events WHERE station_id = ? AND seq > ?"
+                " ORDER BY seq LIMIT ?",
+                (station_id, since, limit),
+            )
+            .fetchall()
+        )
+        return [
+            {
+                "seq": r[0],
+                "uuid": r[1],
+                "type": r[2],
+                "at": r[3],
+                "detail": json.loads(r[4]) if r[4] else None,
+            }
+            for r in rows
+        ]
+
+    def hand_over(self, station_id: str, uuid: str, at: str, operator: str) -> str:
+        """``"recorded"``, ``"already"`` (collected before), ``"unknown"`` (no such
+        application of this station) or ``"not_ready"``."""
+        with self.tx() as tx:
+            state = tx.application_state(station_id, uuid)
+            if state is None:
+                return "unknown"
+            if state == "collected":
+                return "already"
+            if state != "ready_for_pickup":
+                return "not_ready"
+            tx.execute(
+                "INSERT INTO handovers (uuid, station_id, at, operator) VALUES (?, ?, ?, ?)",
+                (uuid, station_id, at, operator),
+            )
+            tx.set_state(uuid, "collected")
+            tx.add_event(station_id, uuid, "collected", {"at": at})
+        return "recorded"
+
+    # -- operations used by the CLI -----------------------------------------------------------
     def produce(
         self,
         uuid: str | None = None,
@@ -132,15 +251,14 @@ class CentralStore:
         steps: int = 3,
     ) -> int:
         """Move received applications through production (or reject them)."""
-        order = ["received", "in_production", "card_produced", "ready_for_pickup"]
         moved = 0
-        with self.tx() as c:
+        with self.tx() as tx:
             if uuid:
-                rows = c.execute(
+                rows = tx.execute(
                     "SELECT uuid, station_id, state FROM applications WHERE uuid = ?", (uuid,)
                 ).fetchall()
             else:
-                rows = c.execute(
+                rows = tx.execute(
                     "SELECT uuid, station_id, state FROM applications WHERE state IN"
                     " ('received', 'in_production', 'card_produced')"
                     " ORDER BY received_at"
@@ -149,19 +267,17 @@ class CentralStore:
                 if reject:
                     if state in ("ready_for_pickup", "collected", "rejected"):
                         continue
-                    c.execute("UPDATE applications SET state = 'rejected' WHERE uuid = ?", (u,))
-                    self.add_event(
-                        c, station, u, "rejected", {"code": reject, "field": field or ""}
-                    )
+                    tx.set_state(u, "rejected")
+                    tx.add_event(station, u, "rejected", {"code": reject, "field": field or ""})
                     moved += 1
                     continue
-                if state not in order[:-1]:
+                if state not in PRODUCTION[:-1]:
                     continue
-                i = order.index(state)
-                for nxt in order[i + 1 : i + 1 + steps]:
-                    self.add_event(c, station, u, nxt)
+                i = PRODUCTION.index(state)
+                for nxt in PRODUCTION[i + 1 : i + 1 + steps]:
+                    tx.add_event(station, u, nxt)
                     state = nxt
-                c.execute("UPDATE applications SET state = ? WHERE uuid = ?", (state, u))
+                tx.set_state(u, state)
                 moved += 1
         return moved
 
@@ -180,14 +296,94 @@ class CentralStore:
         out["by_state"] = {s: by_state.get(s, 0) for s in STATES}
         return out
 
-    def revoke(self, station_id: str) -> None:
-        with self.tx() as c:
-            c.execute("UPDATE stations SET revoked = 1 WHERE id = ?", (station_id,))
 
+class Tx:
+    """The statements of one transaction (or of plain reads), by name."""
 
-class Cursor:
     def __init__(self, store: CentralStore, conn: Any) -> None:
         self.store, self.conn = store, conn
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         return self.conn.execute(self.store.q(sql), params)
+
+    # -- batches -----------------------------------------------------------------------------
+    def find_batch(self, station_id: str, batch_id: str) -> StoredBatch | None:
+        row = self.execute(
+            "SELECT body_sha256, response FROM batches WHERE station_id = ? AND batch_id = ?",
+            (station_id, batch_id),
+        ).fetchone()
+        return None if row is None else StoredBatch(str(row[0]), json.loads(row[1]))
+
+    def save_batch(
+        self, station_id: str, batch_id: str, body_sha256: str, response: dict[str, Any]
+    ) -> None:
+        self.execute(
+            "INSERT INTO batches (station_id, batch_id, body_sha256, response, received_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (station_id, batch_id, body_sha256, json.dumps(response), response["received_at"]),
+        )
+
+    # -- applications ------------------------------------------------------------------------
+    def application_hash(self, uuid: str) -> str | None:
+        """The stored content hash of an application of any station (uuids are global: the
+        same application sent again after a re-enrolment is still one application)."""
+        row = self.execute(
+            "SELECT content_hash FROM applications WHERE uuid = ?", (uuid,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def application_state(self, station_id: str, uuid: str) -> str | None:
+        row = self.execute(
+            "SELECT state FROM applications WHERE uuid = ? AND station_id = ?",
+            (uuid, station_id),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def add_conflict(
+        self, station_id: str, uuid: str, chash: str, record: dict[str, Any], received: str
+    ) -> None:
+        self.execute(
+            "INSERT INTO conflicts (uuid, station_id, content_hash, record, received_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (uuid, station_id, chash, json.dumps(record), received),
+        )
+
+    def add_photo(self, sha256: str, jpeg: bytes) -> None:
+        if not self.execute("SELECT 1 FROM photos WHERE sha256 = ?", (sha256,)).fetchone():
+            self.execute("INSERT INTO photos (sha256, jpeg) VALUES (?, ?)", (sha256, jpeg))
+
+    def add_application(
+        self,
+        station_id: str,
+        uuid: str,
+        chash: str,
+        record: dict[str, Any],
+        received: str,
+        batch_id: str,
+    ) -> None:
+        self.execute(
+            "INSERT INTO applications (uuid, station_id, content_hash, record, photo, state,"
+            " captured_at, received_at, batch_id) VALUES (?, ?, ?, ?, ?, 'received', ?, ?, ?)",
+            (
+                uuid,
+                station_id,
+                chash,
+                json.dumps(record, ensure_ascii=False),
+                record.get("photo"),
+                record.get("captured_at"),
+                received,
+                batch_id,
+            ),
+        )
+        self.add_event(station_id, uuid, "received")
+
+    def set_state(self, uuid: str, state: str) -> None:
+        self.execute("UPDATE applications SET state = ? WHERE uuid = ?", (state, uuid))
+
+    def add_event(
+        self, station_id: str, uuid: str, kind: str, detail: dict[str, Any] | None = None
+    ) -> None:
+        self.execute(
+            "INSERT INTO events (station_id, uuid, type, at, detail) VALUES (?, ?, ?, ?, ?)",
+            (station_id, uuid, kind, now_iso(), json.dumps(detail) if detail else None),
+        )
