@@ -12,10 +12,13 @@ they may send in ``auth`` and ``http``, the batch rules in ``batches``, every SQ
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from sync.server import handlers
-from sync.server.http import Limits
+from sync.server.http import Limits, error
 from sync.server.store import CentralStore
 
 ROUTES = [
@@ -29,8 +32,16 @@ ROUTES = [
 ]
 
 
+async def no_route(request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods answer in the error shape too."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
+    headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    return error(status, code, "no such call", **headers)
+
+
 def create_app(db: str, limits: Limits | None = None) -> Starlette:
-    app = Starlette(routes=ROUTES)
+    app = Starlette(routes=ROUTES, exception_handlers={HTTPException: no_route})
     app.state.store = CentralStore(db)
     app.state.limits = limits or Limits()
     return app
