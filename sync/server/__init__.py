@@ -37,6 +37,10 @@ def serve(
 ) -> None:
     import uvicorn
 
+    from sync.server.protocol import GuardedH11Protocol
+
+    limits = limits or Limits()
+    GuardedH11Protocol.configure(limits)
     options: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -44,11 +48,11 @@ def serve(
         "log_config": log_config(),
         "timeout_keep_alive": KEEP_ALIVE,
         "limit_concurrency": MAX_CONNECTIONS,
+        "http": GuardedH11Protocol,
     }
     if workers > 1:
         os.environ["STATION_CENTRAL_DB"] = db
-        if limits is not None:
-            os.environ["STATION_CENTRAL_LIMITS"] = json.dumps(dataclasses.asdict(limits))
+        os.environ["STATION_CENTRAL_LIMITS"] = json.dumps(dataclasses.asdict(limits))
         uvicorn.run("sync.server.asgi:app", workers=workers, **options)
         return
     from sync.server.app import create_app

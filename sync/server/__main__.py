@@ -30,11 +30,18 @@ parser.add_argument(
     default=defaults.body_idle,
     help="seconds without a byte of the body before the upload is cut off",
 )
+parser.add_argument(
+    "--header-timeout",
+    type=float,
+    default=defaults.header_timeout,
+    help="seconds a connection may take to send a request's headers",
+)
 args = parser.parse_args()
 limits = Limits(
     max_batch_bytes=args.max_batch_bytes,
     body_grace=args.body_grace,
     body_min_rate=args.body_min_rate,
     body_idle=args.body_idle,
+    header_timeout=args.header_timeout,
 )
 serve(args.db, args.port, args.host, args.workers, limits)

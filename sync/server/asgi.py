@@ -6,8 +6,9 @@ import os
 
 from sync.server.app import create_app
 from sync.server.http import Limits
+from sync.server.protocol import GuardedH11Protocol
 
 _limits = os.environ.get("STATION_CENTRAL_LIMITS")
-app = create_app(
-    os.environ["STATION_CENTRAL_DB"], Limits(**json.loads(_limits)) if _limits else None
-)
+limits = Limits(**json.loads(_limits)) if _limits else Limits()
+GuardedH11Protocol.configure(limits)
+app = create_app(os.environ["STATION_CENTRAL_DB"], limits)

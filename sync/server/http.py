@@ -39,6 +39,8 @@ class Limits:
     body_grace: float = 20.0
     body_min_rate: float = 1000.0
     body_idle: float = 20.0
+    # A connection gets this long to send a request's line and headers (sync.server.protocol).
+    header_timeout: float = 10.0
 
 
 class Refusal(Exception):

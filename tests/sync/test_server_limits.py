@@ -29,7 +29,7 @@ RSS_LIMIT = 200 * MB
 class Service:
     """``python -m sync.server`` with short body deadlines, its stderr kept for reading."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, *options: str) -> None:
         from sync.server.store import CentralStore
 
         self.db = str(tmp / "central.db")
@@ -40,7 +40,7 @@ class Service:
         self._log = self.log.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sync.server", "--db", self.db, "--port", str(self.port)]
-            + ["--body-grace", "1", "--body-idle", "1", "--body-min-rate", "1000"],
+            + ["--body-grace", "1", "--body-idle", "1", "--body-min-rate", "1000", *options],
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
@@ -323,3 +323,31 @@ def test_a_slow_but_steady_station_still_gets_through(service):
     assert status == 200, answer[:300]
     assert b'"accepted"' in answer
     assert str(uuidlib.UUID(headers["Idempotency-Key"])) in answer.decode()
+
+
+def test_a_client_that_trickles_its_headers_is_closed(tmp_path):
+    """The slow loris on headers: a connection that sends nothing, and one that sends a
+    header line a byte at a time, are both closed after the header timeout, one line each."""
+    service = Service(tmp_path, "--header-timeout", "1")
+    try:
+        silent = socket.create_connection(("127.0.0.1", service.port), timeout=10)
+        slow = socket.create_connection(("127.0.0.1", service.port), timeout=10)
+        started = time.monotonic()
+        for byte in b"GET /v1/config HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaa":
+            try:
+                slow.send(bytes([byte]))
+            except OSError:
+                break
+            time.sleep(0.1)
+        assert silent.recv(100) == b""  # closed by the service
+        closed_after = time.monotonic() - started
+        assert closed_after < 5
+        silent.close()
+        slow.close()
+        assert requests.get(service.url + "/v1/config", timeout=5).status_code == 200
+        out = service.output()
+        lines = [line for line in out.splitlines() if "no complete request headers" in line]
+        assert len(lines) == 2, out
+        assert tracebacks(out) == 0
+    finally:
+        service.stop()
