@@ -168,12 +168,12 @@ class CentralStore:
     def use_signature(self, sig: str, now: float, keep: float) -> bool:
         """Record a signature as used; False when it already was (a replay). Signatures older
         than ``keep`` seconds are forgotten (their Date is refused anyway)."""
-        with self.tx() as tx:
+        with self.tx(lock=False) as tx:  # the unique key decides; no need to hold the feed
             tx.execute("DELETE FROM signatures WHERE at < ?", (now - keep,))
-            if tx.execute("SELECT 1 FROM signatures WHERE sig = ?", (sig,)).fetchone():
-                return False
-            tx.execute("INSERT INTO signatures (sig, at) VALUES (?, ?)", (sig, now))
-        return True
+            cur = tx.execute(
+                "INSERT INTO signatures (sig, at) VALUES (?, ?) ON CONFLICT DO NOTHING", (sig, now)
+            )
+            return bool(cur.rowcount == 1)
 
     def revoke(self, station_id: str) -> None:
         with self.tx() as tx:
