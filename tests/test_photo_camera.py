@@ -181,7 +181,9 @@ def test_not_an_image_stops_the_thread(tmp_path):
     cam.start(on_event=events)
     try:
         assert events.wait("error").error.code == "not_an_image"
-        cam._thread.join(3)
+        deadline = time.monotonic() + 3
+        while cam.running and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert not cam.running  # retrying cannot help
     finally:
         cam.close()
