@@ -51,7 +51,7 @@ CODES: dict[str, str] = {
 }
 # Errors that retrying cannot fix: the grabbing thread stops instead of reopening (unless the
 # source worked before: a file being rewritten may become readable again).
-PERMANENT = {"not_an_image"}
+PERMANENT = {"not_an_image", "picture_too_large", "picture_damaged"}
 
 
 def camera_error(code: str, source: object) -> DeviceError:
