@@ -53,8 +53,8 @@ class DeviceWorker:
     ``call`` returns a future; ``call_sync`` waits for it. Callers on the Qt main thread use the
     future's callback (through the UI adapter), never ``call_sync``. ``owner`` is the device
     the thread serves: :meth:`DeviceBase.on_device_thread` asks :meth:`current` for it. Calls
-    made after ``stop`` (or still queued behind it) fail with ``device_closed`` instead of
-    waiting for ever.
+    queued before ``stop`` still run; calls made after it fail with ``device_closed`` at once
+    instead of waiting for ever.
     """
 
     def __init__(self, name: str, owner: object = None, *, thread_name: str | None = None) -> None:
@@ -63,6 +63,7 @@ class DeviceWorker:
             tuple[Callable[[], Any], concurrent.futures.Future[Any]] | None
         ] = queue.Queue()
         self._stopped = False
+        self._gate = threading.Lock()  # nothing enters the queue after the stop marker
         self._thread = threading.Thread(
             target=self._run, name=thread_name or f"device-{name}", daemon=True
         )
@@ -87,20 +88,14 @@ class DeviceWorker:
                 fut.set_result(fn())
             except BaseException as exc:  # noqa: BLE001 - handed to the caller via the future
                 fut.set_exception(exc)
-        while True:  # whatever was queued behind the stop is refused, not left waiting
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if item is not None and item[1].set_running_or_notify_cancel():
-                item[1].set_exception(device_closed())
 
     def call(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
         fut: concurrent.futures.Future[T] = concurrent.futures.Future()
-        if self._stopped:
-            fut.set_exception(device_closed())
-            return fut
-        self._queue.put((fn, fut))
+        with self._gate:
+            if not self._stopped:
+                self._queue.put((fn, fut))
+                return fut
+        fut.set_exception(device_closed())
         return fut
 
     def call_sync(self, fn: Callable[[], T], timeout: float | None = None) -> T:
@@ -120,8 +115,10 @@ class DeviceWorker:
 
     def stop(self, timeout: float = 5.0) -> None:
         """End the thread after the call it is running (and those queued before the stop)."""
-        self._stopped = True
-        self._queue.put(None)
+        with self._gate:
+            if not self._stopped:
+                self._stopped = True
+                self._queue.put(None)
         if not self.on_thread():
             self._thread.join(timeout)
 

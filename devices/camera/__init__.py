@@ -285,9 +285,9 @@ class Camera(DeviceBase, ABC):
             log.exception("camera %s frame loop failed", self.source)
             go_on = False
         worker = DeviceWorker.current()
-        if go_on and not self._stop.is_set() and worker is not None and not worker.stopped:
-            worker.call(self._tick)
-            return
+        if go_on and not self._stop.is_set() and worker is not None:
+            if not worker.call(self._tick).done():  # done at once: refused, the thread ends
+                return
         self._running = False
         with self._cond:
             self._cond.notify_all()
