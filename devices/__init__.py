@@ -11,6 +11,7 @@ from typing import Any
 from devices.base import (
     BUILTIN,
     CardEvent,
+    DeviceBase,
     DeviceWorker,
     driver_names,
     load_driver,
@@ -20,6 +21,7 @@ from devices.base import (
 __all__ = [
     "BUILTIN",
     "CardEvent",
+    "DeviceBase",
     "DeviceWorker",
     "bench_card",
     "doctor_checks",

@@ -1,4 +1,12 @@
-"""Device checks for ``station doctor``: each says what is wrong and what to do."""
+"""Device checks for ``station doctor``: each says what is wrong and what to do.
+
+A check is only ``ok`` when the device the station is set up with answered. A simulated
+device (the demo's and training's) is a warning that names it; a camera that is a video or
+picture file is a warning too. Without an operator (``station doctor`` without ``--user``) the
+station's settings cannot be read (they are in the encrypted database): the checks then try
+the default devices and report what they found as a warning, never as ``ok`` — the camera
+they found may not be the one the station uses.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +17,85 @@ from station.doctor import FAIL, OK, WARN, Check, DoctorContext
 from station.errors import StationError
 from station.i18n import _
 
+KINDS = ("idreader", "permit", "camera")
+
 
 def _settings(ctx: DoctorContext) -> dict[str, str]:
-    return ctx.settings or {}
+    """The device settings in effect: the station's, over the defaults of ``station config``."""
+    from station.settings import SETTINGS
+
+    out = {
+        key: s.default
+        for key, s in SETTINGS.items()
+        if s.default is not None and key.split(".", 1)[0] in KINDS
+    }
+    out.update(ctx.settings or {})
+    return out
 
 
+def _known(ctx: DoctorContext) -> bool:
+    return ctx.settings is not None
+
+
+def _unconfirmed(check: Check) -> Check:
+    """What the default device showed, when the station's own settings are unknown."""
+    fix = check.fix if check.status != OK and check.fix else ""
+    return Check(
+        check.name,
+        WARN,
+        _(
+            "{detail} (default settings: this station's own were not read, no operator given)",
+            detail=check.detail,
+        ),
+        fix
+        or _(
+            "Run doctor with --user (a technician) to check the devices this station is set up with"
+        ),
+    )
+
+
+def _other_driver(name: str, kind: str, settings: dict[str, str]) -> Check:
+    """A driver that is neither simulated nor built in (a province's): it must open."""
+    import devices
+
+    driver = settings.get(f"{kind}.driver", "")
+    try:
+        device: Any = devices.open_device(kind, settings)
+        device.open()
+        device.close()
+    except StationError as exc:
+        return Check(
+            name,
+            FAIL,
+            exc.message,
+            _(
+                "Check the driver {driver!r} and its settings ({kind}.*), or choose another "
+                "with 'station config set {kind}.driver'",
+                driver=driver,
+                kind=kind,
+            ),
+        )
+    return Check(name, OK, _("driver {driver!r} opened the device", driver=driver))
+
+
+# -- permit card reader ------------------------------------------------------------------------
 def check_pcsc(ctx: DoctorContext) -> Check:
     settings = _settings(ctx)
-    if settings.get("permit.driver", "pcsc") != "pcsc":
+    driver = settings.get("permit.driver", "pcsc")
+    if driver == "sim":
         return Check(
-            "permit_reader", OK, _("simulated ({driver})", driver=settings.get("permit.driver"))
+            "permit_reader",
+            WARN,
+            _("simulated permit card reader (demo and training): no real reader is in use"),
+            _("For real cards: station config set permit.driver pcsc"),
         )
+    if driver != "pcsc":
+        return _other_driver("permit_reader", "permit", settings)
+    check = _pcsc(settings)
+    return check if _known(ctx) else _unconfirmed(check)
+
+
+def _pcsc(settings: dict[str, str]) -> Check:
     try:
         from devices.permit.driver import diagnose
 
@@ -46,11 +122,27 @@ def check_pcsc(ctx: DoctorContext) -> Check:
     )
 
 
+# -- ID card reader ----------------------------------------------------------------------------
 def check_serial(ctx: DoctorContext) -> Check:
     settings = _settings(ctx)
     driver = settings.get("idreader.driver", "serial")
+    if driver == "sim":
+        return Check(
+            "id_reader",
+            WARN,
+            _("simulated ID card reader (demo and training): no real reader is in use"),
+            _(
+                "For real cards: station config set idreader.driver serial, and idreader.port "
+                "(for example /dev/ttyUSB0)"
+            ),
+        )
     if driver != "serial":
-        return Check("id_reader", OK, _("simulated ({driver})", driver=driver))
+        return _other_driver("id_reader", "idreader", settings)
+    check = _serial(settings)
+    return check if _known(ctx) else _unconfirmed(check)
+
+
+def _serial(settings: dict[str, str]) -> Check:
     port = settings.get("idreader.port", "")
     if not port:
         return Check(
@@ -74,6 +166,7 @@ def check_serial(ctx: DoctorContext) -> Check:
             _("Add the station's user to the 'dialout' group and log in again"),
         )
     try:
+        from devices.idcard import TRANSIENT
         from devices.idcard.driver import SerialIdCardReader
 
         reader = SerialIdCardReader(
@@ -81,7 +174,12 @@ def check_serial(ctx: DoctorContext) -> Check:
         )
         try:
             reader.open()
-            ok = reader.sam_status()
+            try:
+                ok = reader.sam_status()
+            except StationError as exc:  # one garbled reply is no verdict: ask once more
+                if exc.code not in TRANSIENT:
+                    raise
+                ok = reader.sam_status()
         finally:
             reader.close()
     except StationError as exc:
@@ -96,8 +194,27 @@ def check_serial(ctx: DoctorContext) -> Check:
     return Check("id_reader", OK, _("reader answers on {port}", port=port))
 
 
+# -- camera ------------------------------------------------------------------------------------
 def check_camera(ctx: DoctorContext) -> Check:
     settings = _settings(ctx)
+    driver = settings.get("camera.driver", "opencv")
+    if driver == "sim":
+        return Check(
+            "camera",
+            WARN,
+            _("simulated camera (demo and training): photos show a sample person"),
+            _(
+                "For a real camera: station config set camera.driver opencv, and camera.device "
+                "(0 for the first camera)"
+            ),
+        )
+    if driver != "opencv":
+        return _other_driver("camera", "camera", settings)
+    check = _opencv(settings)
+    return check if _known(ctx) else _unconfirmed(check)
+
+
+def _opencv(settings: dict[str, str]) -> Check:
     import devices
 
     try:
@@ -114,7 +231,21 @@ def check_camera(ctx: DoctorContext) -> Check:
             exc.message,
             _("Plug in the camera or choose another one (camera.device)"),
         )
-    return Check("camera", OK, _("{w}×{h} frames", w=frame.shape[1], h=frame.shape[0]))
+    size = _("{w}×{h} frames", w=frame.shape[1], h=frame.shape[0])
+    kind = getattr(camera, "kind", "device")
+    if kind in ("video", "image"):
+        what = (
+            _("{source} is a video file, not a camera", source=camera.source)
+            if kind == "video"
+            else _("{source} is a picture file, not a camera", source=camera.source)
+        )
+        return Check(
+            "camera",
+            WARN,
+            f"{what} ({size})",
+            _("For a real camera: station config set camera.device 0 (or /dev/videoN)"),
+        )
+    return Check("camera", OK, _("camera {source}: {size}", source=camera.source, size=size))
 
 
 CHECKS = [check_pcsc, check_serial, check_camera]

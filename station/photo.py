@@ -64,6 +64,11 @@ MESSAGES: dict[str, str] = {
     "blurred": N_("Blurred: keep still and check the camera's focus"),
     "tilted": N_("The head is tilted: hold the head straight"),
     "background_not_light": N_("The background is not light: stand in front of a white wall"),
+    # A still picture (a file) instead of "face_off_centre": nobody can move into the oval.
+    "crop_outside": N_(
+        "The face is too near the edge of the picture for the ID-photo crop: use a picture "
+        "with more room around the head"
+    ),
 }
 OK_MESSAGES: dict[str, str] = {
     "no_face": N_("Face found"),
@@ -76,8 +81,11 @@ OK_MESSAGES: dict[str, str] = {
     "blurred": N_("Sharp"),
     "tilted": N_("Head straight"),
     "background_not_light": N_("Light background"),
+    "crop_outside": N_("The ID-photo crop fits in the picture"),
 }
-CHECK_CODES = tuple(MESSAGES)
+CHECK_CODES = tuple(c for c in MESSAGES if c != "crop_outside")  # the live preview's
+STILL_CHECK_CODES = tuple("crop_outside" if c == "face_off_centre" else c for c in CHECK_CODES)
+CROP_MARGIN = 0.02  # a still's crop may leave the picture by this share of its size (rounding)
 
 
 @dataclass(frozen=True)
@@ -314,8 +322,19 @@ def _exposure_checks(
     ]
 
 
-def analyse(frame: Any) -> Analysis:
-    """Detect the applicant's face and run every quality check on ``frame``."""
+def crop_fits(face: Box, width: int, height: int) -> bool:
+    """Does the ID-photo crop around ``face`` lie inside a ``width`` × ``height`` picture?"""
+    x, y, w, h = crop_box(face)
+    mx, my = CROP_MARGIN * w, CROP_MARGIN * h
+    return x >= -mx and y >= -my and x + w <= width + mx and y + h <= height + my
+
+
+def analyse(frame: Any, *, still: bool = False) -> Analysis:
+    """Detect the applicant's face and run every quality check on ``frame``.
+
+    ``still``: the frame is a picture file, not the live preview. Nobody can move into the
+    oval, so instead of "face in the middle" the check is whether the ID-photo crop around
+    the face fits inside the picture (``crop_outside``); the crop is taken wherever it is."""
     img = as_bgr(frame)
     h, w = img.shape[:2]
     small, scale = _small_grey(img)
@@ -343,12 +362,17 @@ def analyse(frame: Any) -> Analysis:
             "face_too_large", share <= LIMITS["face_too_large"], share, LIMITS["face_too_large"]
         )
     )
-    off = max(abs(x + fw / 2 - w * GUIDE_CENTRE[0]) / w, abs(y + fh / 2 - h * GUIDE_CENTRE[1]) / h)
-    a.checks.append(
-        Check.make(
-            "face_off_centre", off <= LIMITS["face_off_centre"], off, LIMITS["face_off_centre"]
+    if still:
+        a.checks.append(Check.make("crop_outside", crop_fits(face, w, h), None, None))
+    else:
+        off = max(
+            abs(x + fw / 2 - w * GUIDE_CENTRE[0]) / w, abs(y + fh / 2 - h * GUIDE_CENTRE[1]) / h
         )
-    )
+        a.checks.append(
+            Check.make(
+                "face_off_centre", off <= LIMITS["face_off_centre"], off, LIMITS["face_off_centre"]
+            )
+        )
     # Brightness and sharpness inside the face (the middle of the box: no background).
     sx, sy, sw, sh = (round(v * scale) for v in face)
     inner = small[sy + sh // 8 : sy + sh * 7 // 8, sx + sw // 8 : sx + sw * 7 // 8]

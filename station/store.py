@@ -358,8 +358,9 @@ class Store:
     # -- photos ------------------------------------------------------------------------------
     def put_photo(self, jpeg: bytes) -> str:
         self.require("app.create")
-        if not jpeg.startswith(b"\xff\xd8"):
-            raise UsageError("not_jpeg", _("The photo is not a JPEG image"))
+        from station.photo_input import check_photo_jpeg
+
+        check_photo_jpeg(jpeg)  # a real JPEG within the limits, else ValidationError (exit 4)
         sha = hashlib.sha256(jpeg).hexdigest()
         with self.transaction():
             self.conn.execute(

@@ -16,10 +16,27 @@ from pathlib import Path
 from typing import Any
 
 
+def _bench_photo(photo_kb: int) -> bytes:
+    """A real JPEG (photos are checked at the door) of about ``photo_kb`` KB: a smooth
+    358×441 picture, filled up with a comment of random bytes."""
+    import cv2
+    import numpy as np
+
+    from station.photo_input import with_comment
+
+    y, x = np.mgrid[0:441, 0:358]
+    img = np.dstack([x * 255 // 358, y * 255 // 441, (x + y) * 255 // 799]).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    assert ok
+    jpeg = bytes(buf)
+    return with_comment(jpeg, os.urandom(max(0, photo_kb * 1024 - len(jpeg) - 16)))
+
+
 def bench_sync(n: int = 10_000, photo_kb: int = 25) -> dict[str, Any]:
     import requests
 
     from station.demo import DemoStation
+    from station.photo_input import with_comment
     from station.samples import synthetic_record
     from sync.client import SyncClient, enrol
     from sync.server.store import CentralStore
@@ -49,12 +66,12 @@ def bench_sync(n: int = 10_000, photo_kb: int = 25) -> dict[str, Any]:
             store = demo.login("coord")
             rng = random.Random(1)
             t0 = time.perf_counter()
-            base = os.urandom(photo_kb * 1024 - 8)
+            base = _bench_photo(photo_kb)
             for start in range(0, n, 500):
                 chunk = []
                 for i in range(start, min(n, start + 500)):
                     rec = synthetic_record(rng, dt.date.today())
-                    rec["photo"] = store.put_photo(b"\xff\xd8" + i.to_bytes(6, "big") + base)
+                    rec["photo"] = store.put_photo(with_comment(base, i.to_bytes(8, "big")))
                     chunk.append(rec)
                 store.save_many(chunk, source="bench")
             fill = time.perf_counter() - t0

@@ -9,6 +9,7 @@ OpenCV driver; ``not_an_image`` a file that only pretends to be one.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import cv2
@@ -88,6 +89,23 @@ def black() -> np.ndarray:
 
 def frame_4k() -> np.ndarray:
     return add_noise(build_scene(3840, 2160))
+
+
+@cache
+def _photo_base() -> bytes:
+    ok, buf = cv2.imencode(".jpg", build_scene(358, 441), [cv2.IMWRITE_JPEG_QUALITY, 80])
+    assert ok
+    return bytes(buf)
+
+
+def photo_jpeg(tag: int | bytes = b"", pad: int = 0) -> bytes:
+    """A real 358×441 JPEG of the sample applicant, made distinct by ``tag`` (and ``pad``
+    more bytes) in a comment segment: what ``Store.put_photo`` accepts."""
+    from station.photo_input import with_comment
+
+    if isinstance(tag, int):
+        tag = tag.to_bytes(8, "big")
+    return with_comment(_photo_base(), tag + b"\x00" * pad) if tag or pad else _photo_base()
 
 
 def write_image(path: Path, frame: np.ndarray) -> Path:

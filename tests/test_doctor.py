@@ -12,7 +12,7 @@ def checks(out):
     return {c["name"]: c for c in json.loads(out.stdout)["checks"]}
 
 
-def test_doctor_all_ok_with_login(station):
+def test_doctor_all_ok_with_login_and_simulated_devices_are_named(station):
     tech = station.login("tech")
     for kind in ("idreader", "permit", "camera"):
         tech.config_set(f"{kind}.driver", "sim")
@@ -23,6 +23,54 @@ def test_doctor_all_ok_with_login(station):
     assert got["key_slots"]["status"] == "ok"
     for c in got.values():
         assert c["status"] in ("ok", "warn", "fail")
+    # Issue 16: a simulated device is not a working device.
+    for name in ("camera", "id_reader", "permit_reader"):
+        assert got[name]["status"] == "warn", got[name]
+        assert got[name]["detail"].startswith("simulated"), got[name]
+        assert "config set" in got[name]["fix"]
+
+
+def test_doctor_without_an_operator_never_calls_a_device_ok(station):
+    """Issue 16: without --user the settings are unknown; the old doctor fell back to the
+    simulated camera and reported it as a working 640×480 camera."""
+    env = station.env("tech")
+    env.pop("STATION_USER")
+    out = run_cli("--json", "doctor", env=env)
+    got = checks(out)
+    for name in ("camera", "id_reader", "permit_reader"):
+        assert got[name]["status"] == "warn", got[name]
+        assert "were not read" in got[name]["detail"], got[name]
+        assert got[name]["fix"], got[name]
+    assert "simulated" not in got["camera"]["detail"]
+    assert "640×480" not in got["camera"]["detail"]  # no camera on this machine: not found
+    out = run_cli("doctor", env=env)
+    assert "camera" in out.stdout and "Traceback" not in out.stderr
+
+
+def test_doctor_says_when_the_camera_is_a_file(station, tmp_path):
+    from tests import media
+
+    video = media.test_video(tmp_path / "applicant.avi", seconds=0.4)
+    tech = station.login("tech")
+    tech.config_set("camera.device", str(video))
+    out = run_cli("--json", "doctor", env=station.env("tech"))
+    got = checks(out)["camera"]
+    assert got["status"] == "warn" and "video file, not a camera" in got["detail"]
+    assert "640×480" in got["detail"]
+
+
+def test_doctor_checks_another_drivers_device(tmp_path):
+    """A driver that is neither built in nor simulated (a province's) must open; an unknown
+    name is a failure that lists the installed drivers."""
+    from devices.checks import check_camera, check_pcsc, check_serial
+    from station.doctor import DoctorContext
+
+    ctx = DoctorContext(tmp_path, settings={"camera.driver": "nope", "idreader.driver": "x"})
+    for fn, name in ((check_camera, "'nope'"), (check_serial, "'x'")):
+        got = fn(ctx)
+        assert got.status == "fail" and name in got.detail, got
+        assert "driver" in got.fix
+    assert check_pcsc(DoctorContext(tmp_path, settings={"permit.driver": "sim"})).status == "warn"
 
 
 def test_doctor_reports_broken_keyslots_and_missing_database(station):

@@ -166,6 +166,33 @@ def test_crop_beyond_the_frame_is_padded_light():
     assert (crop[:5, :5] == photo.PAD_COLOUR).all()  # top-left padded with the light colour
 
 
+@pytest.mark.parametrize("shift", [(-0.27, 0.0), (0.2, 0.15)])
+def test_a_still_is_judged_by_whether_the_crop_fits_not_by_the_oval(shift):
+    """Issue 16: nobody can move into the oval in a picture file; the crop is taken wherever
+    it fits. The live preview keeps its guidance."""
+    frame = media.shifted(*shift)
+    assert "face_off_centre" in failed(photo.analyse(frame))
+    still = photo.analyse(frame, still=True)
+    assert still.ok, still.reasons
+    codes = [c.code for c in still.checks]
+    assert "crop_outside" in codes and "face_off_centre" not in codes
+    assert set(codes) <= set(photo.STILL_CHECK_CODES)
+    shot = photo.capture(frame, still)
+    assert not shot.override
+    img = cv2.imdecode(np.frombuffer(shot.jpeg, np.uint8), cv2.IMREAD_COLOR)
+    x, y, w, h = photo.analyse(img).face
+    assert abs(x + w / 2 - 179) <= 0.04 * 358  # the face centred in the ID photo
+
+
+def test_a_still_whose_crop_would_leave_the_picture_is_refused_with_its_own_reason():
+    frame = media.shifted(0.4, 0.0)  # the face near the right edge
+    still = photo.analyse(frame, still=True)
+    assert failed(still) == {"crop_outside"}
+    assert still.check("crop_outside").message == photo._(photo.MESSAGES["crop_outside"])
+    assert photo.crop_fits(still.face, 640, 480) is False
+    assert photo.crop_fits(photo.analyse(media.good()).face, 640, 480) is True
+
+
 def test_jpeg_is_under_30kb_and_quality_is_searched(good_frame):
     crop = photo.crop_id_photo(good_frame, photo.analyse(good_frame).face)
     jpeg = photo.encode_jpeg(crop)

@@ -181,7 +181,9 @@ def test_not_an_image_stops_the_thread(tmp_path):
     cam.start(on_event=events)
     try:
         assert events.wait("error").error.code == "not_an_image"
-        cam._thread.join(3)
+        deadline = time.monotonic() + 3
+        while cam.running and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert not cam.running  # retrying cannot help
     finally:
         cam.close()
@@ -410,7 +412,13 @@ def test_any_file_opens_or_is_refused_with_a_typed_error(tmp_path_factory, data,
     try:
         frame = cam.read()
     except DeviceError as exc:
-        assert exc.code in ("not_an_image", "empty_frame", "camera_disconnected")
+        assert exc.code in (
+            "not_an_image",
+            "empty_frame",
+            "camera_disconnected",
+            "picture_damaged",
+            "picture_too_large",
+        )
     else:  # pragma: no cover - random bytes are almost never a picture or a video
         assert frame.ndim == 3
     finally:

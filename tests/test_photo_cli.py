@@ -137,6 +137,36 @@ def test_a_picture_that_fails_is_refused_at_once(tmp_path):
     assert r.returncode == 5 and "More than one face" in r.stderr
 
 
+def test_an_off_centre_picture_is_cropped_where_the_face_is(tmp_path):
+    """Issue 16: a still whose face is off the guide oval, but whose ID crop fits inside the
+    picture, gives the photo (no "move into the oval" for a file)."""
+    still = media.write_image(tmp_path / "off.png", media.shifted(-0.27, 0.0))
+    out = tmp_path / "p.jpg"
+    r = run_cli(
+        "--json", "photo", "capture", "--source", str(still), "--out", str(out), env=env(tmp_path)
+    )
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["override"] is False
+    codes = [c["code"] for c in doc["checks"]]
+    assert "crop_outside" in codes and "face_off_centre" not in codes
+    img = cv2.imdecode(np.frombuffer(out.read_bytes(), np.uint8), cv2.IMREAD_COLOR)
+    x, y, w, h = photo.analyse(img).face
+    assert abs(x + w / 2 - 179) < 15
+
+
+def test_a_picture_too_tight_around_the_face_is_refused_then_forced(tmp_path):
+    still = media.write_image(tmp_path / "edge.png", media.shifted(0.4, 0.0))
+    out = tmp_path / "p.jpg"
+    args = ("photo", "capture", "--source", str(still), "--out", str(out))
+    r = run_cli(*args, env=env(tmp_path), timeout=30)
+    assert r.returncode == 5
+    assert "too near the edge of the picture" in r.stderr and "oval" not in r.stderr
+    assert not out.exists()
+    r = run_cli("--json", *args, "--force", env=env(tmp_path), timeout=30)
+    assert r.returncode == 0 and json.loads(r.stdout)["override"] is True
+
+
 @pytest.mark.parametrize(
     ("make", "code_text"),
     [

@@ -9,8 +9,7 @@ import sqlcipher3
 
 from station.retention import due, purge
 from station.samples import synthetic_record
-
-JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
+from tests import media
 
 
 def add_collected(store, uuid, when):
@@ -37,7 +36,7 @@ def test_purge_after_retention_keeps_counts_and_removes_personal_data(station, t
     coord = station.login("coord")
     rng = random.Random(9)
     recs = [synthetic_record(rng, dt.date.today()) for _ in range(4)]
-    saved = [coord.save_application(r, JPEG + bytes([i])) for i, r in enumerate(recs)]
+    saved = [coord.save_application(r, media.photo_jpeg(i)) for i, r in enumerate(recs)]
     tech = station.login("tech")
     tech.config_set("retention.days", "30")
     now = dt.datetime.now().astimezone()
@@ -76,7 +75,7 @@ def test_purge_removes_bytes_from_the_file(station, tmp_path):
     coord = station.login("coord")
     rng = random.Random(4)
     saved = [
-        coord.save_application(synthetic_record(rng, dt.date.today()), JPEG + bytes([i]))
+        coord.save_application(synthetic_record(rng, dt.date.today()), media.photo_jpeg(i))
         for i in range(30)
     ]
     tech = station.login("tech")

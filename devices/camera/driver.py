@@ -1,6 +1,7 @@
 """The OpenCV camera: a device index, a ``/dev/videoN`` path, or a video or picture file.
 
-A picture file becomes a still stream (the same frame at ``fps``); a video file plays at its own
+A picture file becomes a still stream (the same frame at ``fps``), read through
+``station.photo_input.read_still`` (its size limited before it is decoded); a video file plays at its own
 frame rate and can loop. A device that stops delivering frames is reported as
 ``camera_disconnected`` by the grabbing thread (``devices.camera.Camera``), which then reopens
 it. ``opener`` is the transport seam: it builds the ``cv2.VideoCapture`` (tests pass one that
@@ -20,6 +21,7 @@ import cv2
 import numpy as np
 
 from devices.camera import Camera, EndOfStream, camera_error
+from station.photo_input import HEADER_BYTES, read_still, sniff
 
 log = logging.getLogger(__name__)
 
@@ -165,15 +167,23 @@ class OpenCvCamera(Camera):
             raise camera_error("camera_missing", self.source)
         if not path.is_file():
             raise camera_error("not_an_image", self.source)
-        if cv2.haveImageReader(str(path)):
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if image is None or image.size == 0:
-                raise camera_error("not_an_image", self.source)
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(HEADER_BYTES)
+        except OSError:
+            raise camera_error("camera_missing", self.source) from None
+        if sniff(head) is not None:
+            # Sizes checked before decoding: a small file may claim 30000 × 30000 pixels.
+            image = read_still(path)
             self.kind = "image"
             self._still = image
             self.frame_size = (image.shape[1], image.shape[0])
             return
-        if path.suffix.lower() in IMAGE_SUFFIXES or not looks_like_video(path):
+        if (
+            cv2.haveImageReader(str(path))  # a picture format without a size check: refused
+            or path.suffix.lower() in IMAGE_SUFFIXES
+            or not looks_like_video(path)
+        ):
             # FFmpeg would "play" nearly anything (a text file becomes a video of its text).
             raise camera_error("not_an_image", self.source)
         cap = self._opener(str(path))

@@ -6,8 +6,11 @@ time at the configured baud rate, cards of every type, and injected faults.
 
 Faults (``emu.inject(name)``, applied to the next reply): ``garbage`` (noise before the frame),
 ``bad_checksum``, ``wrong_length``, ``truncated``, ``silence`` (no answer), ``sw3:XX`` (answer
-the next read command with status XX), ``bad_text`` (a text block with broken UCS-2 and ID).
-``unplug()`` closes the pty (the port disappears); ``replug()`` makes a new one at a new path.
+the next read command with status XX), ``bad_text`` (a text block with broken UCS-2 and ID);
+``read:FAULT`` applies a frame fault to the reply of the next read command (the long one).
+``emu.always(FAULT)`` applies a frame fault to every reply until ``emu.always(None)`` (a
+broken cable). ``unplug()`` closes the pty (the port disappears); ``replug()`` makes a new one
+at a new path.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class IdReaderEmulator:
         self.card_delay = card_delay  # the card's own processing time during a read
         self.card: dict[str, Any] | None = None
         self.faults: list[str] = []
+        self.every: str | None = None  # a frame fault applied to every reply
         self.commands: list[tuple[int, int]] = []
         self._master = -1
         self._slave = -1
@@ -60,6 +64,10 @@ class IdReaderEmulator:
     def inject(self, *faults: str) -> None:
         with self._lock:
             self.faults.extend(faults)
+
+    def always(self, fault: str | None) -> None:
+        with self._lock:
+            self.every = fault
 
     # -- life cycle ------------------------------------------------------------------------------
     def start(self) -> IdReaderEmulator:
@@ -148,9 +156,11 @@ class IdReaderEmulator:
         with self._lock:
             fault = ""
             if self.faults:
-                content = self.faults[0] == "bad_text" or self.faults[0].startswith("sw3:")
+                first = self.faults[0]
+                content = first == "bad_text" or first.startswith(("sw3:", "read:"))
                 if reading or not content:  # content faults wait for the read command
-                    fault = self.faults.pop(0)
+                    fault = self.faults.pop(0).removeprefix("read:")
+            fault = fault or self.every or ""
             card = self.card
         if fault == "silence":
             return

@@ -15,7 +15,8 @@ from station.i18n import _
 
 class SimulatedIdCardReader(IdCardReader):
     """``fail``: ``removed`` (card pulled mid-read), ``checksum``, ``hmt``, ``foreign`` or
-    ``missing`` make the corresponding error case happen (for demos and tests)."""
+    ``missing`` make the corresponding error case happen once (for demos and tests); a
+    ``checksum`` error is transient, so a read with time left asks again and succeeds."""
 
     name = "idreader-sim"
 

@@ -3,7 +3,7 @@
 ``PermitCardReader`` is what the core, the CLI and the UI adapter use; drivers subclass it:
 ``permit.pcsc`` (:class:`devices.permit.driver.PcscPermitCardReader`, pyscard) and ``permit.sim``
 (:class:`devices.permit.sim.SimulatedPermitCardReader`). Every card operation runs on the
-reader's own :class:`devices.base.DeviceWorker` thread; public methods wait for it (the UI calls
+reader's own device thread (:class:`devices.base.DeviceBase`); public methods wait for it (the UI calls
 them through its adapter, never from the Qt main thread). ``start(on_event)`` reports
 ``placed`` / ``read`` / ``error`` / ``removed`` :class:`devices.base.CardEvent` objects from a
 watcher thread; ``read`` events carry the same dict as :meth:`PermitCardReader.read`.
@@ -17,15 +17,14 @@ Record shape returned by ``read``::
 
 from __future__ import annotations
 
-import concurrent.futures
 import datetime as dt
 import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from devices.base import CardEvent, DeviceWorker
+from devices.base import CardEvent, DeviceBase
 from devices.permit.apdu import (
     AlreadyEndorsedError,
     PermitCardError,
@@ -37,70 +36,21 @@ from station.errors import StationError
 __all__ = ["AlreadyEndorsedError", "EventCallback", "PermitCardError", "PermitCardReader"]
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 EventCallback = Callable[[CardEvent], None]
 Changed = Callable[[str, bool], None]
 
 
-class PermitCardReader(ABC):
+class PermitCardReader(DeviceBase, ABC):
     """A PC/SC-style reader holding (or waiting for) one residence-permit card."""
 
     name = "permit"
+    close_timeout = 15.0
 
     def __init__(self) -> None:
-        self._worker: DeviceWorker | None = None
-        self._lock = threading.Lock()
+        super().__init__()
         self._watch_thread: threading.Thread | None = None
         self._watch_stop = threading.Event()
         self._on_event: EventCallback | None = None
-
-    # -- lifecycle ------------------------------------------------------------------------------
-    def open(self) -> None:
-        """Start the device thread and open the driver (idempotent)."""
-        with self._lock:
-            if self._worker is not None:
-                return
-            self._worker = DeviceWorker(self.name)
-        try:
-            self._worker.call_sync(self._open)
-        except BaseException:
-            self._shutdown_worker()
-            raise
-
-    def close(self) -> None:
-        """Stop events, release the driver and end the device thread (idempotent)."""
-        self.stop()
-        worker = self._worker
-        if worker is None:
-            return
-        try:
-            worker.call_sync(self._close, timeout=15)
-        except concurrent.futures.TimeoutError:
-            log.warning("permit reader still busy at close; its thread ends after the operation")
-        finally:
-            self._shutdown_worker()
-
-    def _shutdown_worker(self) -> None:
-        with self._lock:
-            worker, self._worker = self._worker, None
-        if worker is not None:
-            worker.stop()
-
-    def __enter__(self) -> PermitCardReader:
-        self.open()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _call(self, fn: Callable[[], T], timeout: float | None = None) -> T:
-        if self._worker is None:
-            self.open()
-        worker = self._worker
-        assert worker is not None
-        if worker.on_thread():
-            return fn()
-        return worker.call_sync(fn, timeout)
 
     # -- operations -----------------------------------------------------------------------------
     def readers(self) -> list[str]:
@@ -158,7 +108,8 @@ class PermitCardReader(ABC):
             return
         self._watch_stop.set()
         self._wake_watch()
-        thread.join(10)
+        if thread is not threading.current_thread():  # a listener on the watcher may stop it
+            thread.join(10)
         self._watch_thread = None
         self._on_event = None
 
@@ -185,10 +136,9 @@ class PermitCardReader(ABC):
             self._emit(CardEvent("removed", {"reader": reader}))
             return
         self._emit(CardEvent("placed", {"reader": reader}))
-        worker = self._worker
-        if worker is None:
+        if not self._ready():
             return
-        future = worker.call(lambda: self._read(0.5, reader))
+        future = self._submit(lambda: self._read(0.5, reader))
 
         def done(fut: Any) -> None:
             exc = fut.exception()
@@ -199,13 +149,7 @@ class PermitCardReader(ABC):
 
         future.add_done_callback(done)
 
-    # -- what a driver provides -----------------------------------------------------------------
-    def _open(self) -> None:  # noqa: B027 - optional hook
-        """Acquire resources (on the device thread)."""
-
-    def _close(self) -> None:  # noqa: B027 - optional hook
-        """Release resources (on the device thread)."""
-
+    # -- what a driver provides (besides DeviceBase's _open and _close) --------------------------
     def _wake_watch(self) -> None:  # noqa: B027 - optional hook
         """Interrupt a blocking ``_watch`` wait so that it sees the stop flag."""
 

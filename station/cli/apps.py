@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 from station.cli.context import Context, read_json_input
@@ -43,11 +42,13 @@ def _summary_lines(rows: list[dict[str, Any]]) -> str:
 
 
 def cmd_add(ctx: Context, args: argparse.Namespace) -> int:
+    from station.photo_input import read_photo_file
+
     record = read_json_input(args.file)
     photo = None
     if args.photo:
         try:
-            photo = Path(args.photo).read_bytes()
+            photo = read_photo_file(args.photo)  # at most the limit is read
         except OSError as exc:
             raise UsageError("unreadable_photo", _("Cannot read the photo file")) from exc
     store = ctx.session()

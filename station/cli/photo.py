@@ -133,7 +133,8 @@ def take_photo(
                     raise camera.error
                 continue
             seen, frame = got
-            analysis = photo.analyse(frame)
+            # A picture file is judged by whether the crop fits, not by the live guide oval.
+            analysis = photo.analyse(frame, still=getattr(camera, "kind", "") == "image")
             if best is None or _fewer_problems(analysis, best[1]):
                 best = (frame, analysis)
             if auto.feed(analysis, time.monotonic()):

@@ -98,10 +98,6 @@ def test_hong_kong_and_foreign_cards_decoded_and_refused(reader, emu):
 @pytest.mark.parametrize(
     "fault,code",
     [
-        ("bad_checksum", "frame_checksum"),
-        ("wrong_length", "frame_truncated"),
-        ("truncated", "frame_truncated"),
-        ("silence", "reader_timeout"),
         ("sw3:41", "card_read_failed"),
         ("sw3:31", "card_auth_failed"),
         ("sw3:60", "sam_self_test"),
@@ -110,11 +106,40 @@ def test_hong_kong_and_foreign_cards_decoded_and_refused(reader, emu):
 )
 def test_faults_are_typed_and_the_reader_recovers(reader, emu, fault, code):
     emu.inject(fault)
+    t0 = time.monotonic()
     with pytest.raises(DeviceError) as exc:
-        reader.read(wait=2)
+        reader.read(wait=5)
     assert exc.value.code == code
+    assert time.monotonic() - t0 < 2  # a status of the module is final: not asked again
     assert "360426199101010071" not in exc.value.message
     assert reader.read(wait=3)["person"] == PERSON  # the next good read works
+
+
+@pytest.mark.parametrize("fault", ["bad_checksum", "wrong_length", "truncated", "silence"])
+@pytest.mark.parametrize("where", ["find card", "read card"])
+def test_one_garbled_reply_is_asked_again_within_the_wait(reader, emu, fault, where):
+    """A noisy cable corrupts one frame: the read goes on while --wait has time left."""
+    emu.inject(fault if where == "find card" else f"read:{fault}")
+    assert reader.read(wait=4)["person"] == PERSON
+    reads = emu.commands.count(p.READ_TEXT_PHOTO)
+    assert reads == (1 if where == "find card" else 2)
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [("bad_checksum", "frame_checksum"), ("truncated", "frame_truncated")],
+)
+def test_every_reply_garbled_gives_up_when_the_wait_is_over(reader, emu, fault, code):
+    emu.always(fault)
+    t0 = time.monotonic()
+    with pytest.raises(DeviceError) as exc:
+        reader.read(wait=2.5)
+    elapsed = time.monotonic() - t0
+    assert exc.value.code == code and "find card" in exc.value.message
+    assert 2.4 < elapsed < 2.5 + reader.timeout + 1
+    assert emu.commands.count(p.FIND_CARD) >= 2  # it did ask again
+    emu.always(None)
+    assert reader.read(wait=3)["person"] == PERSON
 
 
 @pytest.mark.parametrize("sw3", sorted(set(p.STATUS) - {p.NO_CONTENT, p.NO_CARD}))
@@ -130,13 +155,34 @@ def test_every_status_code_is_a_typed_error(reader, emu, sw3):
 def test_garbage_before_a_frame_is_skipped(reader, emu):
     emu.inject("garbage", "garbage")
     assert reader.read(wait=3)["person"] == PERSON
+    assert emu.commands.count(p.FIND_CARD) == 1  # resynchronised, not asked again
 
 
 def test_timeout_names_the_step(reader, emu):
-    emu.inject("silence")
+    emu.always("silence")
     with pytest.raises(DeviceError) as exc:
-        reader.read(wait=2)
+        reader.read(wait=1)
+    assert exc.value.code == "reader_timeout"
     assert "find card" in exc.value.message
+
+
+def test_poll_loop_rides_over_a_garbled_reply(emu):
+    """The desktop's watcher: one bad frame while polling or reading is not an error event."""
+    events = []
+    emu.remove()
+    reader = SerialIdCardReader(port=emu.port_path, timeout=0.5)
+    reader.start(events.append)
+    try:
+        time.sleep(0.5)
+        emu.inject("bad_checksum", "read:truncated")
+        emu.place(PERSON)
+        deadline = time.monotonic() + 8
+        while not any(e.kind == "read" for e in events) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        reader.close()
+    assert [e.kind for e in events][:2] == ["placed", "read"]
+    assert events[1].data["person"] == PERSON
 
 
 def test_no_card_within_wait(reader, emu):
@@ -228,6 +274,35 @@ def test_cli_card_read_from_the_serial_port(emu):
         "card", "read", "--port", emu.port_path, "--wait", "1", env={"PATH": "/usr/bin:/bin"}
     )
     assert out.returncode == 5
+
+
+def test_cli_card_read_asks_again_after_one_corrupted_reply(emu):
+    """Issue 16: one corrupted reply no longer ends ``card read`` while --wait has time left."""
+    env = {"PATH": "/usr/bin:/bin", "STATION_LANG": "en"}
+    emu.inject("read:bad_checksum")
+    out = run_cli("--json", "card", "read", "--port", emu.port_path, "--wait", "5", env=env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["person"] == PERSON
+    assert emu.commands.count(p.READ_TEXT_PHOTO) == 2
+
+
+def test_cli_card_read_every_reply_corrupted_exits_5_after_the_wait(emu):
+    emu.always("bad_checksum")
+    t0 = time.monotonic()
+    out = run_cli(
+        "card",
+        "read",
+        "--port",
+        emu.port_path,
+        "--wait",
+        "2",
+        env={"PATH": "/usr/bin:/bin", "STATION_LANG": "en"},
+    )
+    elapsed = time.monotonic() - t0
+    assert out.returncode == 5, out.stderr
+    assert "failed its checksum (find card)" in out.stderr and "Traceback" not in out.stderr
+    assert elapsed > 2  # it kept asking for the whole wait
+    assert emu.commands.count(p.FIND_CARD) > 3
 
 
 @settings(max_examples=120, deadline=None)

@@ -12,6 +12,7 @@ from station import desk, outbox
 from station.errors import AuthError, UsageError
 from station.samples import sample_record
 from sync.client import RetryLater, SyncClient
+from tests import media
 from tests.sync.test_sync import enrolled, fill, no_sleep
 
 
@@ -75,7 +76,7 @@ def test_sync_overview_lists_rejections_with_the_field_until_corrected(station, 
     rec["person"]["phone"] = "13900001234"
     for key in ("uuid", "number", "captured_at", "operator", "version", "state", "photo"):
         rec.pop(key, None)
-    coord.correct_application(saved[1]["uuid"], rec, b"\xff\xd8\xff\xe0" + b"1" * 900)
+    coord.correct_application(saved[1]["uuid"], rec, media.photo_jpeg(b"corrected"))
     assert desk.sync_overview(coord)["needs_action_list"] == []
 
 

@@ -19,10 +19,9 @@ from station.errors import CentralError
 from station.samples import synthetic_record
 from sync import wire
 from sync.client import RetryLater, SyncClient, enrol
+from tests import media
 from tests.conftest import PASSWORD
 from tests.faultproxy import FaultProxy
-
-JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 60
 
 
 def enrolled(station, central, server=None):
@@ -35,7 +34,7 @@ def fill(store, n, seed=1, photos=True):
     rng = random.Random(seed)
     out = []
     for i in range(n):
-        jpeg = JPEG + seed.to_bytes(2, "big") + i.to_bytes(4, "big") if photos else None
+        jpeg = media.photo_jpeg(seed << 32 | i) if photos else None
         out.append(store.save_application(synthetic_record(rng, dt.date.today()), jpeg))
     return out
 
