@@ -10,8 +10,10 @@ import pytest
 import requests
 
 from sync import wire
+from tests.media import photo_jpeg
 from tests.sync.signer import enrol_body, enrol_key
-from tests.sync.test_sync import JPEG
+
+JPEG = photo_jpeg(b"rules")
 
 VALID_HASH = "0" * 64
 
