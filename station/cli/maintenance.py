@@ -108,12 +108,12 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _doctor(ctx: Context, args: argparse.Namespace) -> list[Any]:
-    from station.doctor import FAIL, DoctorContext, run_checks
+    from station.doctor import FAIL, Check, DoctorContext, registered_checks, run_checks
     from station.errors import StationError
 
     dctx = DoctorContext(ctx.data_dir)
     login_problem = None
-    if (getattr(args, "user", None) or os.environ.get("STATION_USER")) and (
+    if ctx.has_operator() and (
         os.environ.get("STATION_PASSWORD") is not None or sys.stdin.isatty()
     ):
         try:
@@ -121,23 +121,8 @@ def _doctor(ctx: Context, args: argparse.Namespace) -> list[Any]:
             dctx.settings = dctx.store.settings_map()
         except StationError as exc:
             login_problem = exc.message
-    extra = []
-    try:
-        import devices
-
-        extra += devices.doctor_checks()
-    except (ImportError, AttributeError):
-        pass
-    try:
-        from sync.doctor import doctor_checks
-
-        extra += doctor_checks()
-    except ImportError:
-        pass
-    checks = run_checks(dctx, extra)
+    checks = run_checks(dctx, registered_checks())
     if login_problem:
-        from station.doctor import Check
-
         checks.insert(
             0, Check("login", FAIL, login_problem, _("Check the operator name and password"))
         )
