@@ -149,8 +149,7 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "unreadable_photo",
                 "unknown_driver",
                 "sim_error_unknown",
-                "bench_unavailable",
-                "unknown_command",
+                "unknown_format",
             }
         ),
     ),
@@ -170,7 +169,7 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "cannot_write",
                 "no_sync",
                 "extra_missing",
-                "interrupted",
+                "no_folder",
             }
         ),
     ),

@@ -80,8 +80,10 @@ def status_text(summary: dict[str, Any]) -> str:
         for key, label in STATUS_LABELS
         if summary.get(key) not in (None, "")
     ]
-    width = max(len(label) for label, _v in rows)
-    return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
+    from station.cli.context import display_width, pad
+
+    width = max(display_width(label) for label, _v in rows)
+    return "\n".join(f"{pad(label, width)}  {value}" for label, value in rows)
 
 
 def sync_text(counts: dict[str, int]) -> str:

@@ -66,12 +66,13 @@ def register(sub: Any) -> None:
 
 def _summary_lines(rows: list[dict[str, Any]]) -> str:
     from station import codes
+    from station.cli.context import pad
 
     if not rows:
         return _("No applications found")
     return "\n".join(
-        f"{r['number']}  {r['name'] or '':<8} {r['id_masked']}  "
-        f"{codes.label('kinds', r['kind']):<12} {r['captured_at']}"
+        f"{r['number']}  {pad(r['name'] or '', 8)} {r['id_masked']}  "
+        f"{pad(codes.label('kinds', r['kind']), 16)} {r['captured_at']}"
         for r in rows
     )
 

@@ -134,6 +134,18 @@ class Context:
             self._store = None
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: Chinese characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (CJK-aware ``ljust``)."""
+    return text + " " * max(0, width - display_width(text))
+
+
 def _utf8(value: str, env: str) -> str:
     """An environment variable's text, refused when it is not UTF-8 (exit 4)."""
     from station.errors import FieldError
