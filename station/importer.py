@@ -359,7 +359,14 @@ def _bad(result: ImportResult, row_no: int, row: list[Any], errors: list[FieldEr
             {"row": row_no, "field": e.field, "code": e.code, "message": e.message}
         )
     result.bad_rows.append(
-        (row_no, row, "; ".join(f"{column_label(e.field)}: {e.message}" for e in errors))
+        (
+            row_no,
+            row,
+            _("; ").join(
+                _("{column}: {message}", column=column_label(e.field), message=e.message)
+                for e in errors
+            ),
+        )
     )
 
 
