@@ -16,16 +16,23 @@ PyInstaller bundle, which carries the metadata, and other packages' plugins). Wh
 runs from a source checkout (``pyproject.toml`` beside the packages), the checkout's own
 declarations are read from that file instead of from its installed metadata, which may be older
 than the checkout (an entry point added since the last ``pip install -e``).
+
+The metadata is read directly (``*.dist-info``/``*.egg-info`` folders on ``sys.path``, their
+``entry_points.txt``), the way ``importlib.metadata`` finds it — first distribution of a name
+wins — without importing ``importlib.metadata`` and its e-mail parser: every command builds the
+parser, so this is on the start-up path of ``station app search``.
 """
 
 from __future__ import annotations
 
+import configparser
 import logging
+import os
+import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import import_module
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +71,18 @@ def _pyproject() -> Path | None:
 
 @lru_cache(maxsize=1)
 def _declared_here() -> dict[str, dict[str, str]] | None:
+    """The checkout's own entry points from its pyproject.toml — None when the station is
+    installed, or when its installed metadata is at least as new as the file (then it says the
+    same, and reading the metadata is faster than parsing TOML)."""
     path = _pyproject()
     if path is None:
         return None
+    own = next((ep for dist, _groups, ep in _installed() if dist == DIST), None)
+    try:
+        if own is not None and os.path.getmtime(own) >= path.stat().st_mtime:
+            return None
+    except OSError:
+        pass
     import tomllib
 
     try:
@@ -81,6 +97,45 @@ def _declared_here() -> dict[str, dict[str, str]] | None:
     return {g: dict(v) for g, v in groups.items() if isinstance(v, dict)}
 
 
+def _dist_name(folder: str) -> str:
+    """``intake_station-0.1.0.dist-info`` → ``intake-station`` (normalized as in PEP 503)."""
+    stem = folder.rsplit(".", 1)[0].split("-", 1)[0]
+    return re.sub(r"[-_.]+", "-", stem).lower()
+
+
+@lru_cache(maxsize=1)
+def _installed() -> tuple[tuple[str, dict[str, dict[str, str]], str], ...]:
+    """(distribution, {group: {name: value}}, its entry_points.txt) of every distribution on
+    ``sys.path`` with entry points; the first of a name wins, as for imports."""
+    seen: set[str] = set()
+    found = []
+    for entry in sys.path:
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except OSError:
+            continue
+        for folder in names:
+            if not folder.endswith((".dist-info", ".egg-info")):
+                continue
+            dist = _dist_name(folder)
+            if dist in seen:
+                continue
+            seen.add(dist)
+            path = os.path.join(entry or ".", folder, "entry_points.txt")
+            if not os.path.isfile(path):
+                continue
+            parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+            parser.optionxform = str  # type: ignore[assignment,method-assign]
+            try:
+                parser.read(path, encoding="utf-8")
+            except (configparser.Error, UnicodeDecodeError) as exc:
+                log.warning("entry points of %s unreadable: %s", folder, exc)
+                continue
+            groups = {g: dict(parser.items(g)) for g in parser.sections()}
+            found.append((dist, groups, path))
+    return tuple(found)
+
+
 @lru_cache(maxsize=8)
 def entries(group: str) -> tuple[Entry, ...]:
     """The declared entries of ``group``, sorted by name (a name declared twice: the first wins,
@@ -90,11 +145,11 @@ def entries(group: str) -> tuple[Entry, ...]:
     if here is not None:
         for name, value in here.get(group, {}).items():
             found[name] = Entry(group, name, value, DIST)
-    for ep in entry_points(group=group):
-        dist = ep.dist.name if ep.dist is not None else ""
-        if here is not None and dist.replace("_", "-").lower() == DIST:
+    for dist, groups, _path in _installed():
+        if here is not None and dist == DIST:
             continue  # the checkout's pyproject.toml is newer than its installed metadata
-        found.setdefault(ep.name, Entry(group, ep.name, ep.value, dist))
+        for name, value in groups.get(group, {}).items():
+            found.setdefault(name, Entry(group, name, value.split("[")[0].strip(), dist))
     return tuple(found[name] for name in sorted(found))
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -49,6 +48,8 @@ def progress(done: int, total: int) -> None:
 @contextlib.contextmanager
 def bench_folder(args: argparse.Namespace) -> Iterator[Path]:
     """``--folder``, or a temporary folder removed afterwards."""
+    import tempfile
+
     if getattr(args, "folder", None):
         yield Path(args.folder)
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from station import i18n
@@ -88,9 +89,16 @@ def add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
 class Parser(argparse.ArgumentParser):
     """Every command's parser: the global options, a translated error line, exit 2."""
 
-    def __init__(self, *args: Any, top: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        top: bool = False,
+        epilog_fn: Callable[[], str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         super().__init__(*args, **kwargs)
+        self.epilog_fn = epilog_fn  # an epilog made only when the help is shown
         self.commands: Any = None  # the subparsers action, when this parser has commands
         add_global_options(self, top)
 
@@ -98,6 +106,11 @@ class Parser(argparse.ArgumentParser):
         kwargs.setdefault("parser_class", Parser)
         self.commands = super().add_subparsers(**kwargs)
         return self.commands
+
+    def format_help(self) -> str:
+        if self.epilog_fn is not None:
+            self.epilog = self.epilog_fn()
+        return super().format_help()
 
     def error(self, message: str) -> NoReturn:  # exit 2 with a translated prefix
         self.print_usage(sys.stderr)
