@@ -14,9 +14,9 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from station.cli.context import Context, output_path
+from station.cli.context import Context, output_path, writing
 from station.cli.parser import group
-from station.errors import DeviceError, StationError
+from station.errors import DeviceError
 from station.i18n import _
 
 if TYPE_CHECKING:
@@ -326,13 +326,8 @@ def cmd_photo_capture(ctx: Context, args: argparse.Namespace) -> int:
                 }
             )
         raise
-    try:
+    with writing(out):
         atomic_write(out, shot.jpeg)
-    except OSError as exc:
-        raise StationError(
-            "cannot_write",
-            _("Cannot write {file}: {why}", file=out.name, why=exc.strerror or type(exc).__name__),
-        ) from exc
     result = {"out": str(out), **shot.to_json()}
     human = _(
         "Photo written to {out} ({n} bytes, SHA-256 {sha})",

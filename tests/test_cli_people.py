@@ -278,3 +278,40 @@ def test_the_receipt_is_written_again_as_pdf(station, tmp_path):
     store = station.login("super")
     receipts = "SELECT count(*) FROM audit WHERE action = 'app.receipt'"
     assert store.conn.execute(receipts).fetchone()[0] == 2
+
+
+def test_every_out_refuses_a_missing_folder_and_creates_none(station, tmp_path):
+    gone = tmp_path / "usb"  # a USB stick that is not mounted
+    cases = [
+        (station.env("tech"), ["backup", "--folder", str(gone)]),
+        (station.env("tech"), ["backup", "--out", str(gone / "b.stbk")]),
+        (station.env("tech"), ["diagnostics", "--out", str(gone / "d.zip")]),
+        (station.env(), ["import", "--template", str(gone / "t.xlsx")]),
+        (station.env(), ["photo", "capture", "--source", "sim", "--out", str(gone / "p.jpg")]),
+    ]
+    for env, argv in cases:
+        out = run_cli("--json", *argv, env=env)
+        assert out.returncode == 1, (argv, out.stderr)
+        assert json.loads(out.stdout)["error"]["code"] == "no_folder", argv
+    assert not gone.exists()
+
+
+def test_a_full_disk_is_a_clear_error_and_leaves_no_half_file(station, tmp_path):
+    import pytest
+
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(usb)], check=True)
+    try:
+        (usb / "filler").write_bytes(b"\0" * 60_000)
+        add(station)
+        argv = ["report", "daily", "--date", "2026-01-05", "--format", "xlsx"]
+        out = run_cli("--json", *argv, "--out", str(usb / "d.xlsx"), env=station.env("super"))
+        assert out.returncode == 1 and json.loads(out.stdout)["error"]["code"] == "cannot_write"
+        out = run_cli("--json", "backup", "--folder", str(usb), env=station.env("tech"))
+        assert out.returncode == 1 and "Traceback" not in out.stderr
+        assert sorted(p.name for p in usb.iterdir()) == ["filler"]  # no half file
+    finally:
+        subprocess.run(["umount", str(usb)], check=True)

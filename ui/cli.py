@@ -8,9 +8,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from station.cli.context import Context, output_path
+from station.cli.context import Context, output_path, writing
 from station.cli.parser import group
-from station.errors import StationError
 from station.i18n import _
 
 
@@ -77,13 +76,8 @@ def cmd_receipt(ctx: Context, args: argparse.Namespace) -> int:
     store.require("app.view")
     data = receipt_data(store, args.ref)
     rendering_app()
-    try:
+    with writing(out):
         save_pdf(data, out)
-    except OSError as exc:
-        raise StationError(
-            "cannot_write",
-            _("Cannot write {file}: {why}", file=out.name, why=exc.strerror or type(exc).__name__),
-        ) from exc
     store.audit("app.receipt", data["uuid"])
     ctx.emit(
         {"out": str(out), "number": data["number"], "uuid": data["uuid"]},

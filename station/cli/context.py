@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +218,16 @@ def output_path(out: str | Path) -> Path:
             ),
         )
     return path
+
+
+@contextlib.contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """An output file that cannot be written (disk full, no permission) as a typed error; the
+    writers leave no half file (station/fsutil.py)."""
+    try:
+        yield
+    except OSError as exc:
+        raise StationError(
+            "cannot_write",
+            _("Cannot write {file}: {why}", file=path.name, why=exc.strerror or type(exc).__name__),
+        ) from exc

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from station.cli.context import Context
+from station.cli.context import Context, output_path, writing
 from station.errors import UsageError
 from station.i18n import _
 
@@ -63,12 +63,16 @@ def register(sub: Any) -> None:
 def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
     from station.backup import backup_to_folder, create_backup
 
+    # The rule of every --out: the folder above must exist (a USB stick that is not mounted
+    # must not become a folder on the local disk); --folder names that folder itself.
+    target = output_path(args.out) if args.out else output_path(Path(args.folder) / "backup")
     store = ctx.session()
     store.require("backup")
-    if args.out:
-        result = create_backup(store, Path(args.out))
-    else:
-        result = backup_to_folder(store, Path(args.folder), args.keep)
+    with writing(target):
+        if args.out:
+            result = create_backup(store, target)
+        else:
+            result = backup_to_folder(store, target.parent, args.keep)
     ctx.emit(
         result,
         _(
@@ -132,8 +136,10 @@ def _doctor(ctx: Context, args: argparse.Namespace) -> list[Any]:
 def cmd_diagnostics(ctx: Context, args: argparse.Namespace) -> int:
     from station.diagnostics import write_bundle
 
+    out = output_path(args.out)
     checks = _doctor(ctx, args)
-    result = write_bundle(ctx.data_dir, Path(args.out), [c.to_json() for c in checks])
+    with writing(out):
+        result = write_bundle(ctx.data_dir, out, [c.to_json() for c in checks])
     ctx.emit(result, _("Diagnostics written to {out}", out=result["out"]))
     return 0
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from station import plugins
-from station.cli.context import Context, output_path
+from station.cli.context import Context, output_path, writing
 from station.cli.parser import group
 from station.errors import UsageError
 from station.i18n import _
@@ -129,7 +129,9 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     from station.importer import FileLost, import_file, write_error_sheet, write_template
 
     if args.template:
-        write_template(output_path(args.template))
+        template = output_path(args.template)
+        with writing(template):
+            write_template(template)
         ctx.emit({"template": args.template}, _("Template written: {out}", out=args.template))
         return 0
     if not args.file:
@@ -137,7 +139,8 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     errors_out = output_path(args.errors) if args.errors else None
     result = import_file(ctx.session(), Path(args.file), dry_run=args.dry_run)
     if errors_out is not None and result.bad_rows:
-        write_error_sheet(result, errors_out)
+        with writing(errors_out):
+            write_error_sheet(result, errors_out)
     ctx.emit(result.to_json(), import_text(result, args.dry_run))
     if result.interrupted_at is not None:
         return FileLost().exit_code
@@ -152,7 +155,8 @@ def _write(ctx: Context, start: dt.date, end: dt.date, fmt: str, out: str, what:
     write = writer(fmt)
     store = ctx.session()
     data = report_data(store, start, end)
-    write(data, path)
+    with writing(path):
+        write(data, path)
     audit_export(store, what, start, end, fmt, data["total"])
     ctx.emit(
         {"out": str(path), "total": data["total"], "format": fmt},
@@ -181,7 +185,8 @@ def cmd_referrals(ctx: Context, args: argparse.Namespace) -> int:
     folder = output_path(args.out)
     store = ctx.session()
     lists = referral_lists(store, day)
-    files = write_referrals(lists, folder)
+    with writing(folder):
+        files = write_referrals(lists, folder)
     rows = sum(len(v) for v in lists.values())
     audit_export(store, "referrals", day, day, "xlsx", rows)
     ctx.emit(
