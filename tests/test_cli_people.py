@@ -146,6 +146,9 @@ def test_argparse_words_roles_and_kinds_are_chinese_in_the_chinese_cli(station):
         "user", "add", "wang", "--role", "coordinator", env=dict(env, STATION_NEW_PASSWORD=PASSWORD)
     )
     assert added.returncode == 0 and "协管员" in added.stdout
+    doctor = run_cli("doctor", env=env).stdout
+    assert "数据文件夹" in doctor and "密钥槽" in doctor
+    assert "data_folder" not in doctor and "key_slots" not in doctor
     saved = add(station)
     found = run_cli("app", "search", saved["number"], env=zh(station.env())).stdout
     assert "居住登记/申领" in found and " new " not in found

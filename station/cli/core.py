@@ -122,9 +122,9 @@ def cmd_user_add(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:
-    ops = ctx.session().list_operators()
     from station.cli.context import pad
 
+    ops = ctx.session().list_operators()
     lines = [
         f"{pad(o['name'], 20)} {pad(_role(o['role']), 12)} {'' if o['active'] else _('disabled')}"
         + (f" {_('locked until')} {o['locked_until']}" if o["locked_until"] else "")

@@ -10,7 +10,7 @@ from typing import Any
 
 from station.cli.context import Context, output_path, writing
 from station.errors import UsageError
-from station.i18n import _
+from station.i18n import N_, _
 
 
 def register(sub: Any) -> None:
@@ -144,15 +144,35 @@ def cmd_diagnostics(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+# The checks' names for people (the JSON keeps the names); a plugin's own check shows its name.
+CHECK_LABELS = {
+    "login": N_("login"),
+    "version": N_("version"),
+    "data_folder": N_("data folder"),
+    "key_slots": N_("key slots"),
+    "database": N_("database"),
+    "disk": N_("disk"),
+    "clock": N_("clock"),
+    "translations": N_("translations"),
+    "permit_reader": N_("permit reader"),
+    "id_reader": N_("ID card reader"),
+    "camera": N_("camera"),
+    "central": N_("central service"),
+}
+
+
 def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
+    from station.cli.context import display_width, pad
     from station.doctor import FAIL
 
     checks = _doctor(ctx, args)
     marks = {"ok": "✔", "warn": "!", "fail": "✘"}
+    labels = [_(CHECK_LABELS[c.name]) if c.name in CHECK_LABELS else c.name for c in checks]
+    width = max([display_width(label) for label in labels] + [14])
     lines = [
-        f"{marks[c.status]} {c.name:<14} {c.detail}"
+        f"{marks[c.status]} {pad(label, width)} {c.detail}"
         + (f"\n    → {c.fix}" if c.fix and c.status != "ok" else "")
-        for c in checks
+        for c, label in zip(checks, labels, strict=True)
     ]
     failed = any(c.status == FAIL for c in checks)
     ctx.emit({"ok": not failed, "checks": [c.to_json() for c in checks]}, "\n".join(lines))
