@@ -10,7 +10,6 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
-from importlib.metadata import entry_points
 from typing import Any, Self, TypeVar
 
 from station.errors import DeviceError, UsageError
@@ -289,6 +288,14 @@ class DeviceBase:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def entry_points(group: str) -> Any:
+    # importlib.metadata (and its e-mail parser) only when a driver is looked up: this package
+    # is imported by every command (devices/cli.py registers the card and photo commands).
+    from importlib.metadata import entry_points as installed
+
+    return installed(group=group)
 
 
 def driver_names(kind: str) -> list[str]:

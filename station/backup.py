@@ -60,6 +60,11 @@ def create_backup(store: Store, out: Path) -> dict[str, Any]:
             store.conn.backup(target, pages=4096)
             target.execute("PRAGMA journal_mode = DELETE")
             check = target.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlcipher3.OperationalError as exc:  # the copy's disk is full or read-only
+            raise StorageError(
+                "backup_unwritable",
+                _("The backup cannot be written to {folder}: {why}", folder=out.parent, why=exc),
+            ) from exc
         finally:
             target.close()
         if check != "ok":

@@ -78,7 +78,9 @@ class DemoStation:
         return self.station.login(name, PASSWORD)
 
     def describe(self) -> str:
-        return _("Demo station in {folder} (deleted on exit)", folder=self.data_dir)
+        if self._owned:
+            return _("Demo station in {folder} (deleted on exit)", folder=self.data_dir)
+        return _("Demo station in {folder} (kept after exit)", folder=self.data_dir)
 
     def hint(self) -> str:
         return _(

@@ -1,7 +1,8 @@
 """``station doctor``: one line per check, ok/warn/fail, with the fix in plain words.
 
 Core checks live here; device and central-service checks are contributed by ``devices`` and
-``sync`` through ``register_check`` (the CLI wires them in), so the core imports neither.
+``sync`` through the ``station.doctor_checks`` entry-point group (``registered_checks``) or
+``register_check``, so the core imports neither.
 """
 
 from __future__ import annotations
@@ -44,6 +45,32 @@ def register_check(fn: CheckFn) -> CheckFn:
     if fn not in _EXTRA:
         _EXTRA.append(fn)
     return fn
+
+
+def registered_checks() -> list[CheckFn]:
+    """The checks the other layers declare (``station.doctor_checks`` entry points: functions
+    that return their checks); a layer that cannot load here becomes a failed check."""
+    from station import plugins
+
+    found: list[CheckFn] = []
+    for entry in plugins.entries(plugins.DOCTOR_CHECKS):
+        try:
+            found += list(entry.load()())
+        except ImportError as exc:
+            found.append(_unavailable(entry.name, exc))
+    return found
+
+
+def _unavailable(name: str, exc: ImportError) -> CheckFn:
+    def check(ctx: DoctorContext) -> Check:
+        return Check(
+            name,
+            FAIL,
+            _("these checks cannot run: {why}", why=exc.name or type(exc).__name__),
+            _("Reinstall the station"),
+        )
+
+    return check
 
 
 @dataclass

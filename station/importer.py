@@ -55,6 +55,7 @@ TEMPLATE: list[tuple[str, str]] = [
     ("services", "申请服务"),
 ]
 HEADER_TO_PATH = {zh: path for path, zh in TEMPLATE}
+PATH_TO_HEADER = {path: zh for path, zh in TEMPLATE}
 DATE_PATHS = {
     "person.birth_date",
     "residence.arrival_date",
@@ -346,12 +347,27 @@ def import_file(
     return result
 
 
+def column_label(path: str) -> str:
+    """A field as people find it in the template: its Chinese header, or the dotted path of a
+    field the template has no column for (``members.0.name``)."""
+    return PATH_TO_HEADER.get(path, path)
+
+
 def _bad(result: ImportResult, row_no: int, row: list[Any], errors: list[FieldError]) -> None:
     for e in errors:
         result.errors.append(
             {"row": row_no, "field": e.field, "code": e.code, "message": e.message}
         )
-    result.bad_rows.append((row_no, row, "; ".join(f"{e.field}: {e.message}" for e in errors)))
+    result.bad_rows.append(
+        (
+            row_no,
+            row,
+            _("; ").join(
+                _("{column}: {message}", column=column_label(e.field), message=e.message)
+                for e in errors
+            ),
+        )
+    )
 
 
 def _flush(
@@ -399,8 +415,11 @@ def _flush(
 
 
 def write_error_sheet(result: ImportResult, out: Path) -> None:
-    """The bad rows with an error column, to fix and import again."""
+    """The bad rows with an error column, to fix and import again. Columns are named by the
+    template's Chinese headers (a column the template lacks keeps its dotted path); each header
+    cell carries its dotted path as a comment, for programs."""
     from openpyxl import Workbook
+    from openpyxl.comments import Comment
 
     from station.fsutil import atomic_output
 
@@ -408,7 +427,11 @@ def write_error_sheet(result: ImportResult, out: Path) -> None:
         wb = Workbook()
         ws = wb.active
         ws.title = "待修正"
-        ws.append([*result.header, "行号", "错误"])
+        paths = [HEADER_TO_PATH.get(h, h) for h in result.header]
+        ws.append([column_label(p) if p else "" for p in paths] + ["行号", "错误"])
+        for cell, path in zip(ws[1], paths, strict=False):
+            if "." in path or path in ("services", "kind"):
+                cell.comment = Comment(path, "station")
         for row_no, row, message in result.bad_rows:
             ws.append([_cell_text(c) for c in row] + [row_no, message])
         wb.save(tmp)

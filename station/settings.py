@@ -158,13 +158,13 @@ def check_setting(key: str, value: str, *, internal: bool = False) -> None:
     setting = SETTINGS.get(key)
     field = "config." + key
     if setting is None:
-        raise ValidationError(
-            [
-                FieldError(
-                    field, "unknown_setting", _("Unknown setting; see 'station config --help'")
-                )
-            ]
-        )
+        import difflib
+
+        close = difflib.get_close_matches(key, list(SETTINGS), n=1)
+        message = _("Unknown setting; 'station config set --help' lists the known ones")
+        if close:
+            message += " " + _("(did you mean {key}?)", key=close[0])
+        raise ValidationError([FieldError(field, "unknown_setting", message)])
     if setting.read_only and not internal:
         raise ValidationError(
             [FieldError(field, "read_only", _("This setting is fixed at provisioning"))]

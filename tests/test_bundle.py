@@ -57,6 +57,29 @@ def test_bundle_builds_and_runs_doctor(tmp_path):
     doc = json.loads(doctor.stdout)
     checks = {c["name"]: c["status"] for c in doc["checks"]}
     assert checks["database"] == "ok" and checks["translations"] == "ok"
+
+    # The other layers' commands come through the bundled entry points (copy_metadata).
+    def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(exe), *args],
+            env=dict(env, **extra),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    top = run("--help", STATION_LANG="en").stdout
+    for command in ("card", "photo", "enrol", "sync", "central", "gui", "demo"):
+        assert f"    {command} " in top, command
+    assert run("card", "read", "--port", str(tmp_path / "none"), "--wait", "0.5").returncode == 5
+    added = run("user", "add", "boss", "--role", "supervisor", STATION_NEW_PASSWORD="bundle-pass")
+    assert added.returncode == 0, added.stderr
+    pdf = tmp_path / "day.pdf"
+    out = run("--user", "boss", "report", "daily", "--date", "2026-01-05", "--format", "pdf",
+              "--out", str(pdf))  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "受理日报" in text
     demo = subprocess.run(
         [str(exe), "--json", "demo", "--no-window", "--records", "20"],
         env=env,

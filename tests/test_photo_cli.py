@@ -240,7 +240,7 @@ def test_cli_start_up_does_not_load_opencv():
 
 
 def test_bench_camera_short():
-    from station.cli.photo import bench_camera
+    from devices.cli import bench_camera
 
     result = bench_camera(1.0)
     assert result["frame"] == "640x480" and result["analysed_fps"] > 5

@@ -1,4 +1,5 @@
-"""Every user-visible core message has a Chinese translation; the Qt files are complete."""
+"""Every user-visible core message (`_()`, in any layer: the command-line parts of ui/ use it
+too) has a Chinese translation; the Qt files are complete."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def marked_literals() -> dict[str, str]:
     found: dict[str, str] = {}
-    for package in ("station", "devices", "sync"):
+    for package in ("station", "devices", "sync", "ui"):
         for path in (ROOT / package).rglob("*.py"):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for node in ast.walk(tree):

@@ -102,10 +102,10 @@ class ReportsDialog(QDialog):
 
         def work(store: Any) -> int:
             from station.reports import audit_export, report_data
-            from station.reports.writers import write_csv, write_pdf, write_xlsx
+            from station.reports.writers import writer
 
             data = report_data(store, start, end)
-            {"csv": write_csv, "xlsx": write_xlsx, "pdf": write_pdf}[fmt](data, Path(path))
+            writer(fmt)(data, Path(path))
             audit_export(
                 store, "daily" if start == end else "period", start, end, fmt, data["total"]
             )

@@ -1,9 +1,13 @@
 """The ``station`` command line (specs/cli.md): stable names, ``--json``, one meaning per exit code.
 
-Commands live in modules of this package; each has ``register(sub)`` that adds its parsers with
-``set_defaults(func=handler)``; a handler is ``handler(ctx, args) -> int``. Heavy libraries (Qt,
-OpenCV, pyscard, requests) are imported inside the handlers that need them, so a plain
-``station app search`` starts fast.
+The core owns the parser, the global options, the ``Context`` and the exit codes; commands come
+from ``register(subparsers)`` functions — the core's own (``BUILTIN``) and those the other
+layers declare in the ``station.commands`` entry-point group (``devices``: ``card``, ``photo``;
+``sync``: ``enrol``, ``sync``, ``handover``, ``central``; ``ui``: ``gui``, ``demo``,
+``app receipt``), so that the core imports none of them (station/plugins.py). A register
+function adds parsers with ``set_defaults(func=handler)``; a handler is
+``handler(ctx, args) -> int``. Heavy libraries (Qt, OpenCV, pyscard, requests) are imported
+inside the handlers that need them, so a plain ``station app search`` starts fast.
 """
 
 from __future__ import annotations
@@ -16,70 +20,87 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from station import i18n
+from station import i18n, plugins
 from station.cli.context import Context
+from station.cli.parser import Parser, group, translate_argparse
 from station.errors import StationError, UsageError
 from station.i18n import _
 
 log = logging.getLogger("station.cli")
 
-# Command modules, in the order their commands appear in --help. A module that is not part of
-# this build (a later issue's) is skipped.
-COMMAND_MODULES = (
+# The core's own command modules, in the order their commands appear in --help; the other
+# layers' commands follow in the order of their entry-point names.
+BUILTIN = (
     "station.cli.core",
     "station.cli.apps",
-    "station.cli.card",
-    "station.cli.photo",
-    "station.cli.sync",
-    "station.cli.central",
     "station.cli.reports",
     "station.cli.maintenance",
     "station.cli.bench",
-    "station.cli.desktop",
 )
+DEFAULT_COMMAND = "gui"  # what ``station`` alone runs, when a layer registers it
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # exit 2 with a translated prefix
-        self.print_usage(sys.stderr)
-        self.exit(2, _("{prog}: error: {message}", prog=self.prog, message=message) + "\n")
+def _epilog() -> str:
+    return _(
+        "Exit codes: 0 done, 1 failed, 2 wrong usage, 3 not authenticated or not allowed, "
+        "4 input rejected by validation, 5 device error, 6 central service unreachable or "
+        "refusing."
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    translate_argparse()
+    parser = Parser(
         prog="station",
         description=_(
             "Residence-permit intake station. Without a command, opens the desktop application."
         ),
+        epilog=_epilog(),
+        top=True,
     )
-    parser.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        help=_("the station's data folder (default: $STATION_DATA_DIR or the user data folder)"),
-    )
-    parser.add_argument("--user", metavar="NAME", help=_("operator name (default: $STATION_USER)"))
-    parser.add_argument("--json", action="store_true", help=_("print one JSON document on stdout"))
-    parser.add_argument("--lang", choices=i18n.LANGUAGES, help=_("language of messages"))
-    parser.add_argument("-v", "--verbose", action="store_true", help=_("log to stderr"))
-    sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
+    for name in BUILTIN:
+        importlib.import_module(name).register(sub)
+    for entry in plugins.entries(plugins.COMMANDS):
         try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        module.register(sub)
+            register = entry.load()
+        except ImportError as exc:  # a layer left out of this build
+            log.info("commands %s not available: %s", entry.name, exc)
+            continue
+        register(sub)
     return parser
+
+
+def _language_first(argv: list[str]) -> None:
+    """Set the language before the parser is built, so that --help is already translated;
+    ``--lang`` may stand anywhere."""
+    for i, arg in enumerate(argv):
+        value = None
+        if arg == "--lang" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.partition("=")[2]
+        if value in i18n.LANGUAGES:
+            i18n.set_language(value)
+
+
+def _not_utf8(argv: list[str]) -> StationError | None:
+    """Arguments that are not UTF-8 text (undecodable bytes arrive as lone surrogates)."""
+    from station.errors import FieldError, ValidationError
+
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return ValidationError(
+                [FieldError("", "not_utf8", _("The command line holds text that is not UTF-8"))]
+            )
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    # Language first, so that --help is already translated.
-    if "--lang" in args_list:
-        i = args_list.index("--lang")
-        if i + 1 < len(args_list) and args_list[i + 1] in i18n.LANGUAGES:
-            i18n.set_language(args_list[i + 1])
+    _language_first(args_list)
     parser = build_parser()
     args = parser.parse_args(args_list)
     ctx = Context(args)
@@ -91,19 +112,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     stderr.addFilter(RedactingFilter())
     logging.getLogger().addHandler(stderr)
     logging.getLogger().setLevel(logging.INFO)
-    if (ctx.data_dir / "keyslots.json").exists():
-        setup_file_logging(ctx.data_dir)
-    log.info("command %s", args.command or "gui")
-    func = getattr(args, "func", None)
-    if func is None:
-        if args.command is None:
-            from station.cli.desktop import run_gui
-
-            func = run_gui
-        else:
-            parser.parse_args([args.command, "--help"])
-            return 2
     try:
+        bad_text = _not_utf8(args_list)
+        if bad_text is not None:
+            raise bad_text
+        if (ctx.data_dir / "keyslots.json").exists():
+            setup_file_logging(ctx.data_dir)
+        log.info("command %s", args.command or DEFAULT_COMMAND)
+        func = getattr(args, "func", None)
+        if func is None:
+            commands = getattr(parser, "commands", None)
+            default = commands.choices.get(DEFAULT_COMMAND) if commands is not None else None
+            if args.command is None and default is not None:
+                func = default.get_default("func")
+            else:
+                parser.print_help(sys.stderr)
+                return 2
         return int(func(ctx, args) or 0)
     except StationError as exc:
         ctx.fail(exc)
@@ -127,4 +151,4 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default)
 
 
-__all__ = ["main", "build_parser", "Context", "UsageError", "dumps"]
+__all__ = ["main", "build_parser", "group", "Context", "UsageError", "dumps"]

@@ -1,4 +1,5 @@
-"""Applications: add, show, search, list."""
+"""Applications: add, show, search, list; change, replace, move-out (new versions of a record,
+as the desktop makes them). ``app receipt`` is the desktop layer's (ui/cli.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,20 @@ import datetime as dt
 from typing import Any
 
 from station.cli.context import Context, read_json_input
+from station.cli.parser import group
 from station.errors import UsageError
 from station.i18n import _
 
+# ``station app ACTION``: the kind each new version is recorded as.
+NEW_VERSIONS = (
+    ("change", "change"),
+    ("replace", "replacement"),
+    ("move-out", "deregistration"),
+)
+
 
 def register(sub: Any) -> None:
-    app = sub.add_parser("app", help=_("applications"))
-    asub = app.add_subparsers(dest="app_command", required=True, metavar=_("ACTION"))
+    asub = group(sub, "app", _("applications"))
     p = asub.add_parser("add", help=_("validate and save an application given as JSON"))
     p.add_argument("file", metavar="FILE|-", help=_("the application record (JSON), - for stdin"))
     p.add_argument("--photo", metavar="JPEG", help=_("the applicant's photo"))
@@ -30,27 +38,58 @@ def register(sub: Any) -> None:
     p.add_argument("--date", metavar="YYYY-MM-DD", help=_("only this day"))
     p.add_argument("--limit", type=int, default=100)
     p.set_defaults(func=cmd_list)
+    helps = {
+        "change": _(
+            "record a change of address, employer or other details: the changed record as JSON "
+            "(as 'app show' prints it; its kind is set by the command), saved as a new version of "
+            "kind change"
+        ),
+        "replace": _(
+            "record a replacement card (lost or damaged): the record as JSON, saved as a new "
+            "version of kind replacement"
+        ),
+        "move-out": _(
+            "record that the holder moved away: the record as JSON, saved as a new version of "
+            "kind deregistration"
+        ),
+    }
+    for action, kind in NEW_VERSIONS:
+        p = asub.add_parser(action, help=helps[action])
+        p.add_argument("ref", metavar="NUMBER", help=_("application number or uuid"))
+        p.add_argument(
+            "file", metavar="FILE|-", help=_("the application record (JSON), - for stdin")
+        )
+        p.add_argument("--photo", metavar="JPEG", help=_("a new photo of the applicant"))
+        p.set_defaults(func=cmd_new_version, new_kind=kind)
 
 
 def _summary_lines(rows: list[dict[str, Any]]) -> str:
+    from station import codes
+    from station.cli.context import pad
+
     if not rows:
         return _("No applications found")
     return "\n".join(
-        f"{r['number']}  {r['name'] or '':<8} {r['id_masked']}  {r['kind']:<12} {r['captured_at']}"
+        f"{r['number']}  {pad(r['name'] or '', 8)} {r['id_masked']}  "
+        f"{pad(codes.label('kinds', r['kind']), 16)} {r['captured_at']}"
         for r in rows
     )
 
 
-def cmd_add(ctx: Context, args: argparse.Namespace) -> int:
+def _photo(path: str | None) -> bytes | None:
+    if not path:
+        return None
     from station.photo_input import read_photo_file
 
+    try:
+        return read_photo_file(path)  # at most the size limit is read
+    except OSError as exc:
+        raise UsageError("unreadable_photo", _("Cannot read the photo file")) from exc
+
+
+def cmd_add(ctx: Context, args: argparse.Namespace) -> int:
     record = read_json_input(args.file)
-    photo = None
-    if args.photo:
-        try:
-            photo = read_photo_file(args.photo)  # at most the limit is read
-        except OSError as exc:
-            raise UsageError("unreadable_photo", _("Cannot read the photo file")) from exc
+    photo = _photo(args.photo)
     store = ctx.session()
     if isinstance(record, dict) and isinstance(record.get("person"), dict):
         for dup in store.possible_duplicates(record):
@@ -93,4 +132,30 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
             raise UsageError("bad_date", _("The date must be YYYY-MM-DD")) from exc
     rows = ctx.session().list_applications(day, args.limit)
     ctx.emit({"results": rows}, _summary_lines(rows))
+    return 0
+
+
+def cmd_new_version(ctx: Context, args: argparse.Namespace) -> int:
+    """A change, replacement or move-out: the record, validated for that kind, stored as a new
+    version of the application (``Store.correct_application``, as the desktop does)."""
+    from station import codes
+
+    kind = args.new_kind
+    record = read_json_input(args.file)
+    if isinstance(record, dict):
+        # The command says what this version is: ``app show`` prints the version before it.
+        record = dict(record, kind=kind)
+    photo = _photo(args.photo)
+    store = ctx.session()
+    result = store.correct_application(args.ref, record, photo)
+    if result.get("changed", True):
+        human = _(
+            "{kind} of application {number} saved (version {version})",
+            kind=codes.label("kinds", kind),
+            number=result["number"],
+            version=result["version"],
+        )
+    else:
+        human = _("Nothing changed in application {number}", number=result["number"])
+    ctx.emit(result, human)
     return 0

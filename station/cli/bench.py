@@ -1,28 +1,33 @@
-"""``station bench NAME``: the benchmarks of every part, printed as figures."""
+"""``station bench NAME``: the benchmarks, printed as figures.
+
+The core's benchmarks are here (``store``, ``search``, ``report``, ``startup``); the other
+layers add theirs to the same group from their own ``register`` (``card`` and ``camera`` from
+devices, ``sync`` from sync, ``ui`` from ui) with the helpers below.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from station.cli.context import Context
-from station.errors import UsageError
+from station.cli.parser import group
 from station.i18n import _
 
-NAMES = ("store", "search", "card", "camera", "sync", "report", "startup", "ui")
+
+def benchmarks(sub: Any) -> Any:
+    """The ``station bench`` group, for any layer to add its benchmark to."""
+    return group(sub, "bench", _("run a benchmark and print its figures"))
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser("bench", help=_("run a benchmark and print its figures"))
-    p.add_argument("name", choices=NAMES)
+def add_records_options(p: argparse.ArgumentParser, samples: str | None = None) -> None:
+    """``--records``, ``--folder`` (and ``--samples``) of the benchmarks that fill a station."""
     p.add_argument(
-        "--records",
-        type=int,
-        default=10_000,
-        help=_("applications in the benchmark database (store, search, report, ui)"),
+        "--records", type=int, default=10_000, help=_("applications in the benchmark database")
     )
     p.add_argument(
         "--folder",
@@ -32,85 +37,94 @@ def register(sub: Any) -> None:
             "fill)"
         ),
     )
-    p.add_argument("--samples", type=int, default=200, help=_("timed operations (ui: key presses)"))
-    p.add_argument("--reader", help=_("PC/SC reader for the card benchmark"))
-    p.add_argument("--port", help=_("serial port for the card benchmark"))
-    p.add_argument("--source", help=_("camera source for the camera benchmark"))
-    p.add_argument("--seconds", type=float, default=10.0, help=_("duration (camera)"))
-    p.set_defaults(func=cmd_bench)
+    if samples is not None:
+        p.add_argument("--samples", type=int, default=200, help=samples)
 
 
-def _progress(done: int, total: int) -> None:
+def progress(done: int, total: int) -> None:
     print(_("filling: {done}/{total}", done=done, total=total), file=sys.stderr, flush=True)
 
 
-def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
+@contextlib.contextmanager
+def bench_folder(args: argparse.Namespace) -> Iterator[Path]:
+    """``--folder``, or a temporary folder removed afterwards."""
+    import tempfile
+
+    if getattr(args, "folder", None):
+        yield Path(args.folder)
+        return
+    with tempfile.TemporaryDirectory(prefix="station-bench-") as tmp:
+        yield Path(tmp)
+
+
+def report(ctx: Context, result: dict[str, Any]) -> int:
     from station.cli import dumps
 
-    name = args.name
-    folder_ctx = None
-    if name in ("store", "search", "report", "ui"):
-        if args.folder:
-            folder = Path(args.folder)
-        else:
-            folder_ctx = tempfile.TemporaryDirectory(prefix="station-bench-")
-            folder = Path(folder_ctx.name)
-    try:
-        if name == "store":
-            from station.bench import bench_store
-
-            result = bench_store(folder, args.records, args.samples, _progress)
-        elif name == "search":
-            from station.bench import bench_search
-
-            result = bench_search(folder, args.records, args.samples, _progress)
-        elif name == "startup":
-            from station.bench import bench_startup
-
-            result = bench_startup()
-        else:
-            result = _delegate(name, args, folder if name in ("report", "ui") else None)
-    finally:
-        if folder_ctx is not None:
-            folder_ctx.cleanup()
     ctx.emit(result, dumps(result))
     return 0
 
 
-def _delegate(name: str, args: argparse.Namespace, folder: Path | None) -> dict[str, Any]:
-    """Benchmarks that live with their parts (devices, sync, reports, the desktop: imported by
-    name, the core imports no ui module)."""
-    import importlib
+def command(run: Callable[[argparse.Namespace], dict[str, Any]]) -> Any:
+    """A handler that runs ``run(args)`` and prints its figures."""
 
-    targets = {
-        "card": ("devices", "bench_card"),
-        "camera": ("station.cli.photo", "bench_camera"),
-        "sync": ("sync.bench", "bench_sync"),
-        "report": ("station.reports.bench", "bench_report"),
-        "ui": ("ui.bench", "bench_ui"),
-    }
-    module_name, attr = targets[name]
-    try:
-        fn = getattr(importlib.import_module(module_name), attr)
-    except (ModuleNotFoundError, AttributeError) as exc:
-        raise UsageError(
-            "bench_unavailable", _("The {name} benchmark is not part of this build", name=name)
-        ) from exc
-    kwargs = {
-        "card": {"reader": args.reader, "port": args.port},
-        "camera": {"seconds": args.seconds, "source": args.source},
-        "sync": {"n": args.records},
-        "report": {
-            "folder": folder,
-            "records": args.records,
-            "import_rows": args.samples if args.samples != 200 else 10_000,
-        },
-        "ui": {
-            "folder": folder,
-            "records": args.records,
-            "samples": args.samples,
-            "progress": _progress,
-        },
-    }[name]
-    result: dict[str, Any] = fn(**kwargs)
-    return result
+    def handler(ctx: Context, args: argparse.Namespace) -> int:
+        return report(ctx, run(args))
+
+    return handler
+
+
+def register(sub: Any) -> None:
+    bench = benchmarks(sub)
+    p = bench.add_parser("store", help=_("saving applications into a large station"))
+    add_records_options(p, _("timed operations"))
+    p.set_defaults(func=command(_store))
+    p = bench.add_parser("search", help=_("searching a large station"))
+    add_records_options(p, _("timed operations"))
+    p.set_defaults(func=command(_search))
+    p = bench.add_parser(
+        "report", help=_("the daily report in a large station, and the import of a large sheet")
+    )
+    add_records_options(p)
+    p.add_argument("--rows", type=int, default=10_000, help=_("rows of the imported sheet"))
+    p.set_defaults(func=command(_report))
+    p = bench.add_parser("startup", help=_("cold start of the command line"))
+    p.set_defaults(func=command(_startup))
+
+
+def _store(args: argparse.Namespace) -> dict[str, Any]:
+    from station.bench import bench_store
+
+    with bench_folder(args) as folder:
+        return bench_store(folder, args.records, args.samples, progress)
+
+
+def _search(args: argparse.Namespace) -> dict[str, Any]:
+    from station.bench import bench_search
+
+    with bench_folder(args) as folder:
+        return bench_search(folder, args.records, args.samples, progress)
+
+
+def _report(args: argparse.Namespace) -> dict[str, Any]:
+    from station.reports.bench import bench_report
+
+    return bench_report(
+        Path(args.folder) if args.folder else None, records=args.records, import_rows=args.rows
+    )
+
+
+def _startup(args: argparse.Namespace) -> dict[str, Any]:
+    from station.bench import bench_startup
+
+    return bench_startup()
+
+
+__all__ = [
+    "add_records_options",
+    "bench_folder",
+    "benchmarks",
+    "command",
+    "progress",
+    "register",
+    "report",
+]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ class Context:
             Path(args.data_dir) if getattr(args, "data_dir", None) else (default_data_dir())
         )
         self._store: Any = None
+        self.emitted = False  # the one JSON document of --json is out
 
     # -- output ------------------------------------------------------------------------------
     def emit(self, obj: Any, human: str | None = None) -> None:
@@ -39,6 +42,7 @@ class Context:
             from station.cli import dumps
 
             sys.stdout.write(dumps(obj) + "\n")
+            self.emitted = True
         elif human is not None:
             sys.stdout.write(human + ("" if human.endswith("\n") else "\n"))
         sys.stdout.flush()
@@ -47,12 +51,23 @@ class Context:
         print(text, file=sys.stderr)
 
     def fail(self, exc: StationError) -> None:
-        if isinstance(exc, ValidationError):
-            if self.json:
+        """Report ``exc``: the message on stderr; with --json also the error on stdout (unless
+        the command already printed its document): ``{"errors": [{field, code, message}]}``
+        for input refused (exit 4), ``{"error": {code, message}}`` for anything else."""
+        from station.errors import INVALID
+
+        if self.json and not self.emitted:
+            if isinstance(exc, ValidationError):
                 self.emit(exc.to_json())
+            elif exc.exit_code == INVALID:
+                self.emit({"errors": [{"field": "", "code": exc.code, "message": exc.message}]})
+            else:
+                self.emit(exc.to_json())
+        if isinstance(exc, ValidationError):
             print(exc.message, file=sys.stderr)
             for e in exc.errors:
-                print(f"  {e.field}: {e.message} ({e.code})", file=sys.stderr)
+                where = f"{e.field}: " if e.field else ""
+                print(f"  {where}{e.message} ({e.code})", file=sys.stderr)
             return
         print(_("Error: {message}", message=exc.message), file=sys.stderr)
 
@@ -65,7 +80,7 @@ class Context:
     def password(self, env: str = "STATION_PASSWORD", prompt: str | None = None) -> str:
         value = os.environ.get(env)
         if value is not None:
-            return value
+            return _utf8(value, env)
         if not sys.stdin.isatty():
             raise UsageError(
                 "no_password", _("No password: set {env} or run in a terminal", env=env)
@@ -75,7 +90,7 @@ class Context:
     def new_password(self, env: str = "STATION_NEW_PASSWORD") -> str:
         value = os.environ.get(env)
         if value is not None:
-            return value
+            return _utf8(value, env)
         if not sys.stdin.isatty():
             raise UsageError(
                 "no_password", _("No new password: set {env} or run in a terminal", env=env)
@@ -85,8 +100,14 @@ class Context:
             raise UsageError("password_mismatch", _("The two passwords differ"))
         return first
 
+    def has_operator(self) -> bool:
+        """Was an operator named (``--user`` or ``$STATION_USER``)?"""
+        return bool(getattr(self.args, "user", None) or os.environ.get("STATION_USER"))
+
     def operator_name(self) -> str:
-        name = getattr(self.args, "user", None) or os.environ.get("STATION_USER")
+        name = getattr(self.args, "user", None) or _utf8(
+            os.environ.get("STATION_USER", ""), "STATION_USER"
+        )
         if name:
             return str(name)
         if not sys.stdin.isatty():
@@ -115,15 +136,53 @@ class Context:
             self._store = None
 
 
-def read_json_input(source: str) -> Any:
-    """Parse a JSON document from a file path or ``-`` (stdin); a typed error when it is not."""
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: Chinese characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (CJK-aware ``ljust``)."""
+    return text + " " * max(0, width - display_width(text))
+
+
+def _utf8(value: str, env: str) -> str:
+    """An environment variable's text, refused when it is not UTF-8 (exit 4)."""
     from station.errors import FieldError
 
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            [FieldError("", "not_utf8", _("{env} is not UTF-8 text", env=env))]
+        ) from None
+    return value
+
+
+def read_json_input(source: str) -> Any:
+    """Parse a JSON document (UTF-8) from a file path or ``-`` (stdin); a typed error when it is
+    not one."""
+    from station.errors import FieldError
+
+    try:
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as exc:
         raise UsageError(
             "unreadable_input", _("Cannot read the input file: {why}", why=type(exc).__name__)
+        ) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            [
+                FieldError(
+                    "",
+                    "not_utf8",
+                    _("The input is not UTF-8 text (byte {pos})", pos=exc.start + 1),
+                )
+            ]
         ) from exc
     try:
         return json.loads(text)
@@ -140,4 +199,35 @@ def read_json_input(source: str) -> Any:
                     ),
                 )
             ]
+        ) from exc
+
+
+def output_path(out: str | Path) -> Path:
+    """The file or folder an ``--out`` names. The rule of every command: the command creates
+    what ``--out`` names, never the folders above it — a missing one is refused (a USB stick
+    not plugged in must not turn into a folder on the local disk)."""
+    path = Path(out)
+    parent = path.parent
+    if not parent.is_dir():
+        raise StationError(
+            "no_folder",
+            _(
+                "The folder {folder} does not exist (a USB stick not plugged in?); create it or "
+                "choose another",
+                folder=parent,
+            ),
+        )
+    return path
+
+
+@contextlib.contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """An output file that cannot be written (disk full, no permission) as a typed error; the
+    writers leave no half file (station/fsutil.py)."""
+    try:
+        yield
+    except OSError as exc:
+        raise StationError(
+            "cannot_write",
+            _("Cannot write {file}: {why}", file=path.name, why=exc.strerror or type(exc).__name__),
         ) from exc

@@ -6,8 +6,28 @@ import argparse
 from typing import Any
 
 from station.cli.context import Context
+from station.cli.parser import group
 from station.errors import StationError
 from station.i18n import _
+from station.roles import COORDINATOR, SUPERVISOR, TECHNICIAN
+
+
+def _role(role: str) -> str:
+    from station.roles import role_label
+
+    return role_label(role)
+
+
+def settings_help() -> str:
+    """Every setting with what it is for (``station config … --help``)."""
+    from station.settings import SETTINGS
+
+    width = max(len(k) for k in SETTINGS)
+    return (
+        _("Settings:")
+        + "\n"
+        + "\n".join(f"  {key:<{width}}  {_(s.help)}" for key, s in SETTINGS.items())
+    )
 
 
 def register(sub: Any) -> None:
@@ -21,11 +41,26 @@ def register(sub: Any) -> None:
     p.add_argument("--city", default="4501", help=_("4-digit city code (default 4501)"))
     p.set_defaults(func=cmd_init)
 
-    user = sub.add_parser("user", help=_("manage operators (technician)"))
-    usub = user.add_subparsers(dest="user_command", required=True, metavar=_("ACTION"))
-    p = usub.add_parser("add", help=_("add an operator; password from $STATION_NEW_PASSWORD"))
+    usub = group(sub, "user", _("manage operators (technician)"))
+    p = usub.add_parser(
+        "add",
+        help=_(
+            "add an operator; your password from $STATION_PASSWORD, the new operator's from "
+            "$STATION_NEW_PASSWORD (or prompts)"
+        ),
+    )
     p.add_argument("name")
-    p.add_argument("--role", required=True, choices=("coordinator", "supervisor", "technician"))
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=(COORDINATOR, SUPERVISOR, TECHNICIAN),
+        help=_(
+            "coordinator ({c}), supervisor ({s}) or technician ({t})",
+            c=_role(COORDINATOR),
+            s=_role(SUPERVISOR),
+            t=_role(TECHNICIAN),
+        ),
+    )
     p.set_defaults(func=cmd_user_add)
     p = usub.add_parser("list", help=_("list operators"))
     p.set_defaults(func=cmd_user_list)
@@ -41,20 +76,19 @@ def register(sub: Any) -> None:
     p = sub.add_parser("passwd", help=_("change your own password"))
     p.set_defaults(func=cmd_passwd)
 
-    cfg = sub.add_parser("config", help=_("station settings (technician)"))
+    cfg = sub.add_parser("config", help=_("station settings (technician)"), epilog_fn=settings_help)
     csub = cfg.add_subparsers(dest="config_command", required=True, metavar=_("ACTION"))
-    p = csub.add_parser("set", help=_("set a setting"))
-    p.add_argument("key")
+    p = csub.add_parser("set", help=_("set a setting"), epilog_fn=settings_help)
+    p.add_argument("key", help=_("one of the settings below"))
     p.add_argument("value")
     p.set_defaults(func=cmd_config_set)
-    p = csub.add_parser("get", help=_("show a setting"))
+    p = csub.add_parser("get", help=_("show a setting"), epilog_fn=settings_help)
     p.add_argument("key")
     p.set_defaults(func=cmd_config_get)
-    p = csub.add_parser("list", help=_("show every setting"))
+    p = csub.add_parser("list", help=_("show every setting with what it is for"))
     p.set_defaults(func=cmd_config_list)
 
-    aud = sub.add_parser("audit", help=_("the audit log"))
-    asub = aud.add_subparsers(dest="audit_command", required=True, metavar=_("ACTION"))
+    asub = group(sub, "audit", _("the audit log"))
     p = asub.add_parser("verify", help=_("check the hash chain of the audit log"))
     p.set_defaults(func=cmd_audit_verify)
 
@@ -82,15 +116,17 @@ def cmd_user_add(ctx: Context, args: argparse.Namespace) -> int:
     store.add_operator(args.name, args.role, ctx.new_password())
     ctx.emit(
         {"name": args.name, "role": args.role},
-        _("Operator {name} added as {role}", name=args.name, role=args.role),
+        _("Operator {name} added as {role}", name=args.name, role=_role(args.role)),
     )
     return 0
 
 
 def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:
+    from station.cli.context import pad
+
     ops = ctx.session().list_operators()
     lines = [
-        f"{o['name']:<20} {o['role']:<12} {'' if o['active'] else _('disabled')}"
+        f"{pad(o['name'], 20)} {pad(_role(o['role']), 12)} {'' if o['active'] else _('disabled')}"
         + (f" {_('locked until')} {o['locked_until']}" if o["locked_until"] else "")
         for o in ops
     ]
@@ -133,8 +169,16 @@ def cmd_config_get(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_config_list(ctx: Context, args: argparse.Namespace) -> int:
+    from station.settings import SETTINGS
+
     values = ctx.session().config_all()
-    ctx.emit(values, "\n".join(f"{k} = {'' if v is None else v}" for k, v in values.items()))
+    lines = []
+    for key, value in values.items():
+        setting = SETTINGS.get(key)
+        lines.append(f"{key} = {'' if value is None else value}")
+        if setting is not None:
+            lines.append(f"    {_(setting.help)}")
+    ctx.emit(values, "\n".join(lines))
     return 0
 
 

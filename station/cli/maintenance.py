@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from station.cli.context import Context
+from station.cli.context import Context, output_path, writing
 from station.errors import UsageError
-from station.i18n import _
+from station.i18n import N_, _
 
 
 def register(sub: Any) -> None:
@@ -63,12 +63,16 @@ def register(sub: Any) -> None:
 def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
     from station.backup import backup_to_folder, create_backup
 
+    # The rule of every --out: the folder above must exist (a USB stick that is not mounted
+    # must not become a folder on the local disk); --folder names that folder itself.
+    target = output_path(args.out) if args.out else output_path(Path(args.folder) / "backup")
     store = ctx.session()
     store.require("backup")
-    if args.out:
-        result = create_backup(store, Path(args.out))
-    else:
-        result = backup_to_folder(store, Path(args.folder), args.keep)
+    with writing(target):
+        if args.out:
+            result = create_backup(store, target)
+        else:
+            result = backup_to_folder(store, target.parent, args.keep)
     ctx.emit(
         result,
         _(
@@ -108,12 +112,12 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _doctor(ctx: Context, args: argparse.Namespace) -> list[Any]:
-    from station.doctor import FAIL, DoctorContext, run_checks
+    from station.doctor import FAIL, Check, DoctorContext, registered_checks, run_checks
     from station.errors import StationError
 
     dctx = DoctorContext(ctx.data_dir)
     login_problem = None
-    if (getattr(args, "user", None) or os.environ.get("STATION_USER")) and (
+    if ctx.has_operator() and (
         os.environ.get("STATION_PASSWORD") is not None or sys.stdin.isatty()
     ):
         try:
@@ -121,23 +125,8 @@ def _doctor(ctx: Context, args: argparse.Namespace) -> list[Any]:
             dctx.settings = dctx.store.settings_map()
         except StationError as exc:
             login_problem = exc.message
-    extra = []
-    try:
-        import devices
-
-        extra += devices.doctor_checks()
-    except (ImportError, AttributeError):
-        pass
-    try:
-        from sync.doctor import doctor_checks
-
-        extra += doctor_checks()
-    except ImportError:
-        pass
-    checks = run_checks(dctx, extra)
+    checks = run_checks(dctx, registered_checks())
     if login_problem:
-        from station.doctor import Check
-
         checks.insert(
             0, Check("login", FAIL, login_problem, _("Check the operator name and password"))
         )
@@ -147,21 +136,43 @@ def _doctor(ctx: Context, args: argparse.Namespace) -> list[Any]:
 def cmd_diagnostics(ctx: Context, args: argparse.Namespace) -> int:
     from station.diagnostics import write_bundle
 
+    out = output_path(args.out)
     checks = _doctor(ctx, args)
-    result = write_bundle(ctx.data_dir, Path(args.out), [c.to_json() for c in checks])
+    with writing(out):
+        result = write_bundle(ctx.data_dir, out, [c.to_json() for c in checks])
     ctx.emit(result, _("Diagnostics written to {out}", out=result["out"]))
     return 0
 
 
+# The checks' names for people (the JSON keeps the names); a plugin's own check shows its name.
+CHECK_LABELS = {
+    "login": N_("login"),
+    "version": N_("version"),
+    "data_folder": N_("data folder"),
+    "key_slots": N_("key slots"),
+    "database": N_("database"),
+    "disk": N_("disk"),
+    "clock": N_("clock"),
+    "translations": N_("translations"),
+    "permit_reader": N_("permit reader"),
+    "id_reader": N_("ID card reader"),
+    "camera": N_("camera"),
+    "central": N_("central service"),
+}
+
+
 def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
+    from station.cli.context import display_width, pad
     from station.doctor import FAIL
 
     checks = _doctor(ctx, args)
     marks = {"ok": "✔", "warn": "!", "fail": "✘"}
+    labels = [_(CHECK_LABELS[c.name]) if c.name in CHECK_LABELS else c.name for c in checks]
+    width = max([display_width(label) for label in labels] + [14])
     lines = [
-        f"{marks[c.status]} {c.name:<14} {c.detail}"
+        f"{marks[c.status]} {pad(label, width)} {c.detail}"
         + (f"\n    → {c.fix}" if c.fix and c.status != "ok" else "")
-        for c in checks
+        for c, label in zip(checks, labels, strict=True)
     ]
     failed = any(c.status == FAIL for c in checks)
     ctx.emit({"ok": not failed, "checks": [c.to_json() for c in checks]}, "\n".join(lines))

@@ -7,7 +7,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from station.cli.context import Context
+from station import plugins
+from station.cli.context import Context, output_path, writing
+from station.cli.parser import group
 from station.errors import UsageError
 from station.i18n import _
 
@@ -19,26 +21,40 @@ def _date(text: str) -> dt.date:
         raise UsageError("bad_date", _("The date must be YYYY-MM-DD")) from exc
 
 
+def _format_and_out(p: Any) -> None:
+    # The formats of this installation: csv and xlsx from the core, pdf from the desktop layer
+    # (station.report_writers entry points, read without importing their modules).
+    p.add_argument("--format", required=True, choices=plugins.names(plugins.REPORT_WRITERS))
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help=_("the file to write; its folder must exist"),
+    )
+
+
 def register(sub: Any) -> None:
-    rep = sub.add_parser("report", help=_("the supervisor's reports"))
-    rsub = rep.add_subparsers(dest="report_command", required=True, metavar=_("ACTION"))
+    rsub = group(sub, "report", _("the supervisor's reports"))
     p = rsub.add_parser("daily", help=_("the day's report (figures, charts; no ID numbers)"))
     p.add_argument("--date", required=True, metavar="YYYY-MM-DD")
-    p.add_argument("--format", required=True, choices=("xlsx", "pdf", "csv"))
-    p.add_argument("--out", required=True, metavar="FILE")
+    _format_and_out(p)
     p.set_defaults(func=cmd_daily)
     p = rsub.add_parser("period", help=_("the same report for a week or a month"))
     p.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
     p.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
-    p.add_argument("--format", required=True, choices=("xlsx", "pdf", "csv"))
-    p.add_argument("--out", required=True, metavar="FILE")
+    _format_and_out(p)
     p.set_defaults(func=cmd_period)
     p = rsub.add_parser(
         "referrals",
         help=_("one file per 7+1 service with the applicants who asked for it (audited)"),
     )
     p.add_argument("--date", required=True, metavar="YYYY-MM-DD")
-    p.add_argument("--out", required=True, metavar="FOLDER")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="FOLDER",
+        help=_("the folder to write the lists into (created; the folder above it must exist)"),
+    )
     p.set_defaults(func=cmd_referrals)
     register_import(sub)
 
@@ -63,47 +79,84 @@ def register_import(sub: Any) -> None:
     p.set_defaults(func=cmd_import)
 
 
+def import_text(result: Any, dry_run: bool, limit: int = 50) -> str:
+    """What an import did, for people: the counts, then each rejected row's problems."""
+    from station.importer import column_label
+
+    if dry_run:
+        text = _(
+            "Dry run, nothing stored: {ok} row(s) would be saved, {skipped} already imported, "
+            "{bad} row(s) rejected",
+            ok=result.saved,
+            skipped=result.skipped,
+            bad=len(result.bad_rows),
+        )
+    else:
+        text = _(
+            "{saved} saved, {skipped} already imported, {bad} row(s) rejected",
+            saved=result.saved,
+            skipped=result.skipped,
+            bad=len(result.bad_rows),
+        )
+    lines = [text]
+    if result.errors:
+        lines.append(_("Rejected rows (row, column, problem):"))
+        for e in result.errors[:limit]:
+            lines.append(
+                "  "
+                + _(
+                    "row {row}  {column}: {message}",
+                    row=e["row"],
+                    column=column_label(e["field"]),
+                    message=e["message"],
+                )
+            )
+        if len(result.errors) > limit:
+            lines.append("  " + _("… and {n} more", n=len(result.errors) - limit))
+    if result.interrupted_at is not None:
+        lines.append(
+            _(
+                "The file could not be read after row {row}; the rows before it are "
+                "kept. Import the file again when it is back: rows already imported "
+                "are skipped.",
+                row=result.interrupted_at,
+            )
+        )
+    return "\n".join(lines)
+
+
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
-    from station.importer import import_file, write_error_sheet, write_template
+    from station.importer import FileLost, import_file, write_error_sheet, write_template
 
     if args.template:
-        write_template(Path(args.template))
+        template = output_path(args.template)
+        with writing(template):
+            write_template(template)
         ctx.emit({"template": args.template}, _("Template written: {out}", out=args.template))
         return 0
     if not args.file:
         raise UsageError("no_file", _("Give the file to import, or --template FILE.xlsx"))
+    errors_out = output_path(args.errors) if args.errors else None
     result = import_file(ctx.session(), Path(args.file), dry_run=args.dry_run)
-    if args.errors and result.bad_rows:
-        write_error_sheet(result, Path(args.errors))
-    text = _(
-        "{saved} saved, {skipped} already imported, {bad} row(s) rejected",
-        saved=result.saved,
-        skipped=result.skipped,
-        bad=len(result.bad_rows),
-    )
+    if errors_out is not None and result.bad_rows:
+        with writing(errors_out):
+            write_error_sheet(result, errors_out)
+    ctx.emit(result.to_json(), import_text(result, args.dry_run))
     if result.interrupted_at is not None:
-        text += "\n" + _(
-            "The file could not be read after row {row}; the rows before it are "
-            "kept. Import the file again when it is back: rows already imported "
-            "are skipped.",
-            row=result.interrupted_at,
-        )
-    ctx.emit(result.to_json(), text)
-    if result.interrupted_at is not None:
-        return 2
+        return FileLost().exit_code
     return 4 if result.bad_rows and not result.saved and not result.skipped else 0
 
 
 def _write(ctx: Context, start: dt.date, end: dt.date, fmt: str, out: str, what: str) -> int:
     from station.reports import audit_export, report_data, title
-    from station.reports.writers import write_csv, write_pdf, write_xlsx
+    from station.reports.writers import writer
 
-    path = Path(out)
-    if not path.parent.exists():
-        raise UsageError("no_folder", _("The folder of the output file does not exist"))
+    path = output_path(out)
+    write = writer(fmt)
     store = ctx.session()
     data = report_data(store, start, end)
-    {"csv": write_csv, "xlsx": write_xlsx, "pdf": write_pdf}[fmt](data, path)
+    with writing(path):
+        write(data, path)
     audit_export(store, what, start, end, fmt, data["total"])
     ctx.emit(
         {"out": str(path), "total": data["total"], "format": fmt},
@@ -129,9 +182,11 @@ def cmd_referrals(ctx: Context, args: argparse.Namespace) -> int:
     from station.reports.writers import write_referrals
 
     day = _date(args.date)
+    folder = output_path(args.out)
     store = ctx.session()
     lists = referral_lists(store, day)
-    files = write_referrals(lists, Path(args.out))
+    with writing(folder):
+        files = write_referrals(lists, folder)
     rows = sum(len(v) for v in lists.values())
     audit_export(store, "referrals", day, day, "xlsx", rows)
     ctx.emit(

@@ -1,4 +1,6 @@
-"""Report files: CSV (UTF-8 with BOM), XLSX (openpyxl, charts, frozen headers), PDF (QtGui).
+"""Report files: CSV (UTF-8 with BOM) and XLSX (openpyxl, charts, frozen headers) here; other
+formats come from the ``station.report_writers`` entry-point group (``pdf``: ``ui/report_pdf.py``,
+drawn with Qt, which the core does not import). ``writer(fmt)`` finds either.
 
 Every file is written to a temporary name in the same folder and renamed when complete, so a
 failure (disk full, a crash) never leaves a half-written report under the final name."""
@@ -7,13 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from station import codes
+from station import codes, plugins
+from station.errors import UsageError
 from station.fsutil import atomic_output
 from station.i18n import _
 from station.reports import title
+
+Writer = Callable[[dict[str, Any], Path], None]
 
 
 def sections(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
@@ -151,107 +157,33 @@ def write_xlsx(data: dict[str, Any], path: Path) -> None:
     atomic_output(path, write)
 
 
-def write_pdf(data: dict[str, Any], path: Path) -> None:
-    """A4 pages: the tables, and bar charts drawn with QPainter (QtGui only)."""
-    import os as _os
+BUILTIN: dict[str, Writer] = {"csv": write_csv, "xlsx": write_xlsx}
 
-    _os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QMarginsF, QRectF, Qt
-    from PySide6.QtGui import (
-        QColor,
-        QFont,
-        QFontDatabase,
-        QGuiApplication,
-        QPageLayout,
-        QPageSize,
-        QPainter,
-        QPdfWriter,
-    )
 
-    app = QGuiApplication.instance() or QGuiApplication([])
-    assert app is not None
-    family = next(
-        (
-            f
-            for f in ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC")
-            if f in QFontDatabase.families()
+def formats() -> list[str]:
+    """The report formats of this installation (built in and registered)."""
+    return sorted(set(BUILTIN) | set(plugins.names(plugins.REPORT_WRITERS)))
+
+
+def writer(fmt: str) -> Writer:
+    """The function that writes a report as ``fmt``; a usage error when there is none."""
+    if fmt in BUILTIN:
+        return BUILTIN[fmt]
+    entry = plugins.find(plugins.REPORT_WRITERS, fmt)
+    if entry is not None:
+        try:
+            found: Writer = entry.load()
+            return found
+        except ImportError:
+            pass
+    raise UsageError(
+        "unknown_format",
+        _(
+            "The report format {fmt} is not available here; available: {formats}",
+            fmt=fmt,
+            formats=", ".join(f for f in formats() if f != fmt),
         ),
-        "",
     )
-
-    def write(tmp: Path) -> None:
-        pdf = QPdfWriter(str(tmp))
-        pdf.setPageLayout(
-            QPageLayout(
-                QPageSize(QPageSize.PageSizeId.A4),
-                QPageLayout.Orientation.Portrait,
-                QMarginsF(15, 15, 15, 15),
-                QPageLayout.Unit.Millimeter,
-            )
-        )
-        pdf.setResolution(150)
-        pdf.setTitle(title(data))
-        p = QPainter(pdf)
-        width = pdf.width()
-        height = pdf.height()
-        y = 0
-
-        def font(size: int, bold: bool = False) -> None:
-            f = QFont(family, size)
-            f.setBold(bold)
-            p.setFont(f)
-
-        def line(text: str, size: int = 10, bold: bool = False, x: int = 0) -> None:
-            nonlocal y
-            font(size, bold)
-            h = p.fontMetrics().height()
-            if y + h > height:
-                pdf.newPage()
-                y = 0
-            p.drawText(x, y + p.fontMetrics().ascent(), text)
-            y += int(h * 1.3)
-
-        line(title(data), 16, True)
-        for name, _hdr, rows in sections(data):
-            y += 20
-            line(name, 12, True)
-            columns = len(_hdr)
-            if columns > 2:
-                rows = [list(_hdr)] + rows
-            for row in rows:
-                for c, value in enumerate(row):
-                    x = (
-                        20
-                        if c == 0
-                        else int(
-                            width * (0.6 if columns == 2 else 0.35 + 0.65 * (c - 1) / (columns - 1))
-                        )
-                    )
-                    line(f"{value}", 10, bold=columns > 2 and row is rows[0], x=x)
-                    if c < len(row) - 1:
-                        y -= int(p.fontMetrics().height() * 1.3)
-            numeric = [r for r in rows if isinstance(r[1], int)] if columns == 2 else []
-            if name != _("Summary") and numeric:
-                top = max(1, max(r[1] for r in numeric))
-                bar_h = 28
-                needed = len(numeric) * (bar_h + 8) + 20
-                if y + needed > height:
-                    pdf.newPage()
-                    y = 0
-                font(8)
-                for label, n in numeric:
-                    w = int((width * 0.5) * n / top)
-                    p.fillRect(QRectF(width * 0.35, y, max(w, 2), bar_h), QColor("#2d6396"))
-                    p.drawText(
-                        QRectF(0, y, width * 0.33, bar_h),
-                        int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                        str(label),
-                    )
-                    p.drawText(int(width * 0.35) + max(w, 2) + 8, y + bar_h - 6, str(n))
-                    y += bar_h + 8
-        p.end()
-
-    atomic_output(path, write)
 
 
 def write_referrals(lists: dict[str, list[dict[str, str]]], folder: Path) -> list[str]:
@@ -259,7 +191,7 @@ def write_referrals(lists: dict[str, list[dict[str, str]]], folder: Path) -> lis
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(exist_ok=True)  # the folder itself; the one above it must exist
     written = []
     headers = {
         "number": _("Application no."),

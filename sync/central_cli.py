@@ -1,20 +1,29 @@
-"""``station central …``: the reference central service (a development tool)."""
+"""``station central …``: the reference central service (a development tool). Its server
+(``sync.server.app``: starlette, uvicorn, psycopg) is the ``central`` extra; without it the
+commands say which extra to install."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from station.cli.context import Context
-from station.i18n import _
+from station.cli.parser import group
+from station.errors import StationError
+from station.i18n import N_, _
+
+EXTRA_MODULES = ("starlette", "uvicorn", "psycopg", "sync.server")
 
 
 def register(sub: Any) -> None:
-    central = sub.add_parser(
-        "central", help=_("the reference central card-production service (development and demo)")
+    csub = group(
+        sub, "central", _("the reference central card-production service (development and demo)")
     )
-    csub = central.add_subparsers(dest="central_command", required=True, metavar=_("ACTION"))
-    p = csub.add_parser("serve", help=_("run the service"))
+    p = csub.add_parser(
+        "serve", help=_("run the service (needs the extra: pip install 'intake-station[central]')")
+    )
     p.add_argument("--db", required=True, help=_("SQLite file or postgresql:// URL"))
     p.add_argument("--port", type=int, default=8750)
     p.add_argument("--host", default="127.0.0.1")
@@ -48,15 +57,37 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_revoke)
 
 
-def _store(db: str) -> Any:
-    from sync.server.store import CentralStore
+@contextlib.contextmanager
+def central_extra() -> Iterator[None]:
+    """Turn the import error of a module of the ``central`` extra into a typed error that says
+    which extra to install (any other import error stays what it is)."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        name = exc.name or ""
+        if not any(name == m or name.startswith(m + ".") for m in EXTRA_MODULES):
+            raise
+        raise StationError(
+            "extra_missing",
+            _(
+                "The reference central service needs the 'central' extra ({module} is missing): "
+                "pip install 'intake-station[central]'",
+                module=name,
+            ),
+        ) from exc
 
-    return CentralStore(db)
+
+def _store(db: str) -> Any:
+    with central_extra():
+        from sync.server.store import CentralStore
+
+        return CentralStore(db)
 
 
 def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
-    from sync.server import serve
-
+    with central_extra():
+        from sync.server import serve
+        from sync.server.app import create_app  # noqa: F401 - the extra's modules, checked now
     ctx.message(
         _(
             "Central service on http://{host}:{port}/v1 (database {db})",
@@ -65,7 +96,8 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
             db=args.db,
         )
     )
-    serve(args.db, args.port, args.host, args.workers)
+    with central_extra():  # uvicorn, or psycopg for a postgresql:// database
+        serve(args.db, args.port, args.host, args.workers)
     return 0
 
 
@@ -81,9 +113,30 @@ def cmd_produce(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+STATUS_LABELS = {
+    "stations": N_("Stations"),
+    "applications": N_("Applications"),
+    "photos": N_("Photos"),
+    "events": N_("Status events"),
+    "conflicts": N_("Conflicts"),
+}
+STATE_LABELS = {
+    "received": N_("received"),
+    "rejected": N_("rejected"),
+    "in_production": N_("in production"),
+    "card_produced": N_("card produced"),
+    "ready_for_pickup": N_("ready for pickup"),
+    "collected": N_("collected"),
+}
+
+
 def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     status = _store(args.db).status()
-    ctx.emit(status, "\n".join(f"{k}: {v}" for k, v in status.items()))
+    lines = [f"{_(STATUS_LABELS.get(k, k))}: {v}" for k, v in status.items() if k != "by_state"]
+    lines += [
+        f"  {_(STATE_LABELS.get(k, k))}: {v}" for k, v in (status.get("by_state") or {}).items()
+    ]
+    ctx.emit(status, "\n".join(lines))
     return 0
 
 
@@ -91,3 +144,6 @@ def cmd_revoke(ctx: Context, args: argparse.Namespace) -> int:
     _store(args.db).revoke(args.station_id)
     ctx.emit({"revoked": args.station_id}, _("Station {id} revoked", id=args.station_id))
     return 0
+
+
+__all__ = ["central_extra", "register"]

@@ -1,35 +1,77 @@
-"""``station photo capture``: take the applicant's photo from a camera or a file, check it, crop
-it to the ID-photo format and write the JPEG; and ``bench_camera`` for ``station bench camera``.
+"""The devices' commands: ``station card read|endorse`` (the card readers) and ``station photo
+capture`` (the camera), with the ``card`` and ``camera`` benchmarks. Registered through the
+``station.commands`` entry-point group, so that the core never imports this layer.
 
-OpenCV and the camera drivers are imported inside the functions, so that other commands start
+Drivers, OpenCV and pyscard are imported inside the handlers, so that other commands start
 without them.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from station.cli.context import Context
-from station.errors import DeviceError, StationError
+from station.cli.context import Context, output_path, writing
+from station.cli.parser import group
+from station.errors import DeviceError
 from station.i18n import _
 
 if TYPE_CHECKING:
     from station.photo import Analysis, CapturedPhoto
 
-# A ``devices.camera.Camera``; the core reaches devices only through the ``devices`` factory
-# (STYLE.md), so it is typed loosely here.
-Camera = Any
+Camera = Any  # a ``devices.camera.Camera`` (drivers differ; typed loosely here)
 
 DEFAULT_TIMEOUT = 10.0
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("photo", help=_("the applicant's photo"))
-    psub = p.add_subparsers(dest="photo_command", metavar=_("ACTION"))
+    register_card(sub)
+    register_photo(sub)
+    register_bench(sub)
+
+
+def register_card(sub: Any) -> None:
+    csub = group(sub, "card", _("ID cards and residence-permit cards"))
+    p = csub.add_parser(
+        "read",
+        help=_(
+            "read the card presented: --reader names a PC/SC reader (permit card), --port a serial "
+            "port (ID card); without either, the readers configured for this station"
+        ),
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--reader", metavar="NAME", help=_("PC/SC reader (permit card)"))
+    where.add_argument("--port", metavar="DEVICE", help=_("serial port (ID card reader)"))
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help=_("seconds to wait for a card (default 10), then exit 5"),
+    )
+    p.set_defaults(func=cmd_read)
+    p = csub.add_parser(
+        "endorse",
+        help=_(
+            "write this year's endorsement to the permit card on the reader and record it "
+            "(exit 4 when the year is already endorsed)"
+        ),
+    )
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument(
+        "--reader",
+        metavar="NAME",
+        help=_("PC/SC reader (default: the setting permit.reader or the first one)"),
+    )
+    p.add_argument("--wait", type=float, default=10.0, metavar="SECONDS")
+    p.set_defaults(func=cmd_endorse)
+
+
+def register_photo(sub: Any) -> None:
+    psub = group(sub, "photo", _("the applicant's photo"))
     c = psub.add_parser(
         "capture",
         help=_(
@@ -58,20 +100,128 @@ def register(sub: Any) -> None:
         action="store_true",
         help=_("when no frame passes, keep the best one anyway (marked override)"),
     )
-    c.add_argument(
-        "--json",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help=_("print one JSON document on stdout"),
-    )
     c.set_defaults(func=cmd_photo_capture)
+
+
+def register_bench(sub: Any) -> None:
+    from station.cli.bench import benchmarks, command
+
+    bench = benchmarks(sub)
+    p = bench.add_parser(
+        "card", help=_("ID-card reads (serial) and permit-card reads (PC/SC), timed")
+    )
+    p.add_argument("--reader", help=_("PC/SC reader for the card benchmark"))
+    p.add_argument("--port", help=_("serial port for the card benchmark"))
+    p.set_defaults(func=command(lambda a: _bench_card(a.reader, a.port)))
+    p = bench.add_parser(
+        "camera", help=_("frames analysed per second, capture-to-JPEG time and size")
+    )
+    p.add_argument("--source", help=_("camera source for the camera benchmark"))
+    p.add_argument("--seconds", type=float, default=10.0, help=_("duration (camera)"))
+    p.set_defaults(func=command(lambda a: bench_camera(a.seconds, a.source)))
+
+
+def _bench_card(reader: str | None, port: str | None) -> dict[str, Any]:
+    from devices import bench_card
+
+    return bench_card(reader=reader, port=port)
+
+
+def _settings(ctx: Context) -> dict[str, str]:
+    if ctx.has_operator():
+        settings: dict[str, str] = ctx.session().settings_map()
+        return settings
+    return {}
+
+
+def _summary(doc: dict[str, Any]) -> str:
+    person = doc.get("person") or {}
+    from station.record import mask_id
+
+    lines = [f"{person.get('name', '')}  {mask_id(person.get('id_number'))}"]
+    if "permit" in doc:
+        years = [str(e["year"]) for e in doc["permit"].get("endorsements", [])]
+        lines.append(
+            _(
+                "permit {number}, endorsed: {years}",
+                number=doc["permit"].get("number"),
+                years=", ".join(years) or "-",
+            )
+        )
+    return "\n".join(lines)
+
+
+def cmd_read(ctx: Context, args: argparse.Namespace) -> int:
+    import devices
+
+    if args.port:
+        reader = devices.open_device("idreader", {}, driver="serial", port=args.port)
+    elif args.reader:
+        reader = devices.open_device("permit", {}, driver="pcsc", reader=args.reader)
+    else:
+        settings = _settings(ctx)
+        kind = (
+            "idreader"
+            if settings.get("idreader.port") or settings.get("idreader.driver") == "sim"
+            else "permit"
+        )
+        reader = devices.open_device(kind, settings)
+    try:
+        doc = reader.read(wait=args.wait)
+    finally:
+        reader.close()
+    card = dict(doc.get("card") or {})
+    card.pop("wlt", None)  # the chip's photo stays out of the printed document
+    if card:
+        doc["card"] = card
+    ctx.emit(doc, _summary(doc))
+    return 0
+
+
+def cmd_endorse(ctx: Context, args: argparse.Namespace) -> int:
+    import devices
+    from station.desk import endorse_outcome
+
+    store = ctx.session()
+    store.require("endorse")
+    key = store.endorse_key()
+    settings = store.settings_map()
+    overrides: dict[str, Any] = {}
+    if args.reader:
+        overrides = {"driver": "pcsc", "reader": args.reader}
+    reader = devices.open_device("permit", settings, **overrides)
+    today = dt.date.today()
+    try:
+        checked = reader.read(wait=args.wait)
+        store.settle_endorsements(checked)
+        store.begin_endorsement(checked, args.year, today)
+        try:
+            card = reader.endorse(
+                args.year,
+                store.station_code,
+                key,
+                today,
+                wait=args.wait,
+                expect_permit=checked["permit"].get("number"),
+            )
+        except DeviceError as exc:
+            store.finish_endorsement(checked, args.year, endorse_outcome(exc))
+            raise
+    finally:
+        reader.close()
+    store.finish_endorsement(card, args.year, "done")
+    recorded = {"year": args.year, "station": store.station_code, "date": today.isoformat()}
+    ctx.emit(
+        {"endorsed": recorded, **card},
+        _("Endorsed for {year}", year=args.year) + "\n" + _summary(card),
+    )
+    return 0
 
 
 # -- choosing the camera ------------------------------------------------------------------------
 def _configured(ctx: Context) -> dict[str, str]:
     """The station's camera settings when a session can be opened without asking anything."""
-    user = getattr(ctx.args, "user", None) or os.environ.get("STATION_USER")
-    if not user or "STATION_PASSWORD" not in os.environ:
+    if not ctx.has_operator() or "STATION_PASSWORD" not in os.environ:
         return {}
     if not ctx.station().exists():
         return {}
@@ -162,17 +312,13 @@ def take_photo(
 def cmd_photo_capture(ctx: Context, args: argparse.Namespace) -> int:
     from station.fsutil import atomic_write
 
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        raise StationError(
-            "cannot_write", _("The folder {folder} does not exist", folder=out.parent)
-        )
+    out = output_path(args.out)
     camera = make_camera(ctx, args.source)
     try:
         shot = take_photo(camera, args.timeout, args.force)
     except DeviceError as exc:
         analysis = getattr(exc, "analysis", None)
-        if ctx.json and analysis is not None:
+        if ctx.json and analysis is not None:  # the error with what each check found
             ctx.emit(
                 {
                     **exc.to_json(),
@@ -181,13 +327,8 @@ def cmd_photo_capture(ctx: Context, args: argparse.Namespace) -> int:
                 }
             )
         raise
-    try:
+    with writing(out):
         atomic_write(out, shot.jpeg)
-    except OSError as exc:
-        raise StationError(
-            "cannot_write",
-            _("Cannot write {file}: {why}", file=out.name, why=exc.strerror or type(exc).__name__),
-        ) from exc
     result = {"out": str(out), **shot.to_json()}
     human = _(
         "Photo written to {out} ({n} bytes, SHA-256 {sha})",
