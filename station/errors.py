@@ -100,7 +100,6 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "bad_station_code",
                 "bad_operator_name",
                 "bad_role",
-                "not_jpeg",
                 "no_photo",
             }
         ),
