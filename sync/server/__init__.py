@@ -8,9 +8,10 @@ import copy
 import dataclasses
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sync.server.http import Limits
+if TYPE_CHECKING:  # starlette (the 'central' extra) only when the service runs
+    from sync.server.http import Limits
 
 # Connections held open without a request, and at once: a client that opens sockets and sends
 # nothing is dropped after the keep-alive timeout; beyond the concurrency limit uvicorn answers
@@ -37,6 +38,7 @@ def serve(
 ) -> None:
     import uvicorn
 
+    from sync.server.http import Limits
     from sync.server.protocol import GuardedH11Protocol
 
     limits = limits or Limits()
