@@ -55,7 +55,7 @@ def create_backup(store: Store, out: Path) -> dict[str, Any]:
         copy = tmp / DB_FILE
         target = sqlcipher3.connect(str(copy))
         try:
-            target.execute(f"PRAGMA key = \"x'{store._key.hex()}'\"")
+            target.execute(f"PRAGMA key = \"x'{store.db_key.hex()}'\"")
             # The backup API copies a consistent snapshot while other writers keep going.
             store.conn.backup(target, pages=4096)
             target.execute("PRAGMA journal_mode = DELETE")

@@ -1,0 +1,389 @@
+"""Applications: the ``applications`` rows with their search text and older versions, the
+photos they point to, the day's number sequence, and the lookups the desk needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid as uuidlib
+from typing import Any, cast
+
+from station import audit as auditlog
+from station import outbox
+from station.errors import AuthError, NotFoundError, UsageError, ValidationError
+from station.i18n import _
+from station.record import content_hash, mask_id
+from station.search import classify, fts_query
+from station.store.base import Manager
+from station.store.records import fts_for, now, pack_record, stamp, unpack_record
+
+_COLUMNS = (
+    "id",
+    "uuid",
+    "number",
+    "version",
+    "kind",
+    "state",
+    "captured_at",
+    "operator",
+    "updated_at",
+    "content_hash",
+    "record",
+    "purged",
+)
+_SUMMARY = (
+    "uuid",
+    "number",
+    "version",
+    "kind",
+    "state",
+    "id_number",
+    "name",
+    "phone",
+    "division_code",
+    "community",
+    "captured_at",
+    "operator",
+)
+
+
+class Applications(Manager):
+    # -- photos ------------------------------------------------------------------------------
+    def put_photo(self, jpeg: bytes) -> str:
+        self.require("app.create")
+        if not jpeg.startswith(b"\xff\xd8"):
+            raise UsageError("not_jpeg", _("The photo is not a JPEG image"))
+        sha = hashlib.sha256(jpeg).hexdigest()
+        with self.store.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO photos (sha256, jpeg, created_at) VALUES (?, ?, ?)",
+                (sha, jpeg, stamp()),
+            )
+        return sha
+
+    def photo(self, sha256: str) -> bytes:
+        row = self.conn.execute("SELECT jpeg FROM photos WHERE sha256 = ?", (sha256,)).fetchone()
+        if row is None:
+            raise NotFoundError("no_photo", _("The photo is not in the database"))
+        return bytes(row[0])
+
+    # -- saving ------------------------------------------------------------------------------
+    def _next_number(self, day: dt.date) -> str:
+        key = day.strftime("%Y%m%d")
+        row = self.conn.execute(
+            "INSERT INTO number_seq (day, last) VALUES (?, 1) ON CONFLICT (day)"
+            " DO UPDATE SET last = last + 1 RETURNING last",
+            (key,),
+        ).fetchone()
+        return f"{self.store.station_code}{key}{int(row[0]):04d}"
+
+    def save(
+        self, record: dict[str, Any], photo: bytes | None = None, *, today: dt.date | None = None
+    ) -> dict[str, str]:
+        """Validate and store a new application; returns its uuid and number."""
+        self.require("app.create")
+        from station.validation import check_application
+
+        clean = check_application(record, today=today, city=self.store.config.get("station.city"))
+        with self.store.transaction():
+            if photo is not None:
+                clean["photo"] = self.put_photo(photo)
+            return self._store_new(clean, now())
+
+    def save_many(
+        self, records: list[dict[str, Any]], *, today: dt.date | None = None, source: str = "import"
+    ) -> list[dict[str, str] | ValidationError]:
+        """Validate every record, then store the valid ones in ONE transaction (imports,
+        synthetic data). Returns, per input, the saved ``{uuid, number}`` or its errors."""
+        self.require("app.create")
+        from station.validation import check_application
+
+        city = self.store.config.get("station.city")
+        results: list[dict[str, str] | ValidationError] = []
+        cleaned: list[tuple[int, dict[str, Any]]] = []
+        for i, record in enumerate(records):
+            try:
+                cleaned.append((i, check_application(record, today=today, city=city)))
+                results.append({})
+            except ValidationError as exc:
+                results.append(exc)
+        at = now()
+        with self.store.transaction():
+            for i, clean in cleaned:
+                results[i] = self._store_new(clean, at, action=f"app.{source}")
+        return results
+
+    def _store_new(
+        self, clean: dict[str, Any], at: dt.datetime, action: str = "app.create"
+    ) -> dict[str, str]:
+        """Inside a transaction: number, station keys, insert, outbox, audit."""
+        if (
+            clean.get("photo")
+            and not self.conn.execute(
+                "SELECT 1 FROM photos WHERE sha256 = ?", (clean["photo"],)
+            ).fetchone()
+        ):
+            raise UsageError("no_photo", _("The photo is not in the database"))
+        clean["uuid"] = str(clean.get("uuid") or uuidlib.uuid4())
+        clean["number"] = self._next_number(at.date())
+        clean["captured_at"] = at.isoformat(timespec="seconds")
+        clean["operator"] = self.operator
+        clean.pop("state", None)
+        self._insert(clean, at)
+        auditlog.append(
+            self.conn,
+            self.operator,
+            action,
+            clean["uuid"],
+            {"kind": clean["kind"], "number": clean["number"]},
+        )
+        return {"uuid": clean["uuid"], "number": clean["number"]}
+
+    def _insert(self, rec: dict[str, Any], at: dt.datetime) -> None:
+        person = rec.get("person") or {}
+        residence = rec.get("residence") or {}
+        chash = content_hash(rec)
+        cur = self.conn.execute(
+            "INSERT INTO applications (uuid, number, version, kind, id_number, name, phone,"
+            " birth_date, division_code, community, day, captured_at, operator, updated_at,"
+            " photo, content_hash, record) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?)",
+            (
+                rec["uuid"],
+                rec["number"],
+                rec["kind"],
+                person.get("id_number"),
+                person.get("name"),
+                person.get("phone"),
+                person.get("birth_date"),
+                residence.get("division_code"),
+                residence.get("community"),
+                at.date().isoformat(),
+                rec["captured_at"],
+                rec["operator"],
+                at.isoformat(timespec="seconds"),
+                rec.get("photo"),
+                chash,
+                pack_record(rec),
+            ),
+        )
+        self.conn.execute(
+            "INSERT INTO applications_fts (rowid, text) VALUES (?, ?)",
+            (cur.lastrowid, fts_for(rec)),
+        )
+        # the new version goes to the sync outbox in the same transaction
+        outbox.enqueue(self.conn, rec["uuid"], 1, chash)
+
+    def correct(
+        self, ref: str, record: dict[str, Any], photo: bytes | None = None
+    ) -> dict[str, Any]:
+        """Store a corrected version of an application (same uuid and number, version + 1)."""
+        self.require("app.correct_own")
+        from station.validation import check_application
+
+        with self.store.transaction():
+            row = self._row(ref)
+            old = unpack_record(row["record"])
+            if old["operator"] != self.operator and not self.store.can("app.correct_any"):
+                raise AuthError(
+                    "forbidden",
+                    _("Only a supervisor may correct another coordinator's application"),
+                )
+            clean = check_application(record, city=self.store.config.get("station.city"))
+            for key in ("uuid", "number", "captured_at", "operator"):
+                clean[key] = old[key]
+            if photo is not None:
+                clean["photo"] = self.put_photo(photo)
+            elif "photo" not in clean and old.get("photo"):
+                clean["photo"] = old["photo"]
+            clean.pop("state", None)
+            chash = content_hash(clean)
+            if chash == row["content_hash"]:
+                return {
+                    "uuid": old["uuid"],
+                    "number": old["number"],
+                    "version": row["version"],
+                    "changed": False,
+                }
+            version = row["version"] + 1
+            self.conn.execute(
+                "INSERT INTO application_versions (uuid, version, content_hash, record, operator,"
+                " saved_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    old["uuid"],
+                    row["version"],
+                    row["content_hash"],
+                    row["record"],
+                    old["operator"],
+                    row["updated_at"],
+                ),
+            )
+            person, residence = clean.get("person") or {}, clean.get("residence") or {}
+            self.conn.execute("DELETE FROM applications_fts WHERE rowid = ?", (row["id"],))
+            self.conn.execute(
+                "UPDATE applications SET version = ?, kind = ?, id_number = ?, name = ?,"
+                " phone = ?, birth_date = ?, division_code = ?, community = ?, updated_at = ?,"
+                " photo = ?, content_hash = ?, record = ? WHERE id = ?",
+                (
+                    version,
+                    clean["kind"],
+                    person.get("id_number"),
+                    person.get("name"),
+                    person.get("phone"),
+                    person.get("birth_date"),
+                    residence.get("division_code"),
+                    residence.get("community"),
+                    stamp(),
+                    clean.get("photo"),
+                    chash,
+                    pack_record(clean),
+                    row["id"],
+                ),
+            )
+            self.conn.execute(
+                "INSERT INTO applications_fts (rowid, text) VALUES (?, ?)",
+                (row["id"], fts_for(clean)),
+            )
+            outbox.enqueue(self.conn, old["uuid"], version, chash)
+            auditlog.append(
+                self.conn, self.operator, "app.correct", old["uuid"], {"version": version}
+            )
+        return {"uuid": old["uuid"], "number": old["number"], "version": version, "changed": True}
+
+    # -- one application -----------------------------------------------------------------------
+    def _row(self, ref: str) -> dict[str, Any]:
+        ref = ref.strip()
+        column = "uuid" if "-" in ref else "number"
+        row = self.conn.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM applications WHERE {column} = ?", (ref,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError("no_application", _("No application with this reference"))
+        return dict(zip(_COLUMNS, row, strict=True))
+
+    def get(self, ref: str, *, audit_view: bool = True) -> dict[str, Any]:
+        """The full record (with station keys, version and state). Viewing is audited."""
+        self.require("app.view")
+        row = self._row(ref)
+        rec = unpack_record(row["record"])
+        rec["version"] = row["version"]
+        rec["state"] = row["state"]
+        if audit_view:
+            self.store.audit("app.view", rec["uuid"])
+        return rec
+
+    def record_for_sync(self, uuid: str) -> dict[str, Any]:
+        """The record as sent to the central service (no role check: sync runs as any role)."""
+        self.require("sync.run")
+        row = self._row(uuid)
+        return unpack_record(row["record"])
+
+    def history(self, ref: str) -> list[dict[str, Any]]:
+        self.require("app.view")
+        row = self._row(ref)
+        return auditlog.history(self.conn, row["uuid"])
+
+    def sync_state(self, ref: str) -> dict[str, Any] | None:
+        """The record's upload state and the service's events (None: not queued)."""
+        self.require("app.view")
+        row = self._row(ref)
+        return outbox.record_state(self.conn, row["uuid"])
+
+    def versions(self, ref: str) -> list[dict[str, Any]]:
+        self.require("app.view")
+        row = self._row(ref)
+        rows = self.conn.execute(
+            "SELECT version, record, operator, saved_at FROM"
+            " application_versions WHERE uuid = ? ORDER BY version",
+            (row["uuid"],),
+        ).fetchall()
+        return [
+            {"version": v, "record": unpack_record(r), "operator": o, "saved_at": s}
+            for v, r, o, s in rows
+        ]
+
+    # -- finding applications ------------------------------------------------------------------
+    def _summaries(self, where: str, params: tuple[Any, ...], limit: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            f"SELECT {', '.join(_SUMMARY)} FROM applications WHERE {where}"
+            f" ORDER BY captured_at DESC, id DESC LIMIT ?",
+            (*params, limit),
+        ).fetchall()
+        out = []
+        for r in rows:
+            d = dict(zip(_SUMMARY, r, strict=True))
+            d["id_masked"] = mask_id(d.pop("id_number"))
+            phone = d.pop("phone") or ""
+            d["phone_masked"] = phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else phone
+            out.append(d)
+        return out
+
+    def search(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Find by ID number, phone or application number (whole or prefix), or by any part of
+        a name or address. Results carry masked ID numbers and phones."""
+        self.require("app.search")
+        limit = max(1, min(int(limit), 500))
+        q = text.strip()
+        if not q:
+            return []
+        if classify(q) == "digits":
+            q = q.replace(" ", "").upper()
+            if len(q) == 18:
+                return self._summaries("id_number = ?", (q,), limit)
+            hi = q + "\uffff"
+            found = self._summaries("id_number >= ? AND id_number < ?", (q, hi), limit)
+            found += self._summaries("phone >= ? AND phone < ?", (q, hi), limit)
+            found += self._summaries("number >= ? AND number < ?", (q, hi), limit)
+            unique: dict[str, dict[str, Any]] = {}
+            for d in found:
+                unique.setdefault(d["uuid"], d)
+            return list(unique.values())[:limit]
+        match = fts_query(q)
+        if match is None:
+            return []
+        return self._summaries(
+            "id IN (SELECT rowid FROM applications_fts WHERE applications_fts MATCH ? LIMIT 2000)",
+            (match,),
+            limit,
+        )
+
+    def browse(
+        self, day: dt.date | None = None, limit: int = 200, operator: str | None = None
+    ) -> list[dict[str, Any]]:
+        self.require("app.search")
+        where, params = "1", cast(tuple[Any, ...], ())
+        if day is not None:
+            where, params = "day = ?", (day.isoformat(),)
+        if operator:
+            where += " AND operator = ?"
+            params = (*params, operator)
+        return self._summaries(where, params, limit)
+
+    def possible_duplicates(
+        self, record: dict[str, Any], exclude: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Applications of the same person already at this station: the same ID number, or the
+        same name and birth date (a mistyped number). For the intake's warning and the review."""
+        self.require("app.search")
+        person = record.get("person") or {}
+        idn = str(person.get("id_number") or "").strip().upper()
+        name, birth = person.get("name"), person.get("birth_date")
+        unique: dict[str, dict[str, Any]] = {}
+        if idn:
+            for d in self._summaries("id_number = ? AND purged = 0", (idn,), 20):
+                unique.setdefault(d["uuid"], dict(d, match="id_number"))
+        if name and birth:
+            for d in self._summaries(
+                "name = ? AND birth_date = ? AND purged = 0", (name, birth), 20
+            ):
+                unique.setdefault(d["uuid"], dict(d, match="name_birth_date"))
+        unique.pop(exclude or "", None)
+        return list(unique.values())
+
+    def count_for_day(self, day: dt.date) -> int:
+        self.require("app.search")
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM applications WHERE day = ?", (day.isoformat(),)
+            ).fetchone()[0]
+        )

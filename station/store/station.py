@@ -1,0 +1,110 @@
+"""A station's data folder: provisioning (the database, the first technician, the recovery
+slot), login and the recovery session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from station import audit as auditlog
+from station import db, roles
+from station.errors import AuthError, UsageError
+from station.i18n import _
+from station.keys import KeySlots, check_password_strength, new_db_key, new_recovery_code
+from station.settings import check_setting
+from station.store.core import Store
+from station.store.records import stamp
+
+DB_FILE = "station.db"
+KEYSLOT_FILE = "keyslots.json"
+
+
+def check_operator_name(name: str) -> None:
+    if not (1 <= len(name) <= 32) or not all(c.isalnum() or c in "._-" for c in name):
+        raise UsageError(
+            "bad_operator_name", _("An operator name is 1-32 letters, digits, '.', '_' or '-'")
+        )
+
+
+class Station:
+    """A station's data folder."""
+
+    def __init__(self, data_dir: Path | str) -> None:
+        self.data_dir = Path(data_dir)
+        self.db_path = self.data_dir / DB_FILE
+        self.keyslots = KeySlots(self.data_dir / KEYSLOT_FILE)
+
+    def exists(self) -> bool:
+        return self.keyslots.exists()
+
+    def init(self, station_code: str, admin: str, password: str, city: str = "4501") -> str:
+        """Create the database, the first technician and the recovery slot; return the code."""
+        if not (len(station_code) == 12 and station_code.isascii() and station_code.isdigit()):
+            raise UsageError("bad_station_code", _("The station code must be 12 digits"))
+        check_setting("station.city", city)
+        check_operator_name(admin)
+        check_password_strength(password)
+        if self.keyslots.exists() or self.db_path.exists():
+            raise UsageError("station_exists", _("This data folder already holds a station"))
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.data_dir, 0o700)
+        key = new_db_key()
+        recovery = new_recovery_code()
+        conn = db.connect(self.db_path, key, create=True)
+        try:
+            db.migrate(conn)
+            now = stamp()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('station_code', ?)", (station_code,)
+            )
+            conn.execute(
+                "INSERT INTO config (key, value, updated_at, updated_by)"
+                " VALUES ('station.code', ?, ?, ?), ('station.city', ?, ?, ?)",
+                (station_code, now, admin, city, now, admin),
+            )
+            conn.execute(
+                "INSERT INTO operators (name, role, created_at, created_by)"
+                " VALUES (?, 'technician', ?, NULL)",
+                (admin, now),
+            )
+            auditlog.append(conn, admin, "station.init", detail={"station_code": station_code})
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        os.chmod(self.db_path, 0o600)
+        self.keyslots.create(key, admin, password, recovery, station_code)
+        return recovery
+
+    def login(self, name: str, password: str) -> Store:
+        unlocked = self.keyslots.unlock(name, password)
+        store = Store(self, unlocked.db_key, unlocked.operator, unlocked.role)
+        try:
+            row = store.conn.execute(
+                "SELECT role, active FROM operators WHERE name = ?", (name,)
+            ).fetchone()
+            with store.transaction():
+                for ev in unlocked.pending_audit:
+                    auditlog.append(
+                        store.conn,
+                        ev.get("operator"),
+                        ev["action"],
+                        detail=ev.get("detail"),
+                        ts=ev.get("ts"),
+                    )
+                if row is None or not row[1] or row[0] != unlocked.role:
+                    auditlog.append(store.conn, name, "login.failed", detail={"reason": "disabled"})
+                    raise AuthError("operator_disabled", _("This operator is disabled"))
+                auditlog.append(store.conn, name, "login")
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def open_with_recovery(self, code: str) -> Store:
+        """Open with the recovery code (restore, lost passwords): acts as a technician."""
+        key = self.keyslots.unlock_recovery(code)
+        store = Store(self, key, "recovery", roles.TECHNICIAN)
+        with store.transaction():
+            auditlog.append(store.conn, None, "login.recovery")
+        return store
