@@ -26,7 +26,7 @@ from typing import Any
 import sqlcipher3
 
 from station import audit as auditlog
-from station import db
+from station import db, outbox
 from station.errors import AuthError, StorageError, UsageError
 from station.fsutil import fsync_dir
 from station.i18n import _
@@ -94,10 +94,7 @@ def create_backup(store: Store, out: Path) -> dict[str, Any]:
         os.replace(buf, out)
         fsync_dir(out.parent)
     with store.transaction():
-        store.conn.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_backup_at', ?)",
-            (manifest["created_at"],),
-        )
+        db.meta_put(store.conn, "last_backup_at", manifest["created_at"])
         auditlog.append(
             store.conn,
             store.operator,
@@ -137,8 +134,8 @@ def scheduled_backup(
     if not folder:
         return None
     now = now or dt.datetime.now().astimezone()
-    row = store.conn.execute("SELECT value FROM meta WHERE key = 'last_backup_at'").fetchone()
-    if row and now - dt.datetime.fromisoformat(row[0]) < every:
+    last = db.meta_get(store.conn, "last_backup_at")
+    if last and now - dt.datetime.fromisoformat(last) < every:
         return None
     if not Path(folder).is_dir():
         raise StorageError(
@@ -243,9 +240,7 @@ def restore_backup(path: Path, data_dir: Path, recovery_code: str) -> dict[str, 
 
 def is_restored(store: Store) -> bool:
     """True until sync has asked the service for the truth after a restore."""
-    return (
-        store.conn.execute("SELECT 1 FROM meta WHERE key = 'restored_from'").fetchone() is not None
-    )
+    return outbox.restored(store.conn)
 
 
 __all__ = [

@@ -132,3 +132,18 @@ def split_sql(script: str) -> list[str]:
     if "".join(buf).strip():
         statements.append("\n".join(buf).strip())
     return statements
+
+
+# -- the meta table: the station's own facts (station code, audit head, last backup…) ----------
+def meta_get(conn: Any, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def meta_put(conn: Any, key: str, value: str) -> None:
+    """Inside the caller's transaction."""
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def meta_delete(conn: Any, key: str) -> None:
+    conn.execute("DELETE FROM meta WHERE key = ?", (key,))

@@ -1,7 +1,8 @@
 """The station side of sync, as plain SQL over the store's connection (no network here):
-the outbox of records to send, the batches in flight, the status events of the change feed and
-the sync state. The core, the desktop and the reports read sync state from here without
-importing the ``sync`` client.
+the outbox of records to send, the batches in flight, the status events of the change feed,
+the card handovers waiting to be reported, and the sync state. The core, the desktop and the
+reports read sync state from here without importing the ``sync`` client; the client
+(``sync/client.py``) keeps the protocol and calls these functions inside its transactions.
 
 Record states: ``pending → in_flight(batch) → accepted | duplicate | conflict | rejected``; a
 correction puts a record back to ``pending`` with its new version, and a result that arrives for
@@ -13,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+
+from station import db
 
 FINAL = ("accepted", "duplicate", "conflict", "rejected")
 SERVICE_STATES = (
@@ -102,6 +105,118 @@ def record_batch(
             " WHERE uuid = ? AND version = ?",
             (batch_id, _now(), uuid, version),
         )
+
+
+def batch_size(conn: Any, batch_id: str) -> int:
+    """How many records a stored batch carries."""
+    return int(
+        conn.execute("SELECT count(*) FROM batch_items WHERE batch_id = ?", (batch_id,)).fetchone()[
+            0
+        ]
+    )
+
+
+def abandon_batch(conn: Any, batch_id: str, code: str, reject: bool = False) -> None:
+    """The service did not take the batch at all: its records go back to pending (or, for a
+    batch it can never accept, are marked for a person to look at)."""
+    state = "rejected" if reject else "pending"
+    conn.execute(
+        "UPDATE outbox SET state = ?, result_code = ?, batch_id = NULL WHERE batch_id = ?"
+        " AND state = 'in_flight'",
+        (state, code if reject else None, batch_id),
+    )
+    conn.execute(
+        "UPDATE batches SET state = 'done', body = NULL, response = ? WHERE batch_id = ?",
+        (json.dumps({"abandoned": code}), batch_id),
+    )
+
+
+def set_clock_offset(conn: Any, offset: float) -> None:
+    """The service's clock minus ours, for signing (and for the doctor's clock check)."""
+    put(conn, "clock_offset", f"{offset:.1f}")
+    db.meta_put(conn, "clock_offset_seconds", f"{offset:.1f}")
+
+
+# -- after a restore ------------------------------------------------------------------------------
+def restored(conn: Any) -> bool:
+    """True until sync has asked the service for the truth after a restore."""
+    return db.meta_get(conn, "restored_from") is not None
+
+
+def unsettled(conn: Any) -> list[str]:
+    """The records whose fate at the service a restored station cannot know by itself."""
+    return [
+        r[0]
+        for r in conn.execute("SELECT uuid FROM outbox WHERE state IN ('pending', 'in_flight')")
+    ]
+
+
+def settle_after_restore(conn: Any, uuids: list[str], known: dict[str, dict[str, Any]]) -> None:
+    """What the service knows of ``uuids`` (its lookup answers, by uuid): a record it holds
+    with the same content is accepted; anything else goes out again. Batches left from before
+    the backup are closed and the restore mark goes."""
+    for uuid in uuids:
+        res = known.get(uuid)
+        chash = conn.execute("SELECT content_hash FROM outbox WHERE uuid = ?", (uuid,)).fetchone()[
+            0
+        ]
+        if res and res.get("state") != "unknown" and res.get("content_hash") == chash:
+            conn.execute(
+                "UPDATE outbox SET state = 'accepted', batch_id = NULL,"
+                " service_state = ? WHERE uuid = ?",
+                (res["state"], uuid),
+            )
+        else:
+            conn.execute(
+                "UPDATE outbox SET state = 'pending', batch_id = NULL WHERE uuid = ?", (uuid,)
+            )
+    conn.execute("UPDATE batches SET state = 'done', body = NULL WHERE state = 'sending'")
+    db.meta_delete(conn, "restored_from")
+
+
+# -- card handovers (recorded at the desk, reported with the next sync) ---------------------------
+def handover_candidate(conn: Any, ref: str) -> tuple[str, str | None] | None:
+    """(uuid, service state) of the application ``ref`` (uuid or number), or None."""
+    row = conn.execute(
+        "SELECT a.uuid, o.service_state FROM applications a LEFT JOIN outbox o"
+        " ON o.uuid = a.uuid WHERE a.uuid = ? OR a.number = ?",
+        (ref, ref),
+    ).fetchone()
+    return None if row is None else (str(row[0]), row[1])
+
+
+def handed_over(conn: Any, uuid: str) -> bool:
+    return conn.execute("SELECT 1 FROM handovers WHERE uuid = ?", (uuid,)).fetchone() is not None
+
+
+def add_handover(conn: Any, uuid: str, at: str, operator: str, id_checked: bool) -> None:
+    conn.execute(
+        "INSERT INTO handovers (uuid, at, operator, id_checked) VALUES (?, ?, ?, ?)",
+        (uuid, at, operator, int(id_checked)),
+    )
+
+
+def unsent_handovers(conn: Any) -> list[dict[str, str]]:
+    return [
+        {"uuid": u, "at": a, "operator": o}
+        for u, a, o in conn.execute(
+            "SELECT uuid, at, operator FROM handovers WHERE sent_at IS NULL ORDER BY at"
+        )
+    ]
+
+
+def unsent_handover_count(conn: Any) -> int:
+    return int(conn.execute("SELECT count(*) FROM handovers WHERE sent_at IS NULL").fetchone()[0])
+
+
+def mark_handover(conn: Any, uuid: str, error: str | None = None) -> None:
+    """Reported to the service (``error`` None), or refused by it for ``error``."""
+    if error is None:
+        conn.execute(
+            "UPDATE handovers SET sent_at = ?, error = NULL WHERE uuid = ?", (_now(), uuid)
+        )
+    else:
+        conn.execute("UPDATE handovers SET error = ? WHERE uuid = ?", (error, uuid))
 
 
 class BadResponse(ValueError):

@@ -198,11 +198,7 @@ class SyncClient:
             return False
         self.offset = server_time - time.time()
         with self.store.transaction():
-            outbox.put(self.conn, "clock_offset", f"{self.offset:.1f}")
-            self.conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('clock_offset_seconds', ?)",
-                (f"{self.offset:.1f}",),
-            )
+            outbox.set_clock_offset(self.conn, self.offset)
         log.warning("clock offset against the central service: %.0f s", self.offset)
         return True
 
@@ -324,26 +320,13 @@ class SyncClient:
         self._adapt(True)
 
     def _count_items(self, batch_id: str) -> int:
-        return int(
-            self.conn.execute(
-                "SELECT count(*) FROM batch_items WHERE batch_id = ?", (batch_id,)
-            ).fetchone()[0]
-        )
+        return outbox.batch_size(self.conn, batch_id)
 
     def _abandon(self, batch_id: str, code: str, reject: bool = False) -> None:
         """The service did not take the batch at all: its records go back to pending (or, for a
         batch it can never accept, are marked for a person to look at)."""
         with self.store.transaction():
-            state = "rejected" if reject else "pending"
-            self.conn.execute(
-                "UPDATE outbox SET state = ?, result_code = ?, batch_id = NULL WHERE batch_id = ?"
-                " AND state = 'in_flight'",
-                (state, code if reject else None, batch_id),
-            )
-            self.conn.execute(
-                "UPDATE batches SET state = 'done', body = NULL, response = ? WHERE batch_id = ?",
-                (json.dumps({"abandoned": code}), batch_id),
-            )
+            outbox.abandon_batch(self.conn, batch_id, code, reject)
 
     def pull_changes(self, limit: int = 500) -> int:
         total = 0
@@ -371,15 +354,9 @@ class SyncClient:
 
     def _recover_after_restore(self) -> None:
         """After a restore, ask the service for the truth before sending anything again."""
-        row = self.conn.execute("SELECT 1 FROM meta WHERE key = 'restored_from'").fetchone()
-        if not row:
+        if not outbox.restored(self.conn):
             return
-        uuids = [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT uuid FROM outbox WHERE state IN ('pending', 'in_flight')"
-            )
-        ]
+        uuids = outbox.unsettled(self.conn)
         known: dict[str, dict[str, Any]] = {}
         for i in range(0, len(uuids), 500):
             body = json.dumps({"uuids": uuids[i : i + 500]}).encode()
@@ -391,42 +368,23 @@ class SyncClient:
             for res in self._json(resp).get("results", []):
                 known[res["uuid"]] = res
         with self.store.transaction():
-            for uuid in uuids:
-                res = known.get(uuid)
-                chash = self.conn.execute(
-                    "SELECT content_hash FROM outbox WHERE uuid = ?", (uuid,)
-                ).fetchone()[0]
-                if res and res.get("state") != "unknown" and res.get("content_hash") == chash:
-                    self.conn.execute(
-                        "UPDATE outbox SET state = 'accepted', batch_id = NULL,"
-                        " service_state = ? WHERE uuid = ?",
-                        (res["state"], uuid),
-                    )
-                else:
-                    self.conn.execute(
-                        "UPDATE outbox SET state = 'pending', batch_id = NULL WHERE uuid = ?",
-                        (uuid,),
-                    )
-            self.conn.execute(
-                "UPDATE batches SET state = 'done', body = NULL WHERE state = 'sending'"
-            )
-            self.conn.execute("DELETE FROM meta WHERE key = 'restored_from'")
+            outbox.settle_after_restore(self.conn, uuids, known)
 
     def send_handovers(self) -> int:
         """Handovers recorded at the desk go out here (a handover works offline). One the
         service refuses (unknown, not ready) keeps its reason for the sync status screen."""
-        from station import desk
-
         sent = 0
-        for h in desk.unsent_handovers(self.store):
+        for h in outbox.unsent_handovers(self.conn):
             try:
                 self.handover(h["uuid"], h["operator"], h["at"])
             except CentralError as exc:
                 if exc.code in ("unknown_application", "not_ready", "bad_request"):
-                    desk.mark_handover(self.store, h["uuid"], error=exc.code)
+                    with self.store.transaction():
+                        outbox.mark_handover(self.conn, h["uuid"], error=exc.code)
                     continue
                 raise
-            desk.mark_handover(self.store, h["uuid"])
+            with self.store.transaction():
+                outbox.mark_handover(self.conn, h["uuid"])
             sent += 1
         return sent
 

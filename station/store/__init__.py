@@ -5,15 +5,13 @@
 transactions, the role checks and the audit log. The work on each group of tables is done by a
 manager the store holds, the way Anki's ``Collection`` delegates to ``col.decks``:
 
-==================  =============================================  ==============================
-``store.operators``  operators and their key slots                 ``operators.py``
-``store.config``     settings                                      ``config.py``
-``store.apps``       applications, versions, photos, search,       ``applications.py``,
-                     photo overrides, imported rows                ``queries.py``
-``store.drafts``     the intake's unsaved drafts                   ``drafts.py``
-``store.endorsements``  yearly endorsements written to permit cards  ``endorsements.py``
-``store.review``     the supervisor's end-of-day confirmations     ``review.py``
-==================  =============================================  ==============================
+- ``store.operators`` (``operators.py``): operators and their key slots;
+- ``store.config`` (``config.py``): settings;
+- ``store.apps`` (``applications.py``): applications, their versions, photos, numbers, search,
+  photo overrides (a review flag) and the rows imported from spreadsheets;
+- ``store.drafts`` (``drafts.py``): the intake's unsaved drafts;
+- ``store.endorsements`` (``endorsements.py``): yearly endorsements written to permit cards;
+- ``store.review`` (``review.py``): the supervisor's end-of-day confirmations.
 
 The sync outbox, batches, the change feed and handovers are ``station.outbox`` (plain functions
 over the connection, shared with the sync client). Every method checks the operator's role

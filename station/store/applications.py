@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import uuid as uuidlib
 from typing import Any, cast
 
@@ -249,6 +250,49 @@ class Applications(Manager):
                 self.conn, self.operator, "app.correct", old["uuid"], {"version": version}
             )
         return {"uuid": old["uuid"], "number": old["number"], "version": version, "changed": True}
+
+    # -- review flags and imported rows, kept with the applications they belong to ------------
+    def note_photo_override(self, uuid: str, reasons: list[str]) -> None:
+        """A photo kept although a check failed: a flag for the supervisor's review."""
+        with self.store.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO photo_overrides (uuid, reasons) VALUES (?, ?)",
+                (uuid, json.dumps(reasons, ensure_ascii=False)),
+            )
+
+    def photo_overrides(self, uuids: list[str]) -> dict[str, list[str]]:
+        """The override reasons of those of ``uuids`` that have one."""
+        out: dict[str, list[str]] = {}
+        for i in range(0, len(uuids), 500):
+            part = uuids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for uuid, reasons in self.conn.execute(
+                f"SELECT uuid, reasons FROM photo_overrides WHERE uuid IN ({marks})", part
+            ):
+                out[uuid] = json.loads(reasons)
+        return out
+
+    def imported(self, row_hashes: list[str]) -> set[str]:
+        """Those of the spreadsheet rows' hashes that an earlier import already saved."""
+        seen: set[str] = set()
+        for digest in row_hashes:
+            if self.conn.execute(
+                "SELECT 1 FROM imported_rows WHERE row_hash = ?", (digest,)
+            ).fetchone():
+                seen.add(digest)
+        return seen
+
+    def note_imported(self, rows: list[tuple[str, str]], source: str) -> None:
+        """(row hash, uuid) of spreadsheet rows just saved, in the caller's transaction, so that
+        importing the same file again skips them."""
+        at = stamp()
+        with self.store.transaction():
+            for digest, uuid in rows:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO imported_rows (row_hash, uuid, source, imported_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (digest, uuid, source, at),
+                )
 
     # -- one application -----------------------------------------------------------------------
     def _row(self, ref: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from station.store.config import Config
 from station.store.drafts import Drafts
 from station.store.endorsements import Endorsements
 from station.store.operators import Operators
+from station.store.review import Review
 
 if TYPE_CHECKING:
     from station.store.station import Station
@@ -29,7 +30,7 @@ class Store:
     """An unlocked station database, bound to one operator and role.
 
     The tables are worked on by its managers (``operators``, ``config``, ``apps``, ``drafts``,
-    ``endorsements``); the methods below the plumbing are the store's long-standing interface,
+    ``endorsements``, ``review``); the methods below the plumbing are the store's long-standing interface,
     kept as one-line delegates so that the desktop, the CLI and the tests did not change."""
 
     def __init__(self, station: Station, key: bytes, operator: str, role: str) -> None:
@@ -55,6 +56,7 @@ class Store:
         self.apps = Applications(self)
         self.drafts = Drafts(self)
         self.endorsements = Endorsements(self)
+        self.review = Review(self)
 
     # -- plumbing ----------------------------------------------------------------------------
     @property
