@@ -56,8 +56,7 @@ class DemoStation:
             for name, role in OPERATORS.items():
                 if name != "tech":
                     tech.add_operator(name, role, PASSWORD)
-            for key, value in SETTINGS.items():
-                tech.config_set(key, value)
+            tech.config_set_many(SETTINGS)
         if self.records:
             self.add_synthetic(self.records)
 

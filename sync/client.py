@@ -104,12 +104,12 @@ def enrol(store: Any, server: str, code: str, timeout: float = 20) -> dict[str, 
     raw = key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
-    with store.transaction():
+    with store.transaction():  # the identity, the server setting and the audit entry together
         outbox.put(store.conn, "station_id", station_id)
         outbox.put(store.conn, "private_key", raw.hex())
         outbox.put(store.conn, "server", server)
+        store.config_set("sync.server", server, internal=True)
         store.audit("sync.enrol", detail={"station_id": station_id})
-    store.config_set("sync.server", server, internal=True)
     return {"station_id": station_id, "server": server}
 
 
@@ -234,7 +234,7 @@ class SyncClient:
         with self.store.transaction():
             outbox.put(self.conn, "last_success", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
             outbox.put(self.conn, "last_error", "")
-        self.store.audit("sync.run", detail={k: v for k, v in counts.items() if v})
+            self.store.audit("sync.run", detail={k: v for k, v in counts.items() if v})
         return counts
 
     def _limits(self) -> tuple[int, int]:
@@ -297,8 +297,9 @@ class SyncClient:
             self._adapt(False)
             raise
         if resp.status_code == 413:
-            self._abandon(batch["batch_id"], "too_large")
-            self._adapt(False)
+            with self.store.transaction():  # the batch goes back and the next one is smaller
+                self._abandon(batch["batch_id"], "too_large")
+                self._adapt(False)
             counts["retry"] += self._count_items(batch["batch_id"])
             return
         if resp.status_code != 200:
@@ -310,14 +311,14 @@ class SyncClient:
             return
         doc = self._json(resp)
         try:
-            with self.store.transaction():
+            with self.store.transaction():  # the results and the grown batch size together
                 result = outbox.apply_results(self.conn, batch["batch_id"], doc)
+                self._adapt(True)
         except outbox.BadResponse as exc:
             raise RetryLater(f"bad response: {exc}") from exc
         counts["sent"] += sum(result.values())
         for k, v in result.items():
             counts[k] += v
-        self._adapt(True)
 
     def _count_items(self, batch_id: str) -> int:
         return outbox.batch_size(self.conn, batch_id)

@@ -79,9 +79,16 @@ class Applications(Manager):
         return f"{self.store.station_code}{key}{int(row[0]):04d}"
 
     def save(
-        self, record: dict[str, Any], photo: bytes | None = None, *, today: dt.date | None = None
+        self,
+        record: dict[str, Any],
+        photo: bytes | None = None,
+        *,
+        today: dt.date | None = None,
+        photo_override: list[str] | None = None,
     ) -> dict[str, str]:
-        """Validate and store a new application; returns its uuid and number."""
+        """Validate and store a new application; returns its uuid and number. With
+        ``photo_override`` (the reasons a photo was kept although a check failed), the review
+        flag is stored in the same transaction: the record and its flag, or neither."""
         self.require("app.create")
         from station.validation import check_application
 
@@ -89,7 +96,10 @@ class Applications(Manager):
         with self.store.transaction():
             if photo is not None:
                 clean["photo"] = self.put_photo(photo)
-            return self._store_new(clean, now())
+            saved = self._store_new(clean, now())
+            if photo_override is not None:
+                self.note_photo_override(saved["uuid"], photo_override)
+            return saved
 
     def save_many(
         self, records: list[dict[str, Any]], *, today: dt.date | None = None, source: str = "import"
@@ -176,9 +186,24 @@ class Applications(Manager):
         outbox.enqueue(self.conn, rec["uuid"], 1, chash)
 
     def correct(
+        self,
+        ref: str,
+        record: dict[str, Any],
+        photo: bytes | None = None,
+        *,
+        photo_override: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Store a corrected version of an application (same uuid and number, version + 1);
+        ``photo_override`` as for :meth:`save`, in the same transaction."""
+        with self.store.transaction():
+            result = self._correct(ref, record, photo)
+            if photo_override is not None:
+                self.note_photo_override(result["uuid"], photo_override)
+        return result
+
+    def _correct(
         self, ref: str, record: dict[str, Any], photo: bytes | None = None
     ) -> dict[str, Any]:
-        """Store a corrected version of an application (same uuid and number, version + 1)."""
         self.require("app.correct_own")
         from station.validation import check_application
 

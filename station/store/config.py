@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from station import audit as auditlog
 from station.settings import SETTINGS, check_setting
 from station.store.base import Manager
@@ -18,21 +20,32 @@ class Config(Manager):
         return setting.default if setting else None
 
     def set(self, key: str, value: str, *, internal: bool = False) -> None:
+        self.set_many({key: value}, internal=internal)
+
+    def set_many(self, values: Mapping[str, str], *, internal: bool = False) -> None:
+        """Several settings saved together (a page of the setup wizard): every value is checked
+        first, then all are written and audited in one transaction — all of them or none."""
         if not internal:
             self.require("config.write")
-        if key in SETTINGS or not internal:
-            check_setting(key, value, internal=internal)
-        secret = key in SETTINGS and SETTINGS[key].secret
+        for key, value in values.items():
+            if key in SETTINGS or not internal:
+                check_setting(key, value, internal=internal)
         with self.store.transaction():
-            self.conn.execute(
-                "INSERT INTO config (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
-                " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                (key, value, stamp(), self.operator),
-            )
-            if not internal:
-                detail = {"key": key} if secret else {"key": key, "value": value}
-                auditlog.append(self.conn, self.operator, "config.set", detail=detail)
+            for key, value in values.items():
+                self._write(key, value, internal)
+
+    def _write(self, key: str, value: str, internal: bool) -> None:
+        """Inside the caller's transaction."""
+        secret = key in SETTINGS and SETTINGS[key].secret
+        self.conn.execute(
+            "INSERT INTO config (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+            " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            (key, value, stamp(), self.operator),
+        )
+        if not internal:
+            detail = {"key": key} if secret else {"key": key, "value": value}
+            auditlog.append(self.conn, self.operator, "config.set", detail=detail)
 
     def show(self, key: str) -> str | None:
         """The value as shown to a person: secrets masked."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -140,6 +140,9 @@ class Store:
     def config_set(self, key: str, value: str, *, internal: bool = False) -> None:
         self.config.set(key, value, internal=internal)
 
+    def config_set_many(self, values: Mapping[str, str], *, internal: bool = False) -> None:
+        self.config.set_many(values, internal=internal)
+
     def config_show(self, key: str) -> str | None:
         return self.config.show(key)
 
@@ -157,9 +160,14 @@ class Store:
         return self.apps.photo(sha256)
 
     def save_application(
-        self, record: dict[str, Any], photo: bytes | None = None, *, today: dt.date | None = None
+        self,
+        record: dict[str, Any],
+        photo: bytes | None = None,
+        *,
+        today: dt.date | None = None,
+        photo_override: list[str] | None = None,
     ) -> dict[str, str]:
-        return self.apps.save(record, photo, today=today)
+        return self.apps.save(record, photo, today=today, photo_override=photo_override)
 
     def save_many(
         self, records: list[dict[str, Any]], *, today: dt.date | None = None, source: str = "import"
@@ -167,9 +175,14 @@ class Store:
         return self.apps.save_many(records, today=today, source=source)
 
     def correct_application(
-        self, ref: str, record: dict[str, Any], photo: bytes | None = None
+        self,
+        ref: str,
+        record: dict[str, Any],
+        photo: bytes | None = None,
+        *,
+        photo_override: list[str] | None = None,
     ) -> dict[str, Any]:
-        return self.apps.correct(ref, record, photo)
+        return self.apps.correct(ref, record, photo, photo_override=photo_override)
 
     def get_application(self, ref: str, *, audit_view: bool = True) -> dict[str, Any]:
         return self.apps.get(ref, audit_view=audit_view)

@@ -116,15 +116,17 @@ class Endorsements(Manager):
             " permit_number = ? AND state IN ('uncertain', 'writing')",
             (number,),
         ).fetchall()
-        for year, application in rows:
-            self.finish(card, year, "done" if year in years else "failed", application)
+        with self.store.transaction():  # one card read, one transaction
+            for year, application in rows:
+                self.finish(card, year, "done" if year in years else "failed", application)
 
     def record(
         self, card: dict[str, Any], year: int, on: dt.date, application: str | None = None
     ) -> dict[str, Any]:
-        """Record an endorsement the card has accepted (audited)."""
-        self.begin(card, year, on, application)
-        self.finish(card, year, "done", application)
+        """Record an endorsement the card has accepted (audited), in one transaction."""
+        with self.store.transaction():
+            self.begin(card, year, on, application)
+            self.finish(card, year, "done", application)
         return {"year": year, "station": self.store.station_code, "date": on.isoformat()}
 
     def of(self, id_number: str) -> list[dict[str, Any]]:

@@ -3,17 +3,21 @@ slot), login and the recovery session."""
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from station import audit as auditlog
 from station import db, roles
-from station.errors import AuthError, UsageError
+from station.errors import AuthError, StationError, UsageError
 from station.i18n import _
 from station.keys import KeySlots, check_password_strength, new_db_key, new_recovery_code
 from station.settings import check_setting
 from station.store.core import Store
 from station.store.records import stamp
+
+log = logging.getLogger(__name__)
 
 DB_FILE = "station.db"
 KEYSLOT_FILE = "keyslots.json"
@@ -77,29 +81,56 @@ class Station:
         return recovery
 
     def login(self, name: str, password: str) -> Store:
+        """Unlock the operator's slot and open the database as them. The failed logins the key
+        file recorded meanwhile and this login are audited in one transaction; if that cannot
+        be written, the failed logins go back to the key file for the next login."""
         unlocked = self.keyslots.unlock(name, password)
-        store = Store(self, unlocked.db_key, unlocked.operator, unlocked.role)
+        pending = unlocked.pending_audit
+        try:
+            store = Store(self, unlocked.db_key, unlocked.operator, unlocked.role)
+        except BaseException:
+            self._requeue(pending)
+            raise
         try:
             row = store.conn.execute(
                 "SELECT role, active FROM operators WHERE name = ?", (name,)
             ).fetchone()
-            with store.transaction():
-                for ev in unlocked.pending_audit:
-                    auditlog.append(
-                        store.conn,
-                        ev.get("operator"),
-                        ev["action"],
-                        detail=ev.get("detail"),
-                        ts=ev.get("ts"),
-                    )
-                if row is None or not row[1] or row[0] != unlocked.role:
-                    auditlog.append(store.conn, name, "login.failed", detail={"reason": "disabled"})
-                    raise AuthError("operator_disabled", _("This operator is disabled"))
-                auditlog.append(store.conn, name, "login")
+            disabled = row is None or not row[1] or row[0] != unlocked.role
+            try:
+                with store.transaction():
+                    for ev in pending:
+                        auditlog.append(
+                            store.conn,
+                            ev.get("operator"),
+                            ev["action"],
+                            detail=ev.get("detail"),
+                            ts=ev.get("ts"),
+                        )
+                    if disabled:
+                        auditlog.append(
+                            store.conn, name, "login.failed", detail={"reason": "disabled"}
+                        )
+                    else:
+                        auditlog.append(store.conn, name, "login")
+            except BaseException:
+                self._requeue(pending)
+                raise
+            if disabled:  # refused after the refusal is on record (it was rolled back before)
+                raise AuthError("operator_disabled", _("This operator is disabled"))
         except BaseException:
             store.close()
             raise
         return store
+
+    def _requeue(self, events: list[dict[str, Any]]) -> None:
+        """Put unrecorded failed logins back in the key file; the login fails either way, with
+        the error that stopped it, so a key file that cannot be written is only logged here."""
+        try:
+            self.keyslots.requeue_audit(events)
+        except (OSError, StationError) as exc:
+            log.warning(
+                "failed logins could not be put back in the key file: %s", type(exc).__name__
+            )
 
     def open_with_recovery(self, code: str) -> Store:
         """Open with the recovery code (restore, lost passwords): acts as a technician."""
