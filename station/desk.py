@@ -16,6 +16,7 @@ from station.errors import NotFoundError, UsageError
 from station.i18n import _
 from station.record import mask_id
 from station.store import Store
+from station.typedefs import ApplicationRecord, PickupItem
 
 
 def _now() -> str:
@@ -32,7 +33,7 @@ def _waited_days(since: str | None, today: dt.date) -> int | None:
 
 
 # -- card pickup ------------------------------------------------------------------------------
-def pickup_queue(store: Store, today: dt.date | None = None) -> list[dict[str, Any]]:
+def pickup_queue(store: Store, today: dt.date | None = None) -> list[PickupItem]:
     """Cards the service reports ready at this station and not yet handed over, oldest first,
     with how many days each has waited."""
     store.require("app.search")
@@ -271,7 +272,7 @@ def endorse_outcome(exc: BaseException) -> str:
     return "uncertain" if code in ("card_removed", "endorse_not_stored") else "failed"
 
 
-def card_person(store: Store, id_number: str) -> dict[str, Any] | None:
+def card_person(store: Store, id_number: str) -> ApplicationRecord | None:
     """The newest full record of this ID number at the station (endorsement match)."""
     store.require("app.view")
     row = store.conn.execute(

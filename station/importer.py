@@ -19,13 +19,16 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from station import codes
 from station.errors import FieldError, UsageError, ValidationError
 from station.i18n import _
 from station.record import canonical_json
+
+if TYPE_CHECKING:
+    from station.store import Store
 
 # (dotted path, Chinese header) — the template's columns, in order.
 TEMPLATE: list[tuple[str, str]] = [
@@ -275,7 +278,7 @@ def map_header(header: list[Any]) -> dict[int, str]:
 
 
 def import_file(
-    store: Any,
+    store: Store,
     path: Path,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
@@ -357,7 +360,7 @@ def _bad(result: ImportResult, row_no: int, row: list[Any], errors: list[FieldEr
 
 
 def _flush(
-    store: Any,
+    store: Store,
     chunk: list[tuple[int, list[Any], dict[str, Any], str]],
     result: ImportResult,
     dry_run: bool,
@@ -394,7 +397,7 @@ def _flush(
 
 
 def _fresh(
-    store: Any, chunk: list[tuple[int, list[Any], dict[str, Any], str]], result: ImportResult
+    store: Store, chunk: list[tuple[int, list[Any], dict[str, Any], str]], result: ImportResult
 ) -> list[tuple[int, list[Any], dict[str, Any], str]]:
     """The rows of ``chunk`` not imported before (by an earlier import or earlier in this
     chunk); the others are counted as skipped."""

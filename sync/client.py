@@ -17,6 +17,7 @@ import logging
 import random
 import time
 import uuid as uuidlib
+from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from station import outbox
 from station.errors import CentralError, UsageError
 from station.i18n import _
+from station.store import Store
 from sync import wire
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ def backoff_delay(
     return max(delay, retry_after or 0.0)
 
 
-def enrol(store: Any, server: str, code: str, timeout: float = 20) -> dict[str, Any]:
+def enrol(store: Store, server: str, code: str, timeout: float = 20) -> dict[str, Any]:
     """Enrol this station: a new Ed25519 key pair; the private key stays in the database."""
     store.require("enrol")
     server = server.rstrip("/")
@@ -115,16 +117,16 @@ def enrol(store: Any, server: str, code: str, timeout: float = 20) -> dict[str, 
 
 class SyncClient:
     def __init__(
-        self, store: Any, timeout: float = 30.0, session: requests.Session | None = None
+        self, store: Store, timeout: float = 30.0, session: requests.Session | None = None
     ) -> None:
         self.store = store
         self.conn = store.conn
         self.timeout = timeout
         self.http = session or requests.Session()
-        self.station_id = outbox.get(self.conn, "station_id")
-        self.server = outbox.get(self.conn, "server") or store.config_get("sync.server")
+        station_id = outbox.get(self.conn, "station_id")
+        server = outbox.get(self.conn, "server") or store.config_get("sync.server")
         key_hex = outbox.get(self.conn, "private_key")
-        if not self.station_id or not key_hex or not self.server:
+        if not station_id or not key_hex or not server:
             raise UsageError(
                 "not_enrolled",
                 _(
@@ -132,6 +134,8 @@ class SyncClient:
                     "'station enrol --server URL --code CODE'"
                 ),
             )
+        self.station_id: str = station_id
+        self.server: str = server
         self.key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(key_hex))
         self.offset = float(outbox.get(self.conn, "clock_offset", "0") or 0)
 
@@ -263,7 +267,8 @@ class SyncClient:
         size = 0
         for uuid, version, chash in candidates:
             rec = self.store.record_for_sync(uuid)
-            jpeg = self.store.photo(rec["photo"]) if rec.get("photo") else b""
+            photo = rec.get("photo")
+            jpeg = self.store.photo(photo) if photo else b""
             item_size = len(json.dumps(rec, ensure_ascii=False).encode()) + len(jpeg) + 300
             if items and size + item_size > max_bytes:
                 break
@@ -406,7 +411,9 @@ class SyncClient:
                 ),
             )
 
-    def run(self, max_attempts: int = 6, sleep: Any = time.sleep) -> dict[str, int]:
+    def run(
+        self, max_attempts: int = 6, sleep: Callable[[float], object] = time.sleep
+    ) -> dict[str, int]:
         """Sync until nothing is pending, retrying with backoff; CentralError when it cannot."""
         attempt = 0
         total = {

@@ -77,6 +77,7 @@ def _summary(doc: dict[str, Any]) -> str:
 def cmd_read(ctx: Context, args: argparse.Namespace) -> int:
     import devices
 
+    reader: Any  # an ID card or a permit card reader (the core names no device interface)
     if args.port:
         reader = devices.open_device("idreader", {}, driver="serial", port=args.port)
     elif args.reader:

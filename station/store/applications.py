@@ -16,7 +16,14 @@ from station.i18n import _
 from station.record import content_hash, mask_id
 from station.search import classify, fts_query
 from station.store.base import Manager
-from station.store.records import fts_for, now, pack_record, stamp, unpack_record
+from station.store.records import fts_for, now, pack_record, stamp, unpack_application
+from station.typedefs import (
+    ApplicationRecord,
+    ApplicationSummary,
+    Correction,
+    SavedApplication,
+    Version,
+)
 
 _COLUMNS = (
     "id",
@@ -85,7 +92,7 @@ class Applications(Manager):
         *,
         today: dt.date | None = None,
         photo_override: list[str] | None = None,
-    ) -> dict[str, str]:
+    ) -> SavedApplication:
         """Validate and store a new application; returns its uuid and number. With
         ``photo_override`` (the reasons a photo was kept although a check failed), the review
         flag is stored in the same transaction: the record and its flag, or neither."""
@@ -103,30 +110,30 @@ class Applications(Manager):
 
     def save_many(
         self, records: list[dict[str, Any]], *, today: dt.date | None = None, source: str = "import"
-    ) -> list[dict[str, str] | ValidationError]:
+    ) -> list[SavedApplication | ValidationError]:
         """Validate every record, then store the valid ones in ONE transaction (imports,
         synthetic data). Returns, per input, the saved ``{uuid, number}`` or its errors."""
         self.require("app.create")
         from station.validation import check_application
 
         city = self.store.config.get("station.city")
-        results: list[dict[str, str] | ValidationError] = []
-        cleaned: list[tuple[int, dict[str, Any]]] = []
+        results: list[SavedApplication | ValidationError | None] = []
+        cleaned: list[tuple[int, ApplicationRecord]] = []
         for i, record in enumerate(records):
             try:
                 cleaned.append((i, check_application(record, today=today, city=city)))
-                results.append({})
+                results.append(None)
             except ValidationError as exc:
                 results.append(exc)
         at = now()
         with self.store.transaction():
             for i, clean in cleaned:
                 results[i] = self._store_new(clean, at, action=f"app.{source}")
-        return results
+        return [r for r in results if r is not None]
 
     def _store_new(
-        self, clean: dict[str, Any], at: dt.datetime, action: str = "app.create"
-    ) -> dict[str, str]:
+        self, clean: ApplicationRecord, at: dt.datetime, action: str = "app.create"
+    ) -> SavedApplication:
         """Inside a transaction: number, station keys, insert, outbox, audit."""
         if (
             clean.get("photo")
@@ -150,7 +157,7 @@ class Applications(Manager):
         )
         return {"uuid": clean["uuid"], "number": clean["number"]}
 
-    def _insert(self, rec: dict[str, Any], at: dt.datetime) -> None:
+    def _insert(self, rec: ApplicationRecord, at: dt.datetime) -> None:
         person = rec.get("person") or {}
         residence = rec.get("residence") or {}
         chash = content_hash(rec)
@@ -192,7 +199,7 @@ class Applications(Manager):
         photo: bytes | None = None,
         *,
         photo_override: list[str] | None = None,
-    ) -> dict[str, Any]:
+    ) -> Correction:
         """Store a corrected version of an application (same uuid and number, version + 1);
         ``photo_override`` as for :meth:`save`, in the same transaction."""
         with self.store.transaction():
@@ -201,15 +208,13 @@ class Applications(Manager):
                 self.note_photo_override(result["uuid"], photo_override)
         return result
 
-    def _correct(
-        self, ref: str, record: dict[str, Any], photo: bytes | None = None
-    ) -> dict[str, Any]:
+    def _correct(self, ref: str, record: dict[str, Any], photo: bytes | None = None) -> Correction:
         self.require("app.correct_own")
         from station.validation import check_application
 
         with self.store.transaction():
             row = self._row(ref)
-            old = unpack_record(row["record"])
+            old = unpack_application(row["record"])
             if old["operator"] != self.operator and not self.store.can("app.correct_any"):
                 raise AuthError(
                     "forbidden",
@@ -330,22 +335,22 @@ class Applications(Manager):
             raise NotFoundError("no_application", _("No application with this reference"))
         return dict(zip(_COLUMNS, row, strict=True))
 
-    def get(self, ref: str, *, audit_view: bool = True) -> dict[str, Any]:
+    def get(self, ref: str, *, audit_view: bool = True) -> ApplicationRecord:
         """The full record (with station keys, version and state). Viewing is audited."""
         self.require("app.view")
         row = self._row(ref)
-        rec = unpack_record(row["record"])
+        rec = unpack_application(row["record"])
         rec["version"] = row["version"]
         rec["state"] = row["state"]
         if audit_view:
             self.store.audit("app.view", rec["uuid"])
         return rec
 
-    def record_for_sync(self, uuid: str) -> dict[str, Any]:
+    def record_for_sync(self, uuid: str) -> ApplicationRecord:
         """The record as sent to the central service (no role check: sync runs as any role)."""
         self.require("sync.run")
         row = self._row(uuid)
-        return unpack_record(row["record"])
+        return unpack_application(row["record"])
 
     def history(self, ref: str) -> list[dict[str, Any]]:
         self.require("app.view")
@@ -358,7 +363,7 @@ class Applications(Manager):
         row = self._row(ref)
         return outbox.record_state(self.conn, row["uuid"])
 
-    def versions(self, ref: str) -> list[dict[str, Any]]:
+    def versions(self, ref: str) -> list[Version]:
         self.require("app.view")
         row = self._row(ref)
         rows = self.conn.execute(
@@ -367,12 +372,14 @@ class Applications(Manager):
             (row["uuid"],),
         ).fetchall()
         return [
-            {"version": v, "record": unpack_record(r), "operator": o, "saved_at": s}
+            {"version": v, "record": unpack_application(r), "operator": o, "saved_at": s}
             for v, r, o, s in rows
         ]
 
     # -- finding applications ------------------------------------------------------------------
-    def _summaries(self, where: str, params: tuple[Any, ...], limit: int) -> list[dict[str, Any]]:
+    def _summaries(
+        self, where: str, params: tuple[Any, ...], limit: int
+    ) -> list[ApplicationSummary]:
         rows = self.conn.execute(
             f"SELECT {', '.join(_SUMMARY)} FROM applications WHERE {where}"
             f" ORDER BY captured_at DESC, id DESC LIMIT ?",
@@ -384,10 +391,10 @@ class Applications(Manager):
             d["id_masked"] = mask_id(d.pop("id_number"))
             phone = d.pop("phone") or ""
             d["phone_masked"] = phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else phone
-            out.append(d)
+            out.append(cast(ApplicationSummary, d))
         return out
 
-    def search(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
+    def search(self, text: str, limit: int = 50) -> list[ApplicationSummary]:
         """Find by ID number, phone or application number (whole or prefix), or by any part of
         a name or address. Results carry masked ID numbers and phones."""
         self.require("app.search")
@@ -403,7 +410,7 @@ class Applications(Manager):
             found = self._summaries("id_number >= ? AND id_number < ?", (q, hi), limit)
             found += self._summaries("phone >= ? AND phone < ?", (q, hi), limit)
             found += self._summaries("number >= ? AND number < ?", (q, hi), limit)
-            unique: dict[str, dict[str, Any]] = {}
+            unique: dict[str, ApplicationSummary] = {}
             for d in found:
                 unique.setdefault(d["uuid"], d)
             return list(unique.values())[:limit]
@@ -418,7 +425,7 @@ class Applications(Manager):
 
     def browse(
         self, day: dt.date | None = None, limit: int = 200, operator: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[ApplicationSummary]:
         self.require("app.search")
         where, params = "1", cast(tuple[Any, ...], ())
         if day is not None:
@@ -429,23 +436,23 @@ class Applications(Manager):
         return self._summaries(where, params, limit)
 
     def possible_duplicates(
-        self, record: dict[str, Any], exclude: str | None = None
-    ) -> list[dict[str, Any]]:
+        self, record: dict[str, Any] | ApplicationRecord, exclude: str | None = None
+    ) -> list[ApplicationSummary]:
         """Applications of the same person already at this station: the same ID number, or the
         same name and birth date (a mistyped number). For the intake's warning and the review."""
         self.require("app.search")
         person = record.get("person") or {}
         idn = str(person.get("id_number") or "").strip().upper()
         name, birth = person.get("name"), person.get("birth_date")
-        unique: dict[str, dict[str, Any]] = {}
+        unique: dict[str, ApplicationSummary] = {}
         if idn:
             for d in self._summaries("id_number = ? AND purged = 0", (idn,), 20):
-                unique.setdefault(d["uuid"], dict(d, match="id_number"))
+                unique.setdefault(d["uuid"], {**d, "match": "id_number"})
         if name and birth:
             for d in self._summaries(
                 "name = ? AND birth_date = ? AND purged = 0", (name, birth), 20
             ):
-                unique.setdefault(d["uuid"], dict(d, match="name_birth_date"))
+                unique.setdefault(d["uuid"], {**d, "match": "name_birth_date"})
         unique.pop(exclude or "", None)
         return list(unique.values())
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from station.typedefs import Connection
 
 if TYPE_CHECKING:
     from station.store.core import Store
@@ -15,7 +17,7 @@ class Manager:
         self.store = store
 
     @property
-    def conn(self) -> Any:
+    def conn(self) -> Connection:
         return self.store.conn
 
     @property

@@ -19,6 +19,18 @@ from station.store.drafts import Drafts
 from station.store.endorsements import Endorsements
 from station.store.operators import Operators
 from station.store.review import Review
+from station.typedefs import (
+    ApplicationRecord,
+    ApplicationSummary,
+    Connection,
+    Correction,
+    EndorsementEntry,
+    Operator,
+    PermitCardRecord,
+    RecordedEndorsement,
+    SavedApplication,
+    Version,
+)
 
 if TYPE_CHECKING:
     from station.store.station import Station
@@ -81,7 +93,7 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[Any]:
+    def transaction(self) -> Iterator[Connection]:
         """BEGIN IMMEDIATE … COMMIT; nested use joins the outer transaction."""
         if self._depth:
             self._depth += 1
@@ -124,7 +136,7 @@ class Store:
     def disable_operator(self, name: str) -> None:
         self.operators.disable(name)
 
-    def list_operators(self) -> list[dict[str, Any]]:
+    def list_operators(self) -> list[Operator]:
         return self.operators.all()
 
     def change_password(self, old: str, new: str) -> None:
@@ -166,12 +178,12 @@ class Store:
         *,
         today: dt.date | None = None,
         photo_override: list[str] | None = None,
-    ) -> dict[str, str]:
+    ) -> SavedApplication:
         return self.apps.save(record, photo, today=today, photo_override=photo_override)
 
     def save_many(
         self, records: list[dict[str, Any]], *, today: dt.date | None = None, source: str = "import"
-    ) -> list[dict[str, str] | ValidationError]:
+    ) -> list[SavedApplication | ValidationError]:
         return self.apps.save_many(records, today=today, source=source)
 
     def correct_application(
@@ -181,13 +193,13 @@ class Store:
         photo: bytes | None = None,
         *,
         photo_override: list[str] | None = None,
-    ) -> dict[str, Any]:
+    ) -> Correction:
         return self.apps.correct(ref, record, photo, photo_override=photo_override)
 
-    def get_application(self, ref: str, *, audit_view: bool = True) -> dict[str, Any]:
+    def get_application(self, ref: str, *, audit_view: bool = True) -> ApplicationRecord:
         return self.apps.get(ref, audit_view=audit_view)
 
-    def record_for_sync(self, uuid: str) -> dict[str, Any]:
+    def record_for_sync(self, uuid: str) -> ApplicationRecord:
         return self.apps.record_for_sync(uuid)
 
     def history(self, ref: str) -> list[dict[str, Any]]:
@@ -196,20 +208,20 @@ class Store:
     def sync_state(self, ref: str) -> dict[str, Any] | None:
         return self.apps.sync_state(ref)
 
-    def versions(self, ref: str) -> list[dict[str, Any]]:
+    def versions(self, ref: str) -> list[Version]:
         return self.apps.versions(ref)
 
-    def search(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
+    def search(self, text: str, limit: int = 50) -> list[ApplicationSummary]:
         return self.apps.search(text, limit)
 
     def list_applications(
         self, day: dt.date | None = None, limit: int = 200, operator: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[ApplicationSummary]:
         return self.apps.browse(day, limit, operator)
 
     def possible_duplicates(
         self, record: dict[str, Any], exclude: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[ApplicationSummary]:
         return self.apps.possible_duplicates(record, exclude)
 
     def count_for_day(self, day: dt.date) -> int:
@@ -230,22 +242,22 @@ class Store:
         return self.endorsements.key()
 
     def begin_endorsement(
-        self, card: dict[str, Any], year: int, on: dt.date, application: str | None = None
+        self, card: PermitCardRecord, year: int, on: dt.date, application: str | None = None
     ) -> None:
         self.endorsements.begin(card, year, on, application)
 
     def finish_endorsement(
-        self, card: dict[str, Any], year: int, outcome: str, application: str | None = None
+        self, card: PermitCardRecord, year: int, outcome: str, application: str | None = None
     ) -> None:
         self.endorsements.finish(card, year, outcome, application)
 
-    def settle_endorsements(self, card: dict[str, Any]) -> None:
+    def settle_endorsements(self, card: PermitCardRecord) -> None:
         self.endorsements.settle(card)
 
     def record_endorsement(
-        self, card: dict[str, Any], year: int, on: dt.date, application: str | None = None
-    ) -> dict[str, Any]:
+        self, card: PermitCardRecord, year: int, on: dt.date, application: str | None = None
+    ) -> EndorsementEntry:
         return self.endorsements.record(card, year, on, application)
 
-    def endorsements_of(self, id_number: str) -> list[dict[str, Any]]:
+    def endorsements_of(self, id_number: str) -> list[RecordedEndorsement]:
         return self.endorsements.of(id_number)

@@ -4,13 +4,13 @@ written, then ``done``, gone (``failed``) or ``uncertain`` until the card is rea
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from station import audit as auditlog
 from station.errors import FieldError, UsageError, ValidationError
 from station.i18n import _
 from station.store.base import Manager
 from station.store.records import stamp
+from station.typedefs import EndorsementEntry, PermitCardRecord, RecordedEndorsement
 
 
 class Endorsements(Manager):
@@ -29,7 +29,7 @@ class Endorsements(Manager):
         return key
 
     def begin(
-        self, card: dict[str, Any], year: int, on: dt.date, application: str | None = None
+        self, card: PermitCardRecord, year: int, on: dt.date, application: str | None = None
     ) -> None:
         """Before the card is written: the endorsement as 'writing' (so that nothing can be on a
         card without being recorded). A year already done for this card is refused."""
@@ -75,7 +75,7 @@ class Endorsements(Manager):
             )
 
     def finish(
-        self, card: dict[str, Any], year: int, outcome: str, application: str | None = None
+        self, card: PermitCardRecord, year: int, outcome: str, application: str | None = None
     ) -> None:
         """After the write: ``done`` (the card accepted it: audited), ``failed`` (the card
         certainly has nothing: the row goes) or ``uncertain`` (pulled mid-write: kept until the
@@ -105,7 +105,7 @@ class Endorsements(Manager):
                 {"year": year},
             )
 
-    def settle(self, card: dict[str, Any]) -> None:
+    def settle(self, card: PermitCardRecord) -> None:
         """A card read again settles its uncertain endorsements: on the card → done, else gone."""
         number = (card.get("permit") or {}).get("number", "")
         years = {
@@ -121,15 +121,15 @@ class Endorsements(Manager):
                 self.finish(card, year, "done" if year in years else "failed", application)
 
     def record(
-        self, card: dict[str, Any], year: int, on: dt.date, application: str | None = None
-    ) -> dict[str, Any]:
+        self, card: PermitCardRecord, year: int, on: dt.date, application: str | None = None
+    ) -> EndorsementEntry:
         """Record an endorsement the card has accepted (audited), in one transaction."""
         with self.store.transaction():
             self.begin(card, year, on, application)
             self.finish(card, year, "done", application)
         return {"year": year, "station": self.store.station_code, "date": on.isoformat()}
 
-    def of(self, id_number: str) -> list[dict[str, Any]]:
+    def of(self, id_number: str) -> list[RecordedEndorsement]:
         self.require("app.view")
         rows = self.conn.execute(
             "SELECT year, endorsed_on, station, operator FROM endorsements"

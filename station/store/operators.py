@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from station import audit as auditlog
 from station import roles
 from station.errors import UsageError
@@ -11,6 +9,7 @@ from station.i18n import _
 from station.keys import ROLES, check_password_strength
 from station.store.base import Manager
 from station.store.records import stamp
+from station.typedefs import Operator
 
 
 class Operators(Manager):
@@ -61,7 +60,7 @@ class Operators(Manager):
             auditlog.append(self.conn, self.operator, "user.disable", detail={"name": name})
             self.store.station.keyslots.remove_operator(name)
 
-    def all(self) -> list[dict[str, Any]]:
+    def all(self) -> list[Operator]:
         self.require("user.manage")
         locks = {o["name"]: o["locked_until"] for o in self.store.station.keyslots.operators()}
         rows = self.conn.execute(

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zlib
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from station.search import fts_text
+from station.typedefs import ApplicationRecord
 
 
 def now() -> dt.datetime:
@@ -19,7 +21,7 @@ def stamp() -> str:
     return now().isoformat(timespec="seconds")
 
 
-def pack_record(record: dict[str, Any]) -> bytes:
+def pack_record(record: Mapping[str, Any]) -> bytes:
     return zlib.compress(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode(), 6)
 
 
@@ -27,7 +29,13 @@ def unpack_record(blob: bytes) -> dict[str, Any]:
     return json.loads(zlib.decompress(blob))  # type: ignore[no-any-return]
 
 
-def fts_for(rec: dict[str, Any]) -> str:
+def unpack_application(blob: bytes) -> ApplicationRecord:
+    """A stored record: it was validated when it was saved (a purged one is a tombstone with
+    a subset of the keys)."""
+    return cast(ApplicationRecord, unpack_record(blob))
+
+
+def fts_for(rec: Mapping[str, Any]) -> str:
     """The full-text search document of a record: names and addresses."""
     person = rec.get("person") or {}
     residence = rec.get("residence") or {}
