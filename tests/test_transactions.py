@@ -173,6 +173,25 @@ def test_a_login_refused_as_disabled_is_audited_and_pending_failures_survive(sta
     assert audit.verify(sup.conn).ok
 
 
+def test_init_whose_key_file_cannot_be_written_leaves_an_empty_folder(tmp_path, monkeypatch):
+    import errno
+
+    from station.keys import KeySlots
+    from station.store import Station
+
+    def disk_full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    folder = tmp_path / "data"
+    with monkeypatch.context() as m:
+        m.setattr(KeySlots, "create", disk_full)
+        with pytest.raises(OSError):
+            Station(folder).init("450103000099", "tech", PASSWORD)
+    assert list(folder.iterdir()) == []  # no database without its key file
+    Station(folder).init("450103000099", "tech", PASSWORD)  # so init can run again
+    Station(folder).login("tech", PASSWORD).close()
+
+
 # -- the import ----------------------------------------------------------------------------------
 def flat_rows(n: int, seed: int) -> list[list[str]]:
     rng = random.Random(seed)

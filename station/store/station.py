@@ -54,6 +54,18 @@ class Station:
         os.chmod(self.data_dir, 0o700)
         key = new_db_key()
         recovery = new_recovery_code()
+        try:
+            self._create_database(key, station_code, admin, city)
+            self.keyslots.create(key, admin, password, recovery, station_code)
+        except BaseException:
+            # one action: a database without its key file (or half a database) would make the
+            # folder unusable and refuse a second 'init', so what this call created goes
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
+            raise
+        return recovery
+
+    def _create_database(self, key: bytes, station_code: str, admin: str, city: str) -> None:
         conn = db.connect(self.db_path, key, create=True)
         try:
             db.migrate(conn)
@@ -77,8 +89,6 @@ class Station:
         finally:
             conn.close()
         os.chmod(self.db_path, 0o600)
-        self.keyslots.create(key, admin, password, recovery, station_code)
-        return recovery
 
     def login(self, name: str, password: str) -> Store:
         """Unlock the operator's slot and open the database as them. The failed logins the key
