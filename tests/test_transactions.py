@@ -39,17 +39,28 @@ def accept(store, table):
     store.conn.execute(f"DROP TRIGGER temp.refuse_{table}")
 
 
+def jpeg(seed: int) -> bytes:
+    """A real camera-sized JPEG (photos are checked as JPEGs when they are stored)."""
+    import cv2
+
+    from tests import media
+
+    ok, data = cv2.imencode(".jpg", media.add_noise(media.good(), seed=seed))
+    assert ok
+    return bytes(data)
+
+
 # -- the intake and its photo-override flag ------------------------------------------------------
 def test_refused_override_flag_stores_no_application_and_the_retry_stores_one(station):
     coord = station.login("coord")
     before = (count(coord), count(coord, "audit"), count(coord, "outbox"))
     refuse(coord, "photo_overrides")
     with pytest.raises(Exception, match="refused by the test"):
-        coord.save_application(sample_record(), b"\xff\xd8photo", photo_override=["face_small"])
+        coord.save_application(sample_record(), jpeg(1), photo_override=["face_small"])
     assert (count(coord), count(coord, "audit"), count(coord, "outbox")) == before
     assert count(coord, "photos") == 0
     accept(coord, "photo_overrides")
-    saved = coord.save_application(sample_record(), b"\xff\xd8photo", photo_override=["face_small"])
+    saved = coord.save_application(sample_record(), jpeg(1), photo_override=["face_small"])
     assert count(coord) == 1 and count(coord, "photo_overrides") == 1
     assert int(saved["number"][-4:]) == 1  # the refused save used up no number
     reasons = coord.conn.execute("SELECT reasons FROM photo_overrides").fetchone()[0]
@@ -64,14 +75,12 @@ def test_refused_override_flag_keeps_the_old_version_of_a_correction(station):
     changed["residence"]["address"] = "友爱路2号"
     refuse(coord, "photo_overrides")
     with pytest.raises(Exception, match="refused by the test"):
-        coord.correct_application(saved["uuid"], changed, b"\xff\xd8new", photo_override=["dark"])
+        coord.correct_application(saved["uuid"], changed, jpeg(2), photo_override=["dark"])
     rec = coord.get_application(saved["uuid"], audit_view=False)
     assert rec["version"] == 1 and rec["residence"]["address"] != "友爱路2号"
     assert count(coord, "application_versions") == 0
     accept(coord, "photo_overrides")
-    again = coord.correct_application(
-        saved["uuid"], changed, b"\xff\xd8new", photo_override=["dark"]
-    )
+    again = coord.correct_application(saved["uuid"], changed, jpeg(2), photo_override=["dark"])
     assert again["version"] == 2 and count(coord, "photo_overrides") == 1
 
 
