@@ -14,8 +14,21 @@ from tests.conftest import STATION_THREADS
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def thread_calls() -> list[tuple[str, int, str | None]]:
-    """(file, line, name pattern or None) of every Thread(...) the station's code creates."""
+def _sample(node: ast.expr) -> list[str]:
+    """Sample values of a thread name expression: a literal, an f-string with ``x`` for its
+    fields, each literal side of ``a or b``; nothing for a name computed elsewhere."""
+    if isinstance(node, ast.Constant):
+        return [str(node.value)]
+    if isinstance(node, ast.JoinedStr):
+        return ["".join(str(v.value) if isinstance(v, ast.Constant) else "x" for v in node.values)]
+    if isinstance(node, ast.BoolOp):
+        return [s for value in node.values for s in _sample(value)]
+    return []
+
+
+def thread_calls() -> list[tuple[str, int, list[str] | None]]:
+    """(file, line, sample names, None when unnamed) of every Thread(...) the station's code
+    creates."""
     found = []
     for package in ("station", "devices", "sync", "ui"):
         for path in (ROOT / package).rglob("*.py"):
@@ -27,16 +40,8 @@ def thread_calls() -> list[tuple[str, int, str | None]]:
                 if called not in ("Thread", "Timer"):
                     continue
                 name = next((k.value for k in node.keywords if k.arg == "name"), None)
-                text = None
-                if isinstance(name, ast.Constant):
-                    text = str(name.value)
-                elif isinstance(name, ast.JoinedStr):  # f"device-{name}": a sample value
-                    text = "".join(
-                        str(v.value) if isinstance(v, ast.Constant) else "x" for v in name.values
-                    )
-                elif name is not None:  # f"{self.name}-watch"-like expressions
-                    text = ast.unparse(name)
-                found.append((str(path.relative_to(ROOT)), node.lineno, text))
+                samples = None if name is None else _sample(name)
+                found.append((str(path.relative_to(ROOT)), node.lineno, samples))
     return found
 
 
@@ -46,9 +51,10 @@ def test_every_station_thread_is_named_and_checked():
     unnamed = [(f, line) for f, line, name in calls if name is None]
     assert unnamed == [], "threads without name=: the leak check cannot see them"
     unchecked = [
-        (f, line, name)
-        for f, line, name in calls
-        if name is not None and not STATION_THREADS.fullmatch(name)
+        (f, line, sample)
+        for f, line, samples in calls
+        for sample in samples or []
+        if not STATION_THREADS.fullmatch(sample)
     ]
     assert unchecked == [], "named threads that tests/conftest.py STATION_THREADS misses"
 
