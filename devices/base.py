@@ -10,10 +10,15 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 
 from station.errors import DeviceError, UsageError
 from station.i18n import _
+
+if TYPE_CHECKING:
+    from devices.camera import Camera
+    from devices.idcard import IdCardReader
+    from devices.permit import PermitCardReader
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -331,6 +336,20 @@ def load_driver(kind: str, name: str) -> type[Any]:
             "driver_unavailable",
             _("The {kind} driver {name!r} cannot be loaded: {why}", kind=kind, name=name, why=exc),
         ) from exc
+
+
+@overload
+def open_device(
+    kind: Literal["idreader"], config: Mapping[str, str], **overrides: Any
+) -> IdCardReader: ...
+@overload
+def open_device(
+    kind: Literal["permit"], config: Mapping[str, str], **overrides: Any
+) -> PermitCardReader: ...
+@overload
+def open_device(kind: Literal["camera"], config: Mapping[str, str], **overrides: Any) -> Camera: ...
+@overload  # a kind chosen at run time: the caller knows which interface it asked for
+def open_device(kind: str, config: Mapping[str, str], **overrides: Any) -> Any: ...
 
 
 def open_device(kind: str, config: Mapping[str, str], **overrides: Any) -> Any:

@@ -153,7 +153,10 @@ def _summary(doc: dict[str, Any]) -> str:
 
 def cmd_read(ctx: Context, args: argparse.Namespace) -> int:
     import devices
+    from devices.idcard import IdCardReader
+    from devices.permit import PermitCardReader
 
+    reader: IdCardReader | PermitCardReader
     if args.port:
         reader = devices.open_device("idreader", {}, driver="serial", port=args.port)
     elif args.reader:

@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from station.typedefs import Connection
+
 GENESIS = "0" * 64
 
 
@@ -36,7 +38,7 @@ def entry_hash(
 
 
 def append(
-    conn: Any,
+    conn: Connection,
     operator: str | None,
     action: str,
     record_uuid: str | None = None,
@@ -74,7 +76,7 @@ class VerifyResult:
         return out
 
 
-def verify(conn: Any) -> VerifyResult:
+def verify(conn: Connection) -> VerifyResult:
     """Walk the chain; report the first entry that was edited, deleted or inserted."""
     prev = GENESIS
     expected_seq = 1
@@ -101,7 +103,7 @@ def verify(conn: Any) -> VerifyResult:
     return VerifyResult(True, count)
 
 
-def history(conn: Any, record_uuid: str) -> list[dict[str, Any]]:
+def history(conn: Connection, record_uuid: str) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT seq, ts, operator, action, detail FROM audit WHERE record_uuid = ? ORDER BY seq",
         (record_uuid,),

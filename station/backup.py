@@ -26,7 +26,7 @@ from typing import Any
 import sqlcipher3
 
 from station import audit as auditlog
-from station import db
+from station import db, outbox
 from station.errors import AuthError, StorageError, UsageError
 from station.fsutil import fsync_dir
 from station.i18n import _
@@ -55,7 +55,7 @@ def create_backup(store: Store, out: Path) -> dict[str, Any]:
         copy = tmp / DB_FILE
         target = sqlcipher3.connect(str(copy))
         try:
-            target.execute(f"PRAGMA key = \"x'{store._key.hex()}'\"")
+            target.execute(f"PRAGMA key = \"x'{store.db_key.hex()}'\"")
             # The backup API copies a consistent snapshot while other writers keep going.
             store.conn.backup(target, pages=4096)
             target.execute("PRAGMA journal_mode = DELETE")
@@ -99,10 +99,7 @@ def create_backup(store: Store, out: Path) -> dict[str, Any]:
         os.replace(buf, out)
         fsync_dir(out.parent)
     with store.transaction():
-        store.conn.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_backup_at', ?)",
-            (manifest["created_at"],),
-        )
+        db.meta_put(store.conn, "last_backup_at", manifest["created_at"])
         auditlog.append(
             store.conn,
             store.operator,
@@ -142,8 +139,8 @@ def scheduled_backup(
     if not folder:
         return None
     now = now or dt.datetime.now().astimezone()
-    row = store.conn.execute("SELECT value FROM meta WHERE key = 'last_backup_at'").fetchone()
-    if row and now - dt.datetime.fromisoformat(row[0]) < every:
+    last = db.meta_get(store.conn, "last_backup_at")
+    if last and now - dt.datetime.fromisoformat(last) < every:
         return None
     if not Path(folder).is_dir():
         raise StorageError(
@@ -248,9 +245,7 @@ def restore_backup(path: Path, data_dir: Path, recovery_code: str) -> dict[str, 
 
 def is_restored(store: Store) -> bool:
     """True until sync has asked the service for the truth after a restore."""
-    return (
-        store.conn.execute("SELECT 1 FROM meta WHERE key = 'restored_from'").fetchone() is not None
-    )
+    return outbox.restored(store.conn)
 
 
 __all__ = [

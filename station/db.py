@@ -6,12 +6,12 @@ import logging
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import sqlcipher3
 
 from station.errors import StorageError
 from station.i18n import _
+from station.typedefs import Connection
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def latest_version() -> int:
     return len(migrations())
 
 
-def connect(path: Path, key: bytes, *, create: bool = False) -> Any:
+def connect(path: Path, key: bytes, *, create: bool = False) -> Connection:
     """Open (or create) the encrypted database with the raw 256-bit key.
 
     A database that is missing, plaintext, not ours or damaged raises ``StorageError`` and the
@@ -86,10 +86,10 @@ def connect(path: Path, key: bytes, *, create: bool = False) -> Any:
     except BaseException:
         conn.close()
         raise
-    return conn
+    return conn  # type: ignore[no-any-return]
 
 
-def migrate(conn: Any, target: int | None = None) -> int:
+def migrate(conn: Connection, target: int | None = None) -> int:
     """Apply the migrations after the database's ``user_version``, each in one transaction."""
     current = int(conn.execute("PRAGMA user_version").fetchone()[0])
     all_migrations = migrations()
@@ -132,3 +132,18 @@ def split_sql(script: str) -> list[str]:
     if "".join(buf).strip():
         statements.append("\n".join(buf).strip())
     return statements
+
+
+# -- the meta table: the station's own facts (station code, audit head, last backup…) ----------
+def meta_get(conn: Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def meta_put(conn: Connection, key: str, value: str) -> None:
+    """Inside the caller's transaction."""
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def meta_delete(conn: Connection, key: str) -> None:
+    conn.execute("DELETE FROM meta WHERE key = ?", (key,))

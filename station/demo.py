@@ -8,10 +8,9 @@ import random
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from station.i18n import _
-from station.store import Station
+from station.store import Station, Store
 
 STATION_CODE = "450103000001"
 PASSWORD = "demo1234"
@@ -56,8 +55,7 @@ class DemoStation:
             for name, role in OPERATORS.items():
                 if name != "tech":
                     tech.add_operator(name, role, PASSWORD)
-            for key, value in SETTINGS.items():
-                tech.config_set(key, value)
+            tech.config_set_many(SETTINGS)
         if self.records:
             self.add_synthetic(self.records)
 
@@ -74,7 +72,7 @@ class DemoStation:
                 saved += sum(1 for r in results if isinstance(r, dict))
         return saved
 
-    def login(self, name: str = "coord") -> Any:
+    def login(self, name: str = "coord") -> Store:
         return self.station.login(name, PASSWORD)
 
     def describe(self) -> str:

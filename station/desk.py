@@ -16,6 +16,7 @@ from station.errors import NotFoundError, UsageError
 from station.i18n import _
 from station.record import mask_id
 from station.store import Store
+from station.typedefs import ApplicationRecord, PickupItem
 
 
 def _now() -> str:
@@ -32,7 +33,7 @@ def _waited_days(since: str | None, today: dt.date) -> int | None:
 
 
 # -- card pickup ------------------------------------------------------------------------------
-def pickup_queue(store: Store, today: dt.date | None = None) -> list[dict[str, Any]]:
+def pickup_queue(store: Store, today: dt.date | None = None) -> list[PickupItem]:
     """Cards the service reports ready at this station and not yet handed over, oldest first,
     with how many days each has waited."""
     store.require("app.search")
@@ -74,58 +75,34 @@ def record_handover(store: Store, ref: str, id_checked: bool) -> dict[str, Any]:
     sync. Only a card the service reported ready, and only once."""
     store.require("pickup.handover")
     with store.transaction():
-        row = store.conn.execute(
-            "SELECT a.uuid, o.service_state FROM applications a LEFT JOIN outbox o"
-            " ON o.uuid = a.uuid WHERE a.uuid = ? OR a.number = ?",
-            (ref, ref),
-        ).fetchone()
-        if row is None:
+        found = outbox.handover_candidate(store.conn, ref)
+        if found is None:
             raise NotFoundError("no_application", _("No application with this reference"))
-        uuid, state = row
-        if (
-            store.conn.execute("SELECT 1 FROM handovers WHERE uuid = ?", (uuid,)).fetchone()
-            or state == "collected"
-        ):
+        uuid, state = found
+        if outbox.handed_over(store.conn, uuid) or state == "collected":
             raise UsageError("already_collected", _("This card has already been handed over"))
         if state != "ready_for_pickup":
             raise UsageError(
                 "not_ready", _("The service has not reported this card ready for pickup")
             )
         at = _now()
-        store.conn.execute(
-            "INSERT INTO handovers (uuid, at, operator, id_checked) VALUES (?, ?, ?, ?)",
-            (uuid, at, store.operator, int(id_checked)),
-        )
+        outbox.add_handover(store.conn, uuid, at, store.operator, id_checked)
         store.audit("pickup.handover", uuid, {"id_checked": bool(id_checked)})
     return {"uuid": uuid, "at": at}
 
 
 def unsent_handovers(store: Store) -> list[dict[str, str]]:
-    return [
-        {"uuid": u, "at": a, "operator": o}
-        for u, a, o in store.conn.execute(
-            "SELECT uuid, at, operator FROM handovers WHERE sent_at IS NULL ORDER BY at"
-        )
-    ]
+    return outbox.unsent_handovers(store.conn)
 
 
 def mark_handover(store: Store, uuid: str, error: str | None = None) -> None:
     with store.transaction():
-        if error is None:
-            store.conn.execute(
-                "UPDATE handovers SET sent_at = ?, error = NULL WHERE uuid = ?", (_now(), uuid)
-            )
-        else:
-            store.conn.execute("UPDATE handovers SET error = ? WHERE uuid = ?", (error, uuid))
+        outbox.mark_handover(store.conn, uuid, error)
 
 
 # -- photo overrides (a review flag) ------------------------------------------------------------
 def note_photo_override(store: Store, uuid: str, reasons: list[str]) -> None:
-    with store.transaction():
-        store.conn.execute(
-            "INSERT OR REPLACE INTO photo_overrides (uuid, reasons) VALUES (?, ?)",
-            (uuid, json.dumps(reasons, ensure_ascii=False)),
-        )
+    store.apps.note_photo_override(uuid, reasons)
 
 
 # -- sync overview ----------------------------------------------------------------------------
@@ -134,9 +111,7 @@ def sync_overview(store: Store) -> dict[str, Any]:
     check or by production, with the field the service named) and conflicts."""
     store.require("app.search")
     summary = outbox.summary(store.conn)
-    summary["handovers_unsent"] = store.conn.execute(
-        "SELECT count(*) FROM handovers WHERE sent_at IS NULL"
-    ).fetchone()[0]
+    summary["handovers_unsent"] = outbox.unsent_handover_count(store.conn)
     action = []
     for uuid, number, name, state, code, field, message, sstate in store.conn.execute(
         "SELECT o.uuid, a.number, a.name, o.state, o.result_code, o.result_field,"
@@ -228,22 +203,18 @@ def day_review(store: Store, day: dt.date) -> dict[str, Any]:
         if same_nb:
             flags.append(dict(base, flag="duplicate_name_birth", others=[r[0] for r in same_nb]))
     by_uuid = {r[0]: r for r in rows}
-    marks = ",".join("?" * len(by_uuid))
-    if by_uuid:
-        for uuid, reasons in store.conn.execute(
-            f"SELECT uuid, reasons FROM photo_overrides WHERE uuid IN ({marks})", list(by_uuid)
-        ):
-            row = by_uuid[uuid]
-            flags.append(
-                {
-                    "uuid": uuid,
-                    "number": row[1],
-                    "name": row[2],
-                    "operator": row[5],
-                    "flag": "photo_override",
-                    "others": json.loads(reasons),
-                }
-            )
+    for uuid, reasons in store.apps.photo_overrides(list(by_uuid)).items():
+        row = by_uuid[uuid]
+        flags.append(
+            {
+                "uuid": uuid,
+                "number": row[1],
+                "name": row[2],
+                "operator": row[5],
+                "flag": "photo_override",
+                "others": reasons,
+            }
+        )
     # corrections made today after the service had received the record (any day's records);
     # the times are compared as instants: the service's clock zone is not the station's
     next_day = (day + dt.timedelta(days=1)).isoformat()
@@ -266,16 +237,13 @@ def day_review(store: Store, day: dt.date) -> dict[str, Any]:
                     "others": [ts],
                 }
             )
-    confirmed = store.conn.execute(
-        "SELECT operator, at FROM day_confirmations WHERE day = ?", (day.isoformat(),)
-    ).fetchone()
     return {
         "day": day.isoformat(),
         "total": len(rows),
         "by_operator": dict(by_operator.most_common()),
         "by_community": dict(by_community.most_common()),
         "flags": flags,
-        "confirmed": {"operator": confirmed[0], "at": confirmed[1]} if confirmed else None,
+        "confirmed": store.review.confirmation(day),
     }
 
 
@@ -292,13 +260,7 @@ def confirm_day(store: Store, day: dt.date) -> dict[str, Any]:
         "pending": sync["pending"] + sync["in_flight"],
         "needs_action": sync["needs_action"],
     }
-    at = _now()
-    with store.transaction():
-        store.conn.execute(
-            "INSERT INTO day_confirmations (day, operator, at, summary) VALUES (?, ?, ?, ?)",
-            (day.isoformat(), store.operator, at, json.dumps(summary)),
-        )
-        store.audit("day.confirm", detail=dict(summary, day=day.isoformat()))
+    at = store.review.confirm(day, summary)
     return {"day": day.isoformat(), "at": at, **summary}
 
 
@@ -310,7 +272,7 @@ def endorse_outcome(exc: BaseException) -> str:
     return "uncertain" if code in ("card_removed", "endorse_not_stored") else "failed"
 
 
-def card_person(store: Store, id_number: str) -> dict[str, Any] | None:
+def card_person(store: Store, id_number: str) -> ApplicationRecord | None:
     """The newest full record of this ID number at the station (endorsement match)."""
     store.require("app.view")
     row = store.conn.execute(

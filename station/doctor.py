@@ -15,11 +15,14 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from station import __version__
 from station.i18n import _
 from station.resources import resource_path
+
+if TYPE_CHECKING:
+    from station.store import Store
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 
@@ -76,7 +79,7 @@ def _unavailable(name: str, exc: ImportError) -> CheckFn:
 @dataclass
 class DoctorContext:
     data_dir: Path
-    store: Any = None  # a logged-in Store when credentials were given
+    store: Store | None = None  # a logged-in Store when credentials were given
     settings: dict[str, str] | None = None
 
 

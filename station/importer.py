@@ -19,13 +19,16 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from station import codes
 from station.errors import FieldError, UsageError, ValidationError
 from station.i18n import _
 from station.record import canonical_json
+
+if TYPE_CHECKING:
+    from station.store import Store
 
 # (dotted path, Chinese header) — the template's columns, in order.
 TEMPLATE: list[tuple[str, str]] = [
@@ -276,7 +279,7 @@ def map_header(header: list[Any]) -> dict[int, str]:
 
 
 def import_file(
-    store: Any,
+    store: Store,
     path: Path,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
@@ -331,19 +334,21 @@ def import_file(
             chunk = []
             if progress:
                 progress(row_no)
-    _flush(store, chunk, result, dry_run, path.name)
+    # the last chunk and the import's audit entry land together
+    with store.transaction():
+        _flush(store, chunk, result, dry_run, path.name)
+        store.audit(
+            "app.import",
+            detail={
+                "saved": result.saved,
+                "skipped": result.skipped,
+                "errors": len(result.bad_rows),
+                "dry_run": dry_run,
+                "interrupted_at_row": result.interrupted_at,
+            },
+        )
     if progress:
         progress(row_no)
-    store.audit(
-        "app.import",
-        detail={
-            "saved": result.saved,
-            "skipped": result.skipped,
-            "errors": len(result.bad_rows),
-            "dry_run": dry_run,
-            "interrupted_at_row": result.interrupted_at,
-        },
-    )
     return result
 
 
@@ -371,47 +376,56 @@ def _bad(result: ImportResult, row_no: int, row: list[Any], errors: list[FieldEr
 
 
 def _flush(
-    store: Any,
+    store: Store,
     chunk: list[tuple[int, list[Any], dict[str, Any], str]],
     result: ImportResult,
     dry_run: bool,
     source: str,
 ) -> None:
+    """Validate and save one chunk of rows: the applications and the rows' hashes (so that the
+    same rows are skipped when the file is imported again) in ONE transaction, so that a crash
+    leaves either both or neither. A row seen before, in an earlier import or earlier in this
+    chunk, is skipped."""
     if not chunk:
         return
     from station.validation import check_application
 
-    fresh = []
-    for item in chunk:
-        seen = store.conn.execute(
-            "SELECT 1 FROM imported_rows WHERE row_hash = ?", (item[3],)
-        ).fetchone()
-        if seen:
-            result.skipped += 1
-        else:
-            fresh.append(item)
     if dry_run:
         city = store.config_get("station.city")
-        for row_no, row, record, _digest in fresh:
+        for row_no, row, record, _digest in _fresh(store, chunk, result):
             try:
                 check_application(record, city=city)
                 result.saved += 1
             except ValidationError as exc:
                 _bad(result, row_no, row, exc.errors)
         return
-    outcomes = store.save_many([item[2] for item in fresh], source="import")
-    now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    with store.transaction():
+    with store.transaction():  # BEGIN IMMEDIATE: another import cannot slip in between
+        fresh = _fresh(store, chunk, result)
+        outcomes = store.save_many([item[2] for item in fresh], source="import")
+        saved: list[tuple[str, str]] = []
         for (row_no, row, _record, digest), outcome in zip(fresh, outcomes, strict=True):
             if isinstance(outcome, ValidationError):
                 _bad(result, row_no, row, outcome.errors)
             else:
-                result.saved += 1
-                store.conn.execute(
-                    "INSERT OR IGNORE INTO imported_rows (row_hash, uuid, source,"
-                    " imported_at) VALUES (?, ?, ?, ?)",
-                    (digest, outcome["uuid"], source, now),
-                )
+                saved.append((digest, outcome["uuid"]))
+        store.apps.note_imported(saved, source)
+    result.saved += len(saved)
+
+
+def _fresh(
+    store: Store, chunk: list[tuple[int, list[Any], dict[str, Any], str]], result: ImportResult
+) -> list[tuple[int, list[Any], dict[str, Any], str]]:
+    """The rows of ``chunk`` not imported before (by an earlier import or earlier in this
+    chunk); the others are counted as skipped."""
+    seen = store.apps.imported([item[3] for item in chunk])
+    fresh = []
+    for item in chunk:
+        if item[3] in seen:
+            result.skipped += 1
+        else:
+            seen.add(item[3])
+            fresh.append(item)
+    return fresh
 
 
 def write_error_sheet(result: ImportResult, out: Path) -> None:

@@ -1,7 +1,8 @@
 """The station side of sync, as plain SQL over the store's connection (no network here):
-the outbox of records to send, the batches in flight, the status events of the change feed and
-the sync state. The core, the desktop and the reports read sync state from here without
-importing the ``sync`` client.
+the outbox of records to send, the batches in flight, the status events of the change feed,
+the card handovers waiting to be reported, and the sync state. The core, the desktop and the
+reports read sync state from here without importing the ``sync`` client; the client
+(``sync/client.py``) keeps the protocol and calls these functions inside its transactions.
 
 Record states: ``pending → in_flight(batch) → accepted | duplicate | conflict | rejected``; a
 correction puts a record back to ``pending`` with its new version, and a result that arrives for
@@ -13,6 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+
+from station import db
+from station.typedefs import Connection
 
 FINAL = ("accepted", "duplicate", "conflict", "rejected")
 SERVICE_STATES = (
@@ -29,7 +33,7 @@ def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def enqueue(conn: Any, uuid: str, version: int, content_hash: str) -> None:
+def enqueue(conn: Connection, uuid: str, version: int, content_hash: str) -> None:
     """A new application or a new version: it goes out with the next batch."""
     conn.execute(
         "INSERT INTO outbox (uuid, version, content_hash, state, updated_at)"
@@ -43,12 +47,12 @@ def enqueue(conn: Any, uuid: str, version: int, content_hash: str) -> None:
     )
 
 
-def get(conn: Any, key: str, default: str | None = None) -> str | None:
+def get(conn: Connection, key: str, default: str | None = None) -> str | None:
     row = conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
     return str(row[0]) if row else default
 
 
-def put(conn: Any, key: str, value: str) -> None:
+def put(conn: Connection, key: str, value: str) -> None:
     conn.execute(
         "INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key)"
         " DO UPDATE SET value = excluded.value",
@@ -56,7 +60,7 @@ def put(conn: Any, key: str, value: str) -> None:
     )
 
 
-def pending(conn: Any, limit: int) -> list[tuple[str, int, str]]:
+def pending(conn: Connection, limit: int) -> list[tuple[str, int, str]]:
     return [
         (r[0], r[1], r[2])
         for r in conn.execute(
@@ -67,7 +71,7 @@ def pending(conn: Any, limit: int) -> list[tuple[str, int, str]]:
     ]
 
 
-def open_batches(conn: Any) -> list[dict[str, Any]]:
+def open_batches(conn: Connection) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT batch_id, body_sha256, content_type, body FROM batches"
         " WHERE state = 'sending' ORDER BY created_at"
@@ -79,7 +83,7 @@ def open_batches(conn: Any) -> list[dict[str, Any]]:
 
 
 def record_batch(
-    conn: Any,
+    conn: Connection,
     batch_id: str,
     body: bytes,
     body_sha256: str,
@@ -104,11 +108,125 @@ def record_batch(
         )
 
 
+def batch_size(conn: Connection, batch_id: str) -> int:
+    """How many records a stored batch carries."""
+    return int(
+        conn.execute("SELECT count(*) FROM batch_items WHERE batch_id = ?", (batch_id,)).fetchone()[
+            0
+        ]
+    )
+
+
+def abandon_batch(conn: Connection, batch_id: str, code: str, reject: bool = False) -> None:
+    """The service did not take the batch at all: its records go back to pending (or, for a
+    batch it can never accept, are marked for a person to look at)."""
+    state = "rejected" if reject else "pending"
+    conn.execute(
+        "UPDATE outbox SET state = ?, result_code = ?, batch_id = NULL WHERE batch_id = ?"
+        " AND state = 'in_flight'",
+        (state, code if reject else None, batch_id),
+    )
+    conn.execute(
+        "UPDATE batches SET state = 'done', body = NULL, response = ? WHERE batch_id = ?",
+        (json.dumps({"abandoned": code}), batch_id),
+    )
+
+
+def set_clock_offset(conn: Connection, offset: float) -> None:
+    """The service's clock minus ours, for signing (and for the doctor's clock check)."""
+    put(conn, "clock_offset", f"{offset:.1f}")
+    db.meta_put(conn, "clock_offset_seconds", f"{offset:.1f}")
+
+
+# -- after a restore ------------------------------------------------------------------------------
+def restored(conn: Connection) -> bool:
+    """True until sync has asked the service for the truth after a restore."""
+    return db.meta_get(conn, "restored_from") is not None
+
+
+def unsettled(conn: Connection) -> list[str]:
+    """The records whose fate at the service a restored station cannot know by itself."""
+    return [
+        r[0]
+        for r in conn.execute("SELECT uuid FROM outbox WHERE state IN ('pending', 'in_flight')")
+    ]
+
+
+def settle_after_restore(
+    conn: Connection, uuids: list[str], known: dict[str, dict[str, Any]]
+) -> None:
+    """What the service knows of ``uuids`` (its lookup answers, by uuid): a record it holds
+    with the same content is accepted; anything else goes out again. Batches left from before
+    the backup are closed and the restore mark goes."""
+    for uuid in uuids:
+        res = known.get(uuid)
+        chash = conn.execute("SELECT content_hash FROM outbox WHERE uuid = ?", (uuid,)).fetchone()[
+            0
+        ]
+        if res and res.get("state") != "unknown" and res.get("content_hash") == chash:
+            conn.execute(
+                "UPDATE outbox SET state = 'accepted', batch_id = NULL,"
+                " service_state = ? WHERE uuid = ?",
+                (res["state"], uuid),
+            )
+        else:
+            conn.execute(
+                "UPDATE outbox SET state = 'pending', batch_id = NULL WHERE uuid = ?", (uuid,)
+            )
+    conn.execute("UPDATE batches SET state = 'done', body = NULL WHERE state = 'sending'")
+    db.meta_delete(conn, "restored_from")
+
+
+# -- card handovers (recorded at the desk, reported with the next sync) ---------------------------
+def handover_candidate(conn: Connection, ref: str) -> tuple[str, str | None] | None:
+    """(uuid, service state) of the application ``ref`` (uuid or number), or None."""
+    row = conn.execute(
+        "SELECT a.uuid, o.service_state FROM applications a LEFT JOIN outbox o"
+        " ON o.uuid = a.uuid WHERE a.uuid = ? OR a.number = ?",
+        (ref, ref),
+    ).fetchone()
+    return None if row is None else (str(row[0]), row[1])
+
+
+def handed_over(conn: Connection, uuid: str) -> bool:
+    return conn.execute("SELECT 1 FROM handovers WHERE uuid = ?", (uuid,)).fetchone() is not None
+
+
+def add_handover(conn: Connection, uuid: str, at: str, operator: str, id_checked: bool) -> None:
+    conn.execute(
+        "INSERT INTO handovers (uuid, at, operator, id_checked) VALUES (?, ?, ?, ?)",
+        (uuid, at, operator, int(id_checked)),
+    )
+
+
+def unsent_handovers(conn: Connection) -> list[dict[str, str]]:
+    return [
+        {"uuid": u, "at": a, "operator": o}
+        for u, a, o in conn.execute(
+            "SELECT uuid, at, operator FROM handovers WHERE sent_at IS NULL ORDER BY at"
+        )
+    ]
+
+
+def unsent_handover_count(conn: Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM handovers WHERE sent_at IS NULL").fetchone()[0])
+
+
+def mark_handover(conn: Connection, uuid: str, error: str | None = None) -> None:
+    """Reported to the service (``error`` None), or refused by it for ``error``."""
+    if error is None:
+        conn.execute(
+            "UPDATE handovers SET sent_at = ?, error = NULL WHERE uuid = ?", (_now(), uuid)
+        )
+    else:
+        conn.execute("UPDATE handovers SET error = ? WHERE uuid = ?", (error, uuid))
+
+
 class BadResponse(ValueError):
     """A service answer that does not fit what was sent: nothing is applied."""
 
 
-def apply_results(conn: Any, batch_id: str, response: dict[str, Any]) -> dict[str, int]:
+def apply_results(conn: Connection, batch_id: str, response: dict[str, Any]) -> dict[str, int]:
     """Apply a batch's per-record results (inside the caller's transaction)."""
     items = {
         r[0]: (r[1], r[2])
@@ -169,7 +287,7 @@ def apply_results(conn: Any, batch_id: str, response: dict[str, Any]) -> dict[st
     return counts
 
 
-def apply_events(conn: Any, events: Any, cursor: int, next_cursor: Any) -> int:
+def apply_events(conn: Connection, events: Any, cursor: int, next_cursor: Any) -> int:
     """Apply change-feed events and move the cursor, in the caller's transaction. Applying an
     event twice changes nothing; a cursor that goes backwards or events out of order are
     refused."""
@@ -215,7 +333,7 @@ def apply_events(conn: Any, events: Any, cursor: int, next_cursor: Any) -> int:
     return applied
 
 
-def summary(conn: Any) -> dict[str, Any]:
+def summary(conn: Connection) -> dict[str, Any]:
     counts = dict(conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
     out: dict[str, Any] = {s: counts.get(s, 0) for s in ("pending", "in_flight", *FINAL)}
     out["last_success"] = get(conn, "last_success")
@@ -227,7 +345,7 @@ def summary(conn: Any) -> dict[str, Any]:
     return out
 
 
-def record_state(conn: Any, uuid: str) -> dict[str, Any] | None:
+def record_state(conn: Connection, uuid: str) -> dict[str, Any] | None:
     row = conn.execute(
         "SELECT state, version, result_code, result_field, result_message,"
         " service_state, service_at FROM outbox WHERE uuid = ?",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
 
 from station import codes
 from station.record import mask_id
+from station.store import Store
+from station.typedefs import Receipt
 
 
-def receipt_data(store: Any, ref: str) -> dict[str, Any]:
+def receipt_data(store: Store, ref: str) -> Receipt:
     rec = store.get_application(ref, audit_view=False)
     days = int(store.config_get("receipt.pickup_days") or "15")
     taken = dt.date.fromisoformat(rec["captured_at"][:10])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 KINDS = ("new", "endorsement", "change", "replacement", "deregistration")
@@ -22,12 +23,12 @@ DWELLING_TYPES = ("rented", "own", "dormitory", "relative", "other")
 STATION_KEYS = ("uuid", "number", "captured_at", "operator", "photo", "state")
 
 
-def canonical_json(record: dict[str, Any]) -> bytes:
+def canonical_json(record: Mapping[str, Any]) -> bytes:
     """Sorted keys, UTF-8, no insignificant whitespace."""
     return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def content_hash(record: dict[str, Any]) -> str:
+def content_hash(record: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical JSON; the photo enters as its own SHA-256 (``photo`` key)."""
     body = {k: v for k, v in record.items() if k != "state"}
     return hashlib.sha256(canonical_json(body)).hexdigest()
@@ -50,7 +51,7 @@ def mask_phone(phone: str | None) -> str:
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
-def get_path(record: dict[str, Any], path: str) -> Any:
+def get_path(record: Mapping[str, Any], path: str) -> Any:
     """Value at a dotted path (``members.0.name``), or ``None``."""
     cur: Any = record
     for part in path.split("."):

@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 from station import audit as auditlog
+from station import db
 from station.store import Store, pack_record, unpack_record
 from station.validation import eligibility
 
@@ -63,8 +64,7 @@ def due(store: Store, now: dt.datetime | None = None) -> list[str]:
 
 
 def _meta_int(store: Store, key: str) -> int:
-    row = store.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return int(row[0]) if row else 0
+    return int(db.meta_get(store.conn, key) or 0)
 
 
 def purge(
@@ -100,15 +100,10 @@ def purge(
                     photos += 1
             auditlog.append(store.conn, store.operator, "app.purge", uuid)
         pending = _meta_int(store, "purged_since_vacuum") + len(uuids)
-        store.conn.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('purged_since_vacuum', ?)",
-            (str(pending),),
-        )
+        db.meta_put(store.conn, "purged_since_vacuum", str(pending))
     vacuumed = False
     if vacuum or (vacuum is None and pending >= VACUUM_AFTER):
         store.conn.execute("VACUUM")
-        store.conn.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('purged_since_vacuum', '0')"
-        )
+        db.meta_put(store.conn, "purged_since_vacuum", "0")
         vacuumed = True
     return {"purged": len(uuids), "photos_removed": photos, "vacuumed": vacuumed}

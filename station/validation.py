@@ -20,13 +20,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, cast
 
 from station import codes
 from station.checks import ID_PROVINCES, id_birth_date, id_number_problem, id_sex, uscc_problem
 from station.errors import FieldError, ValidationError
 from station.i18n import N_, _
 from station.record import DWELLING_TYPES, KINDS, SERVICES
+from station.typedefs import ApplicationRecord
 
 STATION_KEYS = {"uuid", "number", "captured_at", "operator", "photo", "state", "version"}
 TOP_KEYS = {
@@ -494,7 +495,7 @@ def normalize_application(record: dict[str, Any]) -> dict[str, Any]:
 
 def check_application(
     record: object, *, today: dt.date | None = None, city: str | None = None
-) -> dict[str, Any]:
+) -> ApplicationRecord:
     """The normalized record, or ``ValidationError`` with every problem."""
     if isinstance(record, dict):
         try:
@@ -506,7 +507,7 @@ def check_application(
     errors = validate_application(normalized, today=today, city=city)
     if errors:
         raise ValidationError(errors)
-    return normalized
+    return cast(ApplicationRecord, normalized)  # checked: it has the record's shape
 
 
 def validate_person(

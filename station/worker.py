@@ -18,7 +18,10 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from station.store import Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -32,7 +35,7 @@ def _call_now(fn: Callable[[], None]) -> None:
 class DbWorker:
     def __init__(
         self,
-        store: Any,
+        store: Store,
         dispatch: Dispatch = _call_now,
         on_busy: Callable[[str | None], None] | None = None,
     ) -> None:
@@ -40,21 +43,21 @@ class DbWorker:
         self.dispatch = dispatch
         self.on_busy = on_busy
         self._queue: queue.Queue[
-            tuple[Callable[[Any], Any], concurrent.futures.Future[Any], str | None] | None
+            tuple[Callable[[Store], Any], concurrent.futures.Future[Any], str | None] | None
         ] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="db-worker", daemon=True)
         self._thread.start()
 
     @property
     def operator(self) -> str:
-        return str(self._store.operator)
+        return self._store.operator
 
     @property
     def role(self) -> str:
-        return str(self._store.role)
+        return self._store.role
 
     def can(self, permission: str) -> bool:
-        return bool(self._store.can(permission))
+        return self._store.can(permission)
 
     def _run(self) -> None:
         while True:
@@ -76,13 +79,13 @@ class DbWorker:
         self._store.close()
 
     def submit(
-        self, fn: Callable[[Any], T], label: str | None = None
+        self, fn: Callable[[Store], T], label: str | None = None
     ) -> concurrent.futures.Future[T]:
         fut: concurrent.futures.Future[T] = concurrent.futures.Future()
         self._queue.put((fn, fut, label))
         return fut
 
-    def run_sync(self, fn: Callable[[Any], T], timeout: float | None = 30) -> T:
+    def run_sync(self, fn: Callable[[Store], T], timeout: float | None = 30) -> T:
         """For tests and the CLI; the UI never waits on the worker."""
         return self.submit(fn).result(timeout)
 
@@ -100,7 +103,7 @@ class DbWorker:
 class Op(Generic[T]):
     """A database operation built step by step and run on the worker."""
 
-    def __init__(self, worker: DbWorker, fn: Callable[[Any], T]) -> None:
+    def __init__(self, worker: DbWorker, fn: Callable[[Store], T]) -> None:
         self._worker = worker
         self._fn = fn
         self._success: Callable[[T], None] | None = None

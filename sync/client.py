@@ -17,6 +17,7 @@ import logging
 import random
 import time
 import uuid as uuidlib
+from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from station import outbox
 from station.errors import CentralError, UsageError
 from station.i18n import _
+from station.store import Store
 from sync import wire
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ def backoff_delay(
     return max(delay, retry_after or 0.0)
 
 
-def enrol(store: Any, server: str, code: str, timeout: float = 20) -> dict[str, Any]:
+def enrol(store: Store, server: str, code: str, timeout: float = 20) -> dict[str, Any]:
     """Enrol this station: a new Ed25519 key pair; the private key stays in the database."""
     store.require("enrol")
     server = server.rstrip("/")
@@ -104,27 +106,27 @@ def enrol(store: Any, server: str, code: str, timeout: float = 20) -> dict[str, 
     raw = key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
-    with store.transaction():
+    with store.transaction():  # the identity, the server setting and the audit entry together
         outbox.put(store.conn, "station_id", station_id)
         outbox.put(store.conn, "private_key", raw.hex())
         outbox.put(store.conn, "server", server)
+        store.config_set("sync.server", server, internal=True)
         store.audit("sync.enrol", detail={"station_id": station_id})
-    store.config_set("sync.server", server, internal=True)
     return {"station_id": station_id, "server": server}
 
 
 class SyncClient:
     def __init__(
-        self, store: Any, timeout: float = 30.0, session: requests.Session | None = None
+        self, store: Store, timeout: float = 30.0, session: requests.Session | None = None
     ) -> None:
         self.store = store
         self.conn = store.conn
         self.timeout = timeout
         self.http = session or requests.Session()
-        self.station_id = outbox.get(self.conn, "station_id")
-        self.server = outbox.get(self.conn, "server") or store.config_get("sync.server")
+        station_id = outbox.get(self.conn, "station_id")
+        server = outbox.get(self.conn, "server") or store.config_get("sync.server")
         key_hex = outbox.get(self.conn, "private_key")
-        if not self.station_id or not key_hex or not self.server:
+        if not station_id or not key_hex or not server:
             raise UsageError(
                 "not_enrolled",
                 _(
@@ -132,6 +134,8 @@ class SyncClient:
                     "'station enrol --server URL --code CODE'"
                 ),
             )
+        self.station_id: str = station_id
+        self.server: str = server
         self.key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(key_hex))
         self.offset = float(outbox.get(self.conn, "clock_offset", "0") or 0)
 
@@ -198,11 +202,7 @@ class SyncClient:
             return False
         self.offset = server_time - time.time()
         with self.store.transaction():
-            outbox.put(self.conn, "clock_offset", f"{self.offset:.1f}")
-            self.conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('clock_offset_seconds', ?)",
-                (f"{self.offset:.1f}",),
-            )
+            outbox.set_clock_offset(self.conn, self.offset)
         log.warning("clock offset against the central service: %.0f s", self.offset)
         return True
 
@@ -238,7 +238,7 @@ class SyncClient:
         with self.store.transaction():
             outbox.put(self.conn, "last_success", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
             outbox.put(self.conn, "last_error", "")
-        self.store.audit("sync.run", detail={k: v for k, v in counts.items() if v})
+            self.store.audit("sync.run", detail={k: v for k, v in counts.items() if v})
         return counts
 
     def _limits(self) -> tuple[int, int]:
@@ -267,7 +267,8 @@ class SyncClient:
         size = 0
         for uuid, version, chash in candidates:
             rec = self.store.record_for_sync(uuid)
-            jpeg = self.store.photo(rec["photo"]) if rec.get("photo") else b""
+            photo = rec.get("photo")
+            jpeg = self.store.photo(photo) if photo else b""
             item_size = len(json.dumps(rec, ensure_ascii=False).encode()) + len(jpeg) + 300
             if items and size + item_size > max_bytes:
                 break
@@ -301,8 +302,9 @@ class SyncClient:
             self._adapt(False)
             raise
         if resp.status_code == 413:
-            self._abandon(batch["batch_id"], "too_large")
-            self._adapt(False)
+            with self.store.transaction():  # the batch goes back and the next one is smaller
+                self._abandon(batch["batch_id"], "too_large")
+                self._adapt(False)
             counts["retry"] += self._count_items(batch["batch_id"])
             return
         if resp.status_code != 200:
@@ -314,36 +316,23 @@ class SyncClient:
             return
         doc = self._json(resp)
         try:
-            with self.store.transaction():
+            with self.store.transaction():  # the results and the grown batch size together
                 result = outbox.apply_results(self.conn, batch["batch_id"], doc)
+                self._adapt(True)
         except outbox.BadResponse as exc:
             raise RetryLater(f"bad response: {exc}") from exc
         counts["sent"] += sum(result.values())
         for k, v in result.items():
             counts[k] += v
-        self._adapt(True)
 
     def _count_items(self, batch_id: str) -> int:
-        return int(
-            self.conn.execute(
-                "SELECT count(*) FROM batch_items WHERE batch_id = ?", (batch_id,)
-            ).fetchone()[0]
-        )
+        return outbox.batch_size(self.conn, batch_id)
 
     def _abandon(self, batch_id: str, code: str, reject: bool = False) -> None:
         """The service did not take the batch at all: its records go back to pending (or, for a
         batch it can never accept, are marked for a person to look at)."""
         with self.store.transaction():
-            state = "rejected" if reject else "pending"
-            self.conn.execute(
-                "UPDATE outbox SET state = ?, result_code = ?, batch_id = NULL WHERE batch_id = ?"
-                " AND state = 'in_flight'",
-                (state, code if reject else None, batch_id),
-            )
-            self.conn.execute(
-                "UPDATE batches SET state = 'done', body = NULL, response = ? WHERE batch_id = ?",
-                (json.dumps({"abandoned": code}), batch_id),
-            )
+            outbox.abandon_batch(self.conn, batch_id, code, reject)
 
     def pull_changes(self, limit: int = 500) -> int:
         total = 0
@@ -371,15 +360,9 @@ class SyncClient:
 
     def _recover_after_restore(self) -> None:
         """After a restore, ask the service for the truth before sending anything again."""
-        row = self.conn.execute("SELECT 1 FROM meta WHERE key = 'restored_from'").fetchone()
-        if not row:
+        if not outbox.restored(self.conn):
             return
-        uuids = [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT uuid FROM outbox WHERE state IN ('pending', 'in_flight')"
-            )
-        ]
+        uuids = outbox.unsettled(self.conn)
         known: dict[str, dict[str, Any]] = {}
         for i in range(0, len(uuids), 500):
             body = json.dumps({"uuids": uuids[i : i + 500]}).encode()
@@ -391,42 +374,23 @@ class SyncClient:
             for res in self._json(resp).get("results", []):
                 known[res["uuid"]] = res
         with self.store.transaction():
-            for uuid in uuids:
-                res = known.get(uuid)
-                chash = self.conn.execute(
-                    "SELECT content_hash FROM outbox WHERE uuid = ?", (uuid,)
-                ).fetchone()[0]
-                if res and res.get("state") != "unknown" and res.get("content_hash") == chash:
-                    self.conn.execute(
-                        "UPDATE outbox SET state = 'accepted', batch_id = NULL,"
-                        " service_state = ? WHERE uuid = ?",
-                        (res["state"], uuid),
-                    )
-                else:
-                    self.conn.execute(
-                        "UPDATE outbox SET state = 'pending', batch_id = NULL WHERE uuid = ?",
-                        (uuid,),
-                    )
-            self.conn.execute(
-                "UPDATE batches SET state = 'done', body = NULL WHERE state = 'sending'"
-            )
-            self.conn.execute("DELETE FROM meta WHERE key = 'restored_from'")
+            outbox.settle_after_restore(self.conn, uuids, known)
 
     def send_handovers(self) -> int:
         """Handovers recorded at the desk go out here (a handover works offline). One the
         service refuses (unknown, not ready) keeps its reason for the sync status screen."""
-        from station import desk
-
         sent = 0
-        for h in desk.unsent_handovers(self.store):
+        for h in outbox.unsent_handovers(self.conn):
             try:
                 self.handover(h["uuid"], h["operator"], h["at"])
             except CentralError as exc:
                 if exc.code in ("unknown_application", "not_ready", "bad_request"):
-                    desk.mark_handover(self.store, h["uuid"], error=exc.code)
+                    with self.store.transaction():
+                        outbox.mark_handover(self.conn, h["uuid"], error=exc.code)
                     continue
                 raise
-            desk.mark_handover(self.store, h["uuid"])
+            with self.store.transaction():
+                outbox.mark_handover(self.conn, h["uuid"])
             sent += 1
         return sent
 
@@ -447,7 +411,9 @@ class SyncClient:
                 ),
             )
 
-    def run(self, max_attempts: int = 6, sleep: Any = time.sleep) -> dict[str, int]:
+    def run(
+        self, max_attempts: int = 6, sleep: Callable[[float], object] = time.sleep
+    ) -> dict[str, int]:
         """Sync until nothing is pending, retrying with backoff; CentralError when it cannot."""
         attempt = 0
         total = {

@@ -11,6 +11,7 @@ from typing import Any
 
 from station import outbox
 from station.errors import StationError
+from station.store import Store
 from sync.client import RetryLater, SyncClient, backoff_delay
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 class SyncService:
     def __init__(
         self,
-        store: Any,
+        store: Store,
         interval: float = 600.0,
         on_state: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:

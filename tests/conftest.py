@@ -1,8 +1,13 @@
-"""Suite-wide pytest setup: offscreen Qt, the --run-slow switch, hypothesis profile."""
+"""Suite-wide pytest setup: offscreen Qt, the --run-slow switch, the integration marker,
+hypothesis profile, and a check that no test leaves a station thread running."""
 
 from __future__ import annotations
 
 import os
+import re
+import threading
+import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -27,13 +32,62 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-slow", action="store_true", help="also run tests marked slow")
 
 
+# Fixtures that start a real server process or stack: a test using one is ``integration``
+# (``-m "not integration"`` is the quick run). Tests that start one themselves carry the mark.
+INTEGRATION_FIXTURES = {"central", "pcsc_stack", "vpcd", "vpcd_card"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
     if config.getoption("--run-slow"):
         return
     skip = pytest.mark.skip(reason="slow: run with --run-slow")
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+# -- threads ----------------------------------------------------------------------------------
+# Every thread the station starts has a name (``name=`` where it is created); a test that
+# leaves one of these running has leaked it (a worker, service or device never stopped).
+STATION_THREADS = re.compile(
+    r"db-worker"  # station.worker.DbWorker
+    r"|sync-service"  # sync.service.SyncService
+    r"|device-.+"  # devices.base.DeviceWorker: one per open device
+    r"|[\w.-]+-(poll|watch)"  # card readers' event threads ("<reader name>-poll")
+    r"|camera-.+"  # devices.camera.Camera's capture thread
+    r"|idreader-emulator|vpcd-card-.+"  # the emulated ID reader and permit card
+    r"|photo-analysis"  # ui.photo_preview
+    r"|ui-(task|preload|permit-close)"  # ui.adapter.run_in_thread, ui.intake, ui.endorse
+    r"|central-service|fault-proxy(-conn)?"  # the tests' own servers
+)
+THREAD_GRACE = 3.0  # seconds for a thread that was told to stop to finish
+
+
+def _station_threads(before: set[threading.Thread]) -> list[threading.Thread]:
+    return [
+        t
+        for t in threading.enumerate()
+        if t not in before and t.is_alive() and STATION_THREADS.fullmatch(t.name)
+    ]
+
+
+@pytest.fixture(autouse=True)
+def no_station_thread_left() -> Iterator[None]:
+    """Fails a test after which a station thread it started is still running."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + THREAD_GRACE
+    while (left := _station_threads(before)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if left:
+        pytest.fail(
+            "station threads still running after the test: "
+            + ", ".join(sorted(t.name for t in left)),
+            pytrace=False,
+        )
 
 
 # -- stations -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ delay, truncate the response, reset mid-upload, or answer 500/503/429 itself."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -30,7 +31,10 @@ class FaultProxy:
 
     def close(self) -> None:
         self._stop = True
+        with contextlib.suppress(OSError):  # wakes the accept() below (closing alone does not)
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
+        self.thread.join(5)
 
     def _accept(self) -> None:
         while not self._stop:
@@ -40,7 +44,9 @@ class FaultProxy:
                 return
             with self.lock:
                 fault = self.faults.pop(0) if self.faults else ""
-            threading.Thread(target=self._handle, args=(client, fault), daemon=True).start()
+            threading.Thread(
+                target=self._handle, args=(client, fault), name="fault-proxy-conn", daemon=True
+            ).start()
 
     @staticmethod
     def _read_request(conn: socket.socket) -> bytes:

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
+@pytest.mark.integration  # the bundled demo starts the central service (uvicorn)
 def test_bundle_builds_and_runs_doctor(tmp_path):
     pyinstaller = Path(sys.executable).parent / "pyinstaller"
     subprocess.run(

@@ -468,9 +468,7 @@ class FirstRunWizard(QWizard):
 
             recovery = self.station.init(code, admin, password, city)
             store = self.station.login(admin, password)
-            for key, value in extra.items():
-                if value:
-                    store.config_set(key, value)
+            store.config_set_many({k: v for k, v in extra.items() if v})
             self._store = DbWorker(store, dispatch=self.dispatch)
             return str(recovery)
 
@@ -499,7 +497,7 @@ class FirstRunWizard(QWizard):
         if left is self.devices_page:
             settings = self.devices_page.settings()
             self.run_with_store(
-                lambda s: [s.config_set(k, v) for k, v in settings.items()],
+                lambda s: s.config_set_many(settings),
                 lambda _r: None,
                 lambda _e: None,
             )

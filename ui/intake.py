@@ -1208,19 +1208,14 @@ class IntakeDialog(QDialog):
             if self.photo is not None and self.photo.override
             else None
         )
-
-        def noted(s: Any, result: dict[str, Any]) -> dict[str, Any]:
-            if override is not None:  # a photo taken although a check failed: a review flag
-                from station.desk import note_photo_override
-
-                note_photo_override(s, result["uuid"], override)
-            return result
-
+        # a photo taken although a check failed is a review flag, saved with the record
         if self.correcting:
             ref = str(self.correcting["uuid"])
-            op = self.bridge.op(lambda s: noted(s, s.correct_application(ref, record, jpeg)))
+            op = self.bridge.op(
+                lambda s: s.correct_application(ref, record, jpeg, photo_override=override)
+            )
         else:
-            op = self.bridge.op(lambda s: noted(s, s.save_application(record, jpeg)))
+            op = self.bridge.op(lambda s: s.save_application(record, jpeg, photo_override=override))
         op.success(self._saved).failure(self._save_failed).with_progress(
             self.tr("Saving…")
         ).run_in_background()

@@ -19,6 +19,8 @@ from tests.conftest import StationFixture
 from tests.sync.conftest import free_port
 from tests.sync.test_sync import enrolled, fill, no_sleep
 
+pytestmark = pytest.mark.integration  # uvicorn worker processes, PostgreSQL
+
 
 def start_server(db: str, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()

@@ -127,5 +127,5 @@ def test_endorsement_in_the_demo_with_the_simulated_reader(app, qtbot, station):
         qtbot.waitUntil(lambda: dlg.rounds > before, timeout=10_000)
         assert dlg.already_endorsed() and not dlg.write_button.isEnabled()
     finally:
-        dlg.close()
+        dlg.reject()  # releases the reader (close() does not reach done() on an unshown dialog)
         bridge.stop()

@@ -1,0 +1,466 @@
+"""Applications: the ``applications`` rows with their search text and older versions, the
+photos they point to, the day's number sequence, and the lookups the desk needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid as uuidlib
+from typing import Any, cast
+
+from station import audit as auditlog
+from station import outbox
+from station.errors import AuthError, NotFoundError, UsageError, ValidationError
+from station.i18n import _
+from station.record import content_hash, mask_id
+from station.search import classify, fts_query
+from station.store.base import Manager
+from station.store.records import fts_for, now, pack_record, stamp, unpack_application
+from station.typedefs import (
+    ApplicationRecord,
+    ApplicationSummary,
+    Correction,
+    SavedApplication,
+    Version,
+)
+
+_COLUMNS = (
+    "id",
+    "uuid",
+    "number",
+    "version",
+    "kind",
+    "state",
+    "captured_at",
+    "operator",
+    "updated_at",
+    "content_hash",
+    "record",
+    "purged",
+)
+_SUMMARY = (
+    "uuid",
+    "number",
+    "version",
+    "kind",
+    "state",
+    "id_number",
+    "name",
+    "phone",
+    "division_code",
+    "community",
+    "captured_at",
+    "operator",
+)
+
+
+class Applications(Manager):
+    # -- photos ------------------------------------------------------------------------------
+    def put_photo(self, jpeg: bytes) -> str:
+        self.require("app.create")
+        from station.photo_input import check_photo_jpeg
+
+        check_photo_jpeg(jpeg)  # a real JPEG within the limits, else ValidationError (exit 4)
+        sha = hashlib.sha256(jpeg).hexdigest()
+        with self.store.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO photos (sha256, jpeg, created_at) VALUES (?, ?, ?)",
+                (sha, jpeg, stamp()),
+            )
+        return sha
+
+    def photo(self, sha256: str) -> bytes:
+        row = self.conn.execute("SELECT jpeg FROM photos WHERE sha256 = ?", (sha256,)).fetchone()
+        if row is None:
+            raise NotFoundError("no_photo", _("The photo is not in the database"))
+        return bytes(row[0])
+
+    # -- saving ------------------------------------------------------------------------------
+    def _next_number(self, day: dt.date) -> str:
+        key = day.strftime("%Y%m%d")
+        row = self.conn.execute(
+            "INSERT INTO number_seq (day, last) VALUES (?, 1) ON CONFLICT (day)"
+            " DO UPDATE SET last = last + 1 RETURNING last",
+            (key,),
+        ).fetchone()
+        return f"{self.store.station_code}{key}{int(row[0]):04d}"
+
+    def save(
+        self,
+        record: dict[str, Any],
+        photo: bytes | None = None,
+        *,
+        today: dt.date | None = None,
+        photo_override: list[str] | None = None,
+    ) -> SavedApplication:
+        """Validate and store a new application; returns its uuid and number. With
+        ``photo_override`` (the reasons a photo was kept although a check failed), the review
+        flag is stored in the same transaction: the record and its flag, or neither."""
+        self.require("app.create")
+        from station.validation import check_application
+
+        clean = check_application(record, today=today, city=self.store.config.get("station.city"))
+        with self.store.transaction():
+            if photo is not None:
+                clean["photo"] = self.put_photo(photo)
+            saved = self._store_new(clean, now())
+            if photo_override is not None:
+                self.note_photo_override(saved["uuid"], photo_override)
+            return saved
+
+    def save_many(
+        self, records: list[dict[str, Any]], *, today: dt.date | None = None, source: str = "import"
+    ) -> list[SavedApplication | ValidationError]:
+        """Validate every record, then store the valid ones in ONE transaction (imports,
+        synthetic data). Returns, per input, the saved ``{uuid, number}`` or its errors."""
+        self.require("app.create")
+        from station.validation import check_application
+
+        city = self.store.config.get("station.city")
+        results: list[SavedApplication | ValidationError | None] = []
+        cleaned: list[tuple[int, ApplicationRecord]] = []
+        for i, record in enumerate(records):
+            try:
+                cleaned.append((i, check_application(record, today=today, city=city)))
+                results.append(None)
+            except ValidationError as exc:
+                results.append(exc)
+        at = now()
+        with self.store.transaction():
+            for i, clean in cleaned:
+                results[i] = self._store_new(clean, at, action=f"app.{source}")
+        return [r for r in results if r is not None]
+
+    def _store_new(
+        self, clean: ApplicationRecord, at: dt.datetime, action: str = "app.create"
+    ) -> SavedApplication:
+        """Inside a transaction: number, station keys, insert, outbox, audit."""
+        if (
+            clean.get("photo")
+            and not self.conn.execute(
+                "SELECT 1 FROM photos WHERE sha256 = ?", (clean["photo"],)
+            ).fetchone()
+        ):
+            raise UsageError("no_photo", _("The photo is not in the database"))
+        clean["uuid"] = str(clean.get("uuid") or uuidlib.uuid4())
+        clean["number"] = self._next_number(at.date())
+        clean["captured_at"] = at.isoformat(timespec="seconds")
+        clean["operator"] = self.operator
+        clean.pop("state", None)
+        self._insert(clean, at)
+        auditlog.append(
+            self.conn,
+            self.operator,
+            action,
+            clean["uuid"],
+            {"kind": clean["kind"], "number": clean["number"]},
+        )
+        return {"uuid": clean["uuid"], "number": clean["number"]}
+
+    def _insert(self, rec: ApplicationRecord, at: dt.datetime) -> None:
+        person = rec.get("person") or {}
+        residence = rec.get("residence") or {}
+        chash = content_hash(rec)
+        cur = self.conn.execute(
+            "INSERT INTO applications (uuid, number, version, kind, id_number, name, phone,"
+            " birth_date, division_code, community, day, captured_at, operator, updated_at,"
+            " photo, content_hash, record) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?)",
+            (
+                rec["uuid"],
+                rec["number"],
+                rec["kind"],
+                person.get("id_number"),
+                person.get("name"),
+                person.get("phone"),
+                person.get("birth_date"),
+                residence.get("division_code"),
+                residence.get("community"),
+                at.date().isoformat(),
+                rec["captured_at"],
+                rec["operator"],
+                at.isoformat(timespec="seconds"),
+                rec.get("photo"),
+                chash,
+                pack_record(rec),
+            ),
+        )
+        self.conn.execute(
+            "INSERT INTO applications_fts (rowid, text) VALUES (?, ?)",
+            (cur.lastrowid, fts_for(rec)),
+        )
+        # the new version goes to the sync outbox in the same transaction
+        outbox.enqueue(self.conn, rec["uuid"], 1, chash)
+
+    def correct(
+        self,
+        ref: str,
+        record: dict[str, Any],
+        photo: bytes | None = None,
+        *,
+        photo_override: list[str] | None = None,
+    ) -> Correction:
+        """Store a corrected version of an application (same uuid and number, version + 1);
+        ``photo_override`` as for :meth:`save`, in the same transaction."""
+        with self.store.transaction():
+            result = self._correct(ref, record, photo)
+            if photo_override is not None:
+                self.note_photo_override(result["uuid"], photo_override)
+        return result
+
+    def _correct(self, ref: str, record: dict[str, Any], photo: bytes | None = None) -> Correction:
+        self.require("app.correct_own")
+        from station.validation import check_application
+
+        with self.store.transaction():
+            row = self._row(ref)
+            old = unpack_application(row["record"])
+            if old["operator"] != self.operator and not self.store.can("app.correct_any"):
+                raise AuthError(
+                    "forbidden",
+                    _("Only a supervisor may correct another coordinator's application"),
+                )
+            clean = check_application(record, city=self.store.config.get("station.city"))
+            for key in ("uuid", "number", "captured_at", "operator"):
+                clean[key] = old[key]
+            if photo is not None:
+                clean["photo"] = self.put_photo(photo)
+            elif "photo" not in clean and old.get("photo"):
+                clean["photo"] = old["photo"]
+            clean.pop("state", None)
+            chash = content_hash(clean)
+            if chash == row["content_hash"]:
+                return {
+                    "uuid": old["uuid"],
+                    "number": old["number"],
+                    "version": row["version"],
+                    "changed": False,
+                }
+            version = row["version"] + 1
+            self.conn.execute(
+                "INSERT INTO application_versions (uuid, version, content_hash, record, operator,"
+                " saved_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    old["uuid"],
+                    row["version"],
+                    row["content_hash"],
+                    row["record"],
+                    old["operator"],
+                    row["updated_at"],
+                ),
+            )
+            person, residence = clean.get("person") or {}, clean.get("residence") or {}
+            self.conn.execute("DELETE FROM applications_fts WHERE rowid = ?", (row["id"],))
+            self.conn.execute(
+                "UPDATE applications SET version = ?, kind = ?, id_number = ?, name = ?,"
+                " phone = ?, birth_date = ?, division_code = ?, community = ?, updated_at = ?,"
+                " photo = ?, content_hash = ?, record = ? WHERE id = ?",
+                (
+                    version,
+                    clean["kind"],
+                    person.get("id_number"),
+                    person.get("name"),
+                    person.get("phone"),
+                    person.get("birth_date"),
+                    residence.get("division_code"),
+                    residence.get("community"),
+                    stamp(),
+                    clean.get("photo"),
+                    chash,
+                    pack_record(clean),
+                    row["id"],
+                ),
+            )
+            self.conn.execute(
+                "INSERT INTO applications_fts (rowid, text) VALUES (?, ?)",
+                (row["id"], fts_for(clean)),
+            )
+            outbox.enqueue(self.conn, old["uuid"], version, chash)
+            auditlog.append(
+                self.conn, self.operator, "app.correct", old["uuid"], {"version": version}
+            )
+        return {"uuid": old["uuid"], "number": old["number"], "version": version, "changed": True}
+
+    # -- review flags and imported rows, kept with the applications they belong to ------------
+    def note_photo_override(self, uuid: str, reasons: list[str]) -> None:
+        """A photo kept although a check failed: a flag for the supervisor's review."""
+        with self.store.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO photo_overrides (uuid, reasons) VALUES (?, ?)",
+                (uuid, json.dumps(reasons, ensure_ascii=False)),
+            )
+
+    def photo_overrides(self, uuids: list[str]) -> dict[str, list[str]]:
+        """The override reasons of those of ``uuids`` that have one."""
+        out: dict[str, list[str]] = {}
+        for i in range(0, len(uuids), 500):
+            part = uuids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for uuid, reasons in self.conn.execute(
+                f"SELECT uuid, reasons FROM photo_overrides WHERE uuid IN ({marks})", part
+            ):
+                out[uuid] = json.loads(reasons)
+        return out
+
+    def imported(self, row_hashes: list[str]) -> set[str]:
+        """Those of the spreadsheet rows' hashes that an earlier import already saved."""
+        seen: set[str] = set()
+        for digest in row_hashes:
+            if self.conn.execute(
+                "SELECT 1 FROM imported_rows WHERE row_hash = ?", (digest,)
+            ).fetchone():
+                seen.add(digest)
+        return seen
+
+    def note_imported(self, rows: list[tuple[str, str]], source: str) -> None:
+        """(row hash, uuid) of spreadsheet rows just saved, in the caller's transaction, so that
+        importing the same file again skips them."""
+        at = stamp()
+        with self.store.transaction():
+            for digest, uuid in rows:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO imported_rows (row_hash, uuid, source, imported_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (digest, uuid, source, at),
+                )
+
+    # -- one application -----------------------------------------------------------------------
+    def _row(self, ref: str) -> dict[str, Any]:
+        ref = ref.strip()
+        column = "uuid" if "-" in ref else "number"
+        row = self.conn.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM applications WHERE {column} = ?", (ref,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError("no_application", _("No application with this reference"))
+        return dict(zip(_COLUMNS, row, strict=True))
+
+    def get(self, ref: str, *, audit_view: bool = True) -> ApplicationRecord:
+        """The full record (with station keys, version and state). Viewing is audited."""
+        self.require("app.view")
+        row = self._row(ref)
+        rec = unpack_application(row["record"])
+        rec["version"] = row["version"]
+        rec["state"] = row["state"]
+        if audit_view:
+            self.store.audit("app.view", rec["uuid"])
+        return rec
+
+    def record_for_sync(self, uuid: str) -> ApplicationRecord:
+        """The record as sent to the central service (no role check: sync runs as any role)."""
+        self.require("sync.run")
+        row = self._row(uuid)
+        return unpack_application(row["record"])
+
+    def history(self, ref: str) -> list[dict[str, Any]]:
+        self.require("app.view")
+        row = self._row(ref)
+        return auditlog.history(self.conn, row["uuid"])
+
+    def sync_state(self, ref: str) -> dict[str, Any] | None:
+        """The record's upload state and the service's events (None: not queued)."""
+        self.require("app.view")
+        row = self._row(ref)
+        return outbox.record_state(self.conn, row["uuid"])
+
+    def versions(self, ref: str) -> list[Version]:
+        self.require("app.view")
+        row = self._row(ref)
+        rows = self.conn.execute(
+            "SELECT version, record, operator, saved_at FROM"
+            " application_versions WHERE uuid = ? ORDER BY version",
+            (row["uuid"],),
+        ).fetchall()
+        return [
+            {"version": v, "record": unpack_application(r), "operator": o, "saved_at": s}
+            for v, r, o, s in rows
+        ]
+
+    # -- finding applications ------------------------------------------------------------------
+    def _summaries(
+        self, where: str, params: tuple[Any, ...], limit: int
+    ) -> list[ApplicationSummary]:
+        rows = self.conn.execute(
+            f"SELECT {', '.join(_SUMMARY)} FROM applications WHERE {where}"
+            f" ORDER BY captured_at DESC, id DESC LIMIT ?",
+            (*params, limit),
+        ).fetchall()
+        out = []
+        for r in rows:
+            d = dict(zip(_SUMMARY, r, strict=True))
+            d["id_masked"] = mask_id(d.pop("id_number"))
+            phone = d.pop("phone") or ""
+            d["phone_masked"] = phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else phone
+            out.append(cast(ApplicationSummary, d))
+        return out
+
+    def search(self, text: str, limit: int = 50) -> list[ApplicationSummary]:
+        """Find by ID number, phone or application number (whole or prefix), or by any part of
+        a name or address. Results carry masked ID numbers and phones."""
+        self.require("app.search")
+        limit = max(1, min(int(limit), 500))
+        q = text.strip()
+        if not q:
+            return []
+        if classify(q) == "digits":
+            q = q.replace(" ", "").upper()
+            if len(q) == 18:
+                return self._summaries("id_number = ?", (q,), limit)
+            hi = q + "\uffff"
+            found = self._summaries("id_number >= ? AND id_number < ?", (q, hi), limit)
+            found += self._summaries("phone >= ? AND phone < ?", (q, hi), limit)
+            found += self._summaries("number >= ? AND number < ?", (q, hi), limit)
+            unique: dict[str, ApplicationSummary] = {}
+            for d in found:
+                unique.setdefault(d["uuid"], d)
+            return list(unique.values())[:limit]
+        match = fts_query(q)
+        if match is None:
+            return []
+        return self._summaries(
+            "id IN (SELECT rowid FROM applications_fts WHERE applications_fts MATCH ? LIMIT 2000)",
+            (match,),
+            limit,
+        )
+
+    def browse(
+        self, day: dt.date | None = None, limit: int = 200, operator: str | None = None
+    ) -> list[ApplicationSummary]:
+        self.require("app.search")
+        where, params = "1", cast(tuple[Any, ...], ())
+        if day is not None:
+            where, params = "day = ?", (day.isoformat(),)
+        if operator:
+            where += " AND operator = ?"
+            params = (*params, operator)
+        return self._summaries(where, params, limit)
+
+    def possible_duplicates(
+        self, record: dict[str, Any] | ApplicationRecord, exclude: str | None = None
+    ) -> list[ApplicationSummary]:
+        """Applications of the same person already at this station: the same ID number, or the
+        same name and birth date (a mistyped number). For the intake's warning and the review."""
+        self.require("app.search")
+        person = record.get("person") or {}
+        idn = str(person.get("id_number") or "").strip().upper()
+        name, birth = person.get("name"), person.get("birth_date")
+        unique: dict[str, ApplicationSummary] = {}
+        if idn:
+            for d in self._summaries("id_number = ? AND purged = 0", (idn,), 20):
+                unique.setdefault(d["uuid"], {**d, "match": "id_number"})
+        if name and birth:
+            for d in self._summaries(
+                "name = ? AND birth_date = ? AND purged = 0", (name, birth), 20
+            ):
+                unique.setdefault(d["uuid"], {**d, "match": "name_birth_date"})
+        unique.pop(exclude or "", None)
+        return list(unique.values())
+
+    def count_for_day(self, day: dt.date) -> int:
+        self.require("app.search")
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM applications WHERE day = ?", (day.isoformat(),)
+            ).fetchone()[0]
+        )
