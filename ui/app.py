@@ -12,6 +12,7 @@ from station.resources import resource_path
 from ui.qt import (
     QApplication,
     QCoreApplication,
+    QEvent,
     QFont,
     QFontDatabase,
     QLibraryInfo,
@@ -70,6 +71,25 @@ def make_app(argv: list[str] | None = None, lang: str | None = None) -> QApplica
     app.setStyleSheet(STYLE)
     install_language(app, lang or i18n.language())
     return app
+
+
+def close_windows() -> None:
+    """Close and delete every parentless window now, through Qt, while the application runs.
+
+    A window that Python still holds only through a lambda connected to one of its children's
+    signals (``self.day.dateChanged.connect(lambda _d: self.load())``) outlives the code that
+    made it. Left for the interpreter's exit, PySide deletes it; deleting its children drops
+    the lambda, the lambda drops the last Python reference to the window, and Python deletes
+    the window a second time while Qt is still destroying it ("QObject: shared QObject was
+    deleted directly", a corrupted heap, an abort). Deleted here, Qt destroys each window once
+    and PySide only forgets the Python side.
+    """
+    windows = [w for w in QApplication.topLevelWidgets() if w.parent() is None]
+    for w in windows:
+        w.close()
+    for w in windows:
+        w.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
 class DesktopSession:
@@ -205,6 +225,9 @@ class DesktopSession:
         self.show_login()
 
     def shutdown(self) -> None:
+        if getattr(self, "idle_lock", None) is not None:
+            self.idle_lock.stop()
+            self.idle_lock = None
         if self.sync is not None:
             self.sync.stop()
             self.sync = None
@@ -214,17 +237,19 @@ class DesktopSession:
 
 
 def run(station: Any, demo_hint: str = "") -> int:
-    """The desktop: the first-run wizard on a PC without a station, then the login."""
+    """The desktop: the first-run wizard on a PC without a station, then the login. Every
+    window is deleted before this returns (``close_windows``)."""
     app = make_app()
     session = DesktopSession(station, demo_hint)
-    if not station.exists():
-        from ui.first_run import FirstRunWizard
-
-        wizard = FirstRunWizard(station)
-        if not wizard.exec() or not station.exists():
-            return 1
-    session.show_login()
     try:
+        if not station.exists():
+            from ui.first_run import FirstRunWizard
+
+            wizard = FirstRunWizard(station)
+            if not wizard.exec() or not station.exists():
+                return 1
+        session.show_login()
         return int(app.exec())
     finally:
         session.shutdown()
+        close_windows()
