@@ -15,6 +15,7 @@ field.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from station import codes
@@ -145,7 +146,8 @@ class MemberRow:
         grid.addWidget(self.hint, 2 * index + 2, 0, 1, 5)
         for edit in (self.name, self.id_number, self.birth_date):
             edit.installEventFilter(owner.enter_filter)
-            edit.textEdited.connect(owner.member_edited)
+            edit.textEdited.connect(owner._member_typed)  # typed: its problems are shown
+            edit.textChanged.connect(owner._changed)  # any change: validated again
         self.relation.currentIndexChanged.connect(owner._changed)
 
     def value(self) -> dict[str, Any]:
@@ -198,6 +200,7 @@ class IntakeDialog(QDialog):
         self.duplicates: list[dict[str, Any]] = []
         self.enter_filter = _EnterMovesOn(self)
         self._restoring = False
+        self._duplicate_asked = 0  # serial of the latest duplicate check
         self.draft_saved = 0
         titles = {
             "change": self.tr("Change of address or employer: application %1"),
@@ -552,7 +555,11 @@ class IntakeDialog(QDialog):
         hint.setObjectName("fieldError")
         hint.setWordWrap(True)
         hint.hide()
-        edit.textEdited.connect(lambda _t, p=path: (self.touched.add(p), self._changed()))
+        # Validated on every change of the text (typed, committed by an input method, pasted,
+        # set by the card or a draft): ``textEdited`` alone misses the program's changes and
+        # left the problem line describing an older text. Typing also marks the field touched.
+        edit.textEdited.connect(functools.partial(self._touch, path))
+        edit.textChanged.connect(self._changed)
         holder = QVBoxLayout()
         holder.setSpacing(2)
         if path in DECODED:
@@ -574,6 +581,11 @@ class IntakeDialog(QDialog):
         form.addRow(label, holder)
         self.edits[path], self.hints[path] = edit, hint
         self.labels[path] = label
+
+    def _touch(self, path: str, _text: str = "") -> None:
+        if path not in self.touched:  # its problem is shown from now on
+            self.touched.add(path)
+            self._changed()
 
     def _fill_communities(self) -> None:
         self.community.clear()
@@ -623,9 +635,14 @@ class IntakeDialog(QDialog):
         self._changed()
 
     def member_edited(self, *_args: Any) -> None:
+        """Every member row's problems are shown from now on."""
         for i in range(len(self.members)):
             self.touched.add(f"members.{i}")
         self._changed()
+
+    def _member_typed(self, _text: str = "") -> None:
+        if any(f"members.{i}" not in self.touched for i in range(len(self.members))):
+            self.member_edited()
 
     def _text(self, path: str) -> str | None:
         value = self.edits[path].text().strip()
@@ -855,6 +872,8 @@ class IntakeDialog(QDialog):
     def _changed(self, *_args: Any) -> list[Any]:
         if not hasattr(self, "draft_timer"):
             return []  # still building the pages
+        if self._restoring:
+            return self.errors  # many fields at once: validated once when they are all set
         if not self._restoring and not self.correcting:
             self.draft_timer.start()
         self.guardian_box.setVisible(
@@ -1081,12 +1100,16 @@ class IntakeDialog(QDialog):
         except StationError as exc:
             self.card_status.setText(exc.message)
             return
-        for key in PERSON_FIELDS:
-            value = (data.get("person") or {}).get(key)
-            if value:
-                edit = self.edits[f"person.{key}"]
-                edit.setText(str(value))
-                self._mark_from_card(edit)
+        self._restoring = True  # nine fields at once: validated once below
+        try:
+            for key in PERSON_FIELDS:
+                value = (data.get("person") or {}).get(key)
+                if value:
+                    edit = self.edits[f"person.{key}"]
+                    edit.setText(str(value))
+                    self._mark_from_card(edit)
+        finally:
+            self._restoring = False
         self.card_status.setText(self.tr("Read from the card ✔ (green fields)"))
         self.edits["person.phone"].setFocus()
         self._changed()
@@ -1102,11 +1125,15 @@ class IntakeDialog(QDialog):
         """Warn when this person already has an application at the station."""
         record = self.record()
         exclude = self.correcting.get("uuid") if self.correcting else None
+        self._duplicate_asked += 1
+        asked = self._duplicate_asked
         self.bridge.op(lambda s: s.possible_duplicates(record, exclude)).success(
-            self._show_duplicates
+            lambda found: self._show_duplicates(found, asked)
         ).run_in_background()
 
-    def _show_duplicates(self, found: list[dict[str, Any]]) -> None:
+    def _show_duplicates(self, found: list[dict[str, Any]], asked: int | None = None) -> None:
+        if asked is not None and asked != self._duplicate_asked:
+            return  # the answer about an earlier card, come after a newer question
         self.duplicates = found
         if not found:
             self.duplicate_label.hide()
