@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
 from station.errors import StationError
 from station.roles import role_label
@@ -28,6 +29,10 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+
+if TYPE_CHECKING:
+    from ui.record_view import RecordView
+    from ui.review import ReviewDialog
 
 SEARCH_DELAY_MS = 150
 
@@ -271,7 +276,13 @@ class MainWindow(QMainWindow):
         from ui.review import ReviewDialog
 
         self.review_dialog = ReviewDialog(self.bridge, self)
+        self.review_dialog.record_requested.connect(
+            functools.partial(self._record_for_review, self.review_dialog)
+        )
         self.review_dialog.show()
+
+    def _record_for_review(self, review: ReviewDialog, ref: str) -> None:
+        self.show_record(ref, review).changed.connect(review.load)
 
     def find_first(self, hint: str) -> None:
         self.search.setFocus()
@@ -291,15 +302,39 @@ class MainWindow(QMainWindow):
         self.today_label.setText(self.tr("Taken in today: %1").replace("%1", str(n)))
         self.today_count.setText(str(n))
 
+    # -- the windows the screens ask for ----------------------------------------------------
     def open_record(self, row: int) -> None:
         if not self.bridge.can("app.view") or not 0 <= row < self.model.rowCount():
             return
+        self.show_record(self.model.row_data(row)["uuid"])
+
+    def show_record(self, ref: str, parent: QWidget | None = None) -> RecordView:
+        """One application's record view (from the list, a duplicate warning, the review)."""
         from ui.record_view import RecordView
 
-        ref = self.model.row_data(row)["uuid"]
-        self.record_view = RecordView(self.bridge, ref, self)
-        self.record_view.changed.connect(self.refresh)
-        self.record_view.show()
+        view = RecordView(self.bridge, ref, parent or self)
+        view.changed.connect(self.refresh)
+        view.correction_requested.connect(functools.partial(self.open_correction, view))
+        self.record_view = view
+        view.show()
+        return view
+
+    def open_correction(self, view: RecordView, record: dict[str, Any], kind: str) -> None:
+        """The wizard on ``record`` (a correction, or a change of ``kind``) for ``view``."""
+        self.bridge.op(lambda s: s.settings_map()).success(
+            lambda settings: self._show_correction(view, settings, record, kind)
+        ).run_in_background()
+
+    def _show_correction(
+        self, view: RecordView, settings: dict[str, str], record: dict[str, Any], kind: str
+    ) -> None:
+        from ui.intake import IntakeDialog
+
+        dlg = IntakeDialog(self.bridge, settings, view, correct=record, kind=kind or None)
+        dlg.record_requested.connect(functools.partial(self.show_record, parent=dlg))
+        dlg.finished.connect(lambda _r: view.correction_closed(dlg.saved))
+        self.correction = dlg
+        dlg.show()
 
     def _schedule_search(self) -> None:
         self._timer.start()
@@ -365,6 +400,9 @@ class MainWindow(QMainWindow):
         from ui.intake import IntakeDialog
 
         self.intake_dialog = IntakeDialog(self.bridge, settings, self)
+        self.intake_dialog.record_requested.connect(
+            functools.partial(self.show_record, parent=self.intake_dialog)
+        )
         self.intake_dialog.finished.connect(lambda _r: self.refresh())
         self.intake_dialog.show()
 
