@@ -226,20 +226,6 @@ def keystrokes(dlg: Any, samples: int) -> dict[str, Any]:
     return {**_spread(call), "with_paint": _spread(painted)}
 
 
-def _photo() -> Any:
-    """An ID photo from the simulated camera (the bundled sample portrait on a light wall)."""
-    from devices.camera.sim import SimulatedCamera
-    from station.photo import capture
-
-    cam = SimulatedCamera()
-    cam.open()
-    try:
-        frame = cam.frame_at(0.0, 0)
-    finally:
-        cam.close()
-    return capture(frame)
-
-
 def _fill_valid(dlg: Any) -> None:
     values = {
         "person.phone": "13800001111",
@@ -267,6 +253,7 @@ def _fill_valid(dlg: Any) -> None:
 
 def intake_figures(demo: Any, samples: int, probe: BlockProbe) -> dict[str, Any]:
     from ui.adapter import StationBridge
+    from ui.device_bridge import simulated_photo
     from ui.intake import IntakeDialog
 
     store = demo.station.login("coord", PASSWORD)
@@ -287,7 +274,7 @@ def intake_figures(demo: Any, samples: int, probe: BlockProbe) -> dict[str, Any]
         live, live_ms = probe.measure(  # camera start, live preview, automatic capture
             dlg.take_photo, lambda: dlg.photo is not None, "the live photo"
         )
-        dlg.photo = _photo()
+        dlg.photo = simulated_photo()
         save, save_ms = probe.measure(
             dlg.save,
             lambda: (

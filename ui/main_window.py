@@ -424,24 +424,22 @@ class MainWindow(QMainWindow):
         self.bridge.op(lambda s: s.settings_map()).success(self._show_camera).run_in_background()
 
     def _show_camera(self, settings: dict[str, str]) -> None:
-        import devices
         from ui.photo_preview import PhotoPreview
 
         dialog = QDialog(self)
         dialog.setWindowTitle(self.tr("Camera"))
         dialog.resize(1000, 600)
-        preview = PhotoPreview(parent=dialog)
+        preview = PhotoPreview(session=self.bridge.devices.camera(settings, dialog))
+        preview.failed.connect(self._camera_failed)
         layout = QVBoxLayout(dialog)
         layout.addWidget(preview)
-        try:
-            camera = devices.open_device("camera", settings)
-        except StationError as exc:
-            self._show_error(exc)
-            return
-        preview.start(camera)
         dialog.finished.connect(lambda _r: preview.stop())
         self.camera_dialog = dialog
         dialog.show()
+        preview.start()
+
+    def _camera_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
 
     def _show_error(self, exc: BaseException) -> None:
         text = exc.message if isinstance(exc, StationError) else type(exc).__name__

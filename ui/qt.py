@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QAction,
+    QCloseEvent,
     QColor,
     QFont,
     QFontDatabase,
@@ -39,10 +40,12 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPainterPath,
+    QPaintEvent,
     QPalette,
     QPdfWriter,
     QPen,
     QPixmap,
+    QResizeEvent,
     QShortcut,
 )
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -108,6 +111,7 @@ __all__ = [
     "QAction",
     "QApplication",
     "QCheckBox",
+    "QCloseEvent",
     "QColor",
     "QComboBox",
     "QCoreApplication",
@@ -143,6 +147,7 @@ __all__ = [
     "QModelIndex",
     "QObject",
     "QPageSize",
+    "QPaintEvent",
     "QPainter",
     "QPainterPath",
     "QPalette",
@@ -156,6 +161,7 @@ __all__ = [
     "QProgressBar",
     "QPushButton",
     "QRectF",
+    "QResizeEvent",
     "QScrollArea",
     "QShortcut",
     "QSize",

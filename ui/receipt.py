@@ -98,3 +98,23 @@ def print_receipt(data: dict[str, Any], parent: Any = None) -> bool:
     render(painter, data, printer.width())
     painter.end()
     return True
+
+
+def deliver(data: dict[str, Any], parent: Any = None, pdf_path: str | None = None) -> str | None:
+    """Print the receipt; without a printer (or with ``pdf_path``) save it as a PDF, asking
+    where when no path is given. Returns the PDF's path, or None (printed, or cancelled)."""
+    from ui.qt import QCoreApplication, QFileDialog
+
+    if pdf_path is None and print_receipt(data, parent):
+        return None
+    if pdf_path is None:
+        pdf_path, _f = QFileDialog.getSaveFileName(
+            parent,
+            QCoreApplication.translate("Receipt", "Save the receipt"),
+            f"receipt-{data['number']}.pdf",
+            "*.pdf",
+        )
+    if not pdf_path:
+        return None
+    save_pdf(data, Path(pdf_path))
+    return pdf_path

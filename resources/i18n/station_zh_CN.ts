@@ -624,10 +624,6 @@
       <translation>正在保存…</translation>
     </message>
     <message>
-      <source>Save the receipt</source>
-      <translation>保存回执</translation>
-    </message>
-    <message>
       <source>Receipt saved: %1</source>
       <translation>回执已保存：%1</translation>
     </message>
@@ -1125,6 +1121,10 @@
     <message>
       <source>Station address: %1   Phone: %2</source>
       <translation>受理点地址：%1　电话：%2</translation>
+    </message>
+    <message>
+      <source>Save the receipt</source>
+      <translation>保存回执</translation>
     </message>
   </context>
   <context>

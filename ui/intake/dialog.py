@@ -8,15 +8,14 @@ warning's link asks for the record (``record_requested``), it does not open it.
 
 from __future__ import annotations
 
-import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from station.errors import FieldError, StationError
 from station.validation import validate_application
-from ui.adapter import StationBridge, read_id_card
+from ui.adapter import StationBridge
+from ui.device_bridge import DeviceCall, DeviceSession
 from ui.intake.drafts import Drafts
 from ui.intake.fields import PERSON_FIELDS, PHOTO_STEP, REVIEW_STEP, FieldSet, MemberRow, step_of
 from ui.intake.form import IntakeForm
@@ -42,19 +41,6 @@ from ui.qt import (
     Signal,
     shortcut,
 )
-
-
-def preload_photo_modules() -> None:
-    """Import the live preview and the camera drivers (OpenCV, numpy: ~0.2 s) on a helper
-    thread while the coordinator types, so that F3 does not stall the window."""
-    if "ui.photo_preview" in sys.modules:
-        return
-
-    def work() -> None:
-        import devices.camera  # noqa: F401
-        import ui.photo_preview  # noqa: F401
-
-    threading.Thread(target=work, name="ui-preload", daemon=True).start()
 
 
 class IntakeDialog(QDialog):
@@ -83,6 +69,7 @@ class IntakeDialog(QDialog):
         self.errors: list[FieldError] = []
         self.duplicates: list[dict[str, Any]] = []
         self.preview: Any = None  # the live preview, made on the first F3
+        self.reader: DeviceSession | None = None  # the ID-card reader, from the first F2
         self.restore_button: QPushButton | None = None
         self._ready = False  # the pages are built
         self._restoring = False  # many fields set at once: validated once afterwards
@@ -204,7 +191,7 @@ class IntakeDialog(QDialog):
         self._changed()
         if not correct:
             self.drafts.look()
-        preload_photo_modules()
+        bridge.devices.preload_camera()
 
     @property
     def members(self) -> list[MemberRow]:
@@ -407,7 +394,11 @@ class IntakeDialog(QDialog):
         self.go(0)
         self.card_button.setEnabled(False)
         self.card_status.setText(self.tr("Reading the card…"))
-        read_id_card(self.settings, self.bridge.dispatch, self._card_read, self._card_failed)
+        if self.reader is None:
+            self.reader = self.bridge.devices.id_reader(self.settings, self)
+        call: DeviceCall = self.reader.read(wait=10, refuse_permit=True)
+        call.done.connect(self._card_read)
+        call.failed.connect(self._card_failed)
 
     def unlock_card_fields(self) -> None:
         """A supervisor may edit what the card gave (the record keeps who saved it)."""
@@ -425,14 +416,7 @@ class IntakeDialog(QDialog):
         self.fields.mark_from_card(edit)
 
     def _card_read(self, data: dict[str, Any]) -> None:
-        from devices.idcard import refuse_for_permit
-
         self.card_button.setEnabled(True)
-        try:
-            refuse_for_permit(data)
-        except StationError as exc:
-            self.card_status.setText(exc.message)
-            return
         with self._many_fields():  # nine fields at once: validated once
             for key in PERSON_FIELDS:
                 value = (data.get("person") or {}).get(key)
@@ -469,23 +453,18 @@ class IntakeDialog(QDialog):
     def take_photo(self) -> None:
         """The live preview inside the photo step (the camera runs only while it is shown);
         the photo is taken when every check has passed, or by hand with a confirmation."""
-        import devices
         from ui.photo_preview import PhotoPreview
 
         self.go(PHOTO_STEP)
         if self.preview is None:
-            self.preview = PhotoPreview()
+            session = self.bridge.devices.camera(self.settings, self)
+            self.preview = PhotoPreview(session=session)
             self.preview.setMinimumSize(640, 340)
             self.preview.captured.connect(self._photo_taken)
             self.preview.failed.connect(self.photo_label.setText)  # the form stays as it is
             self.services_page.preview_area.addWidget(self.preview)
-        try:
-            camera = devices.open_device("camera", self.settings)
-        except StationError as exc:
-            self.photo_label.setText(exc.message)
-            return
         self.preview.show()
-        self.preview.start(camera)
+        self.preview.start()
         self.preview.setFocus()
 
     def stop_camera(self) -> None:
@@ -493,8 +472,10 @@ class IntakeDialog(QDialog):
             self.preview.stop()
             self.preview.hide()
 
-    def done(self, result: int) -> None:  # noqa: D102 - QDialog's; the camera goes off
+    def done(self, result: int) -> None:  # noqa: D102 - QDialog's; the devices go off
         self.stop_camera()
+        if self.reader is not None:
+            self.reader.close()
         super().done(result)
 
     def _photo_taken(self, shot: Any, dialog: QDialog | None = None) -> None:
@@ -576,22 +557,11 @@ class IntakeDialog(QDialog):
         ).run_in_background()
 
     def _print(self, data: dict[str, Any], pdf_path: str | None) -> None:
-        from pathlib import Path
+        from ui.receipt import deliver
 
-        from ui.qt import QFileDialog
-        from ui.receipt import print_receipt, save_pdf
-
-        if pdf_path is None and print_receipt(data, self):
-            return
-        if pdf_path is None:
-            pdf_path, _f = QFileDialog.getSaveFileName(
-                self, self.tr("Save the receipt"), f"receipt-{data['number']}.pdf", "*.pdf"
-            )
-        if pdf_path:
-            save_pdf(data, Path(pdf_path))
-            self.review_page.saved_label.setText(
-                self.tr("Receipt saved: %1").replace("%1", pdf_path)
-            )
+        saved = deliver(data, self, pdf_path)
+        if saved:
+            self.review_page.saved_label.setText(self.tr("Receipt saved: %1").replace("%1", saved))
 
     def _saved(self, result: dict[str, Any]) -> None:
         self.saved = result
