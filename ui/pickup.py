@@ -62,7 +62,8 @@ class PickupDialog(QDialog):
         self.hand_button = QPushButton(self.tr("Hand over (Ctrl+Enter)"))
         self.hand_button.setObjectName("primary")
         self.hand_button.setEnabled(False)
-        self.hand_button.clicked.connect(self.hand_over)
+        # not hand_over itself: clicked's "checked" (False) would arrive as confirm=False
+        self.hand_button.clicked.connect(lambda _checked=False: self.hand_over())
         close = QPushButton(self.tr("Close (Esc)"))
         close.clicked.connect(self.reject)
         for b in (self.card_button, self.hand_button, close):

@@ -58,7 +58,8 @@ class ReviewDialog(QDialog):
         self.flags.doubleClicked.connect(lambda index: self.open_record(index.row()))
         self.confirm_button = QPushButton(self.tr("Confirm the day"))
         self.confirm_button.setObjectName("primary")
-        self.confirm_button.clicked.connect(self.confirm)
+        # not confirm itself: clicked's "checked" (False) would arrive as ask=False
+        self.confirm_button.clicked.connect(lambda _checked=False: self.confirm())
         close = QPushButton(self.tr("Close (Esc)"))
         close.clicked.connect(self.reject)
         for b in (self.confirm_button, close):
