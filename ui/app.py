@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from station import i18n
 from station.resources import resource_path
@@ -20,6 +20,13 @@ from ui.qt import (
     QTranslator,
 )
 from ui.style import STYLE
+
+if TYPE_CHECKING:
+    from station.store import Station, Store
+    from ui.adapter import StationBridge, SyncBridge
+    from ui.idle_lock import IdleLock
+    from ui.login import LoginDialog
+    from ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 _translators: list[QTranslator] = []
@@ -95,13 +102,15 @@ def close_windows() -> None:
 class DesktopSession:
     """Shows the login dialog, then the main window; logging out returns to the login."""
 
-    def __init__(self, station: Any, demo_hint: str = "") -> None:
+    def __init__(self, station: Station, demo_hint: str = "") -> None:
         self.station = station
         self.demo_hint = demo_hint
-        self.window: Any = None
-        self.bridge: Any = None
-        self.sync: Any = None
-        self.login: Any = None
+        self.window: MainWindow | None = None
+        self.bridge: StationBridge | None = None
+        self.sync: SyncBridge | None = None
+        self.login: LoginDialog | None = None
+        self.idle_lock: IdleLock | None = None
+        self._idle_minutes = 5.0
 
     def show_login(self) -> None:
         from ui.login import LoginDialog
@@ -116,22 +125,22 @@ class DesktopSession:
         self.login.logged_in.connect(self.open_main)
         self.login.show()
 
-    def open_main(self, store: Any) -> None:
+    def open_main(self, store: Store) -> None:
         from ui.adapter import StationBridge
         from ui.main_window import MainWindow
 
-        self.bridge = StationBridge(store)
+        self.bridge = bridge = StationBridge(store)
         self.sync = self._start_sync(store)
-        self.window = MainWindow(self.bridge, self.sync)
-        self.window.logout_requested.connect(self.logout)
-        self.window.language_requested.connect(self.switch_language)
-        self.window.show()
+        self.window = window = MainWindow(bridge, self.sync)
+        window.logout_requested.connect(self.logout)
+        window.language_requested.connect(self.switch_language)
+        window.show()
         try:
             self._idle_minutes = float(store.config_get("ui.idle_lock_minutes") or "5")
         except ValueError:
             self._idle_minutes = 5.0
         self._start_idle_lock()
-        self._backup_timer = QTimer(self.bridge)
+        self._backup_timer = QTimer(bridge)
         self._backup_timer.setInterval(10 * 60 * 1000)
         self._backup_timer.timeout.connect(self.backup_if_due)
         self._backup_timer.start()
@@ -140,9 +149,10 @@ class DesktopSession:
     def _start_idle_lock(self) -> None:
         from ui.idle_lock import IdleLock
 
-        self.idle_lock = IdleLock(
-            self.window, self.station, self.bridge.operator, self._idle_minutes
-        )
+        if self.window is not None and self.bridge is not None:
+            self.idle_lock = IdleLock(
+                self.window, self.station, self.bridge.operator, self._idle_minutes
+            )
 
     def switch_language(self, lang: str) -> None:
         """Switch the language at run time: the translators, then a fresh main window on the
@@ -155,20 +165,20 @@ class DesktopSession:
             return
         install_language(app, lang)
         old = self.window
-        if getattr(self, "idle_lock", None) is not None:
+        if self.idle_lock is not None:
             self.idle_lock.stop()
-        self.window = MainWindow(self.bridge, self.sync)
-        self.window.logout_requested.connect(self.logout)
-        self.window.language_requested.connect(self.switch_language)
+        self.window = window = MainWindow(self.bridge, self.sync)
+        window.logout_requested.connect(self.logout)
+        window.language_requested.connect(self.switch_language)
         if old is not None:
-            self.window.setGeometry(old.geometry())
-        self.window.show()
+            window.setGeometry(old.geometry())
+        window.show()
         self._start_idle_lock()
         if old is not None:
             old.close()
             old.deleteLater()
 
-    def _start_sync(self, store: Any) -> Any:
+    def _start_sync(self, store: Store) -> SyncBridge | None:
         """Background sync when the station is enrolled and the role may sync."""
         from station import outbox
 
@@ -190,7 +200,7 @@ class DesktopSession:
 
     def backup_if_due(self) -> None:
         """The daily backup to the configured folder, on the database worker."""
-        if self.bridge is None:
+        if self.bridge is None or self.window is None:
             return
         from station.backup import scheduled_backup
 
@@ -209,7 +219,7 @@ class DesktopSession:
         ).run_in_background()
 
     def logout(self) -> None:
-        if getattr(self, "idle_lock", None) is not None:
+        if self.idle_lock is not None:
             self.idle_lock.stop()
             self.idle_lock = None
         if self.sync is not None:
@@ -225,7 +235,7 @@ class DesktopSession:
         self.show_login()
 
     def shutdown(self) -> None:
-        if getattr(self, "idle_lock", None) is not None:
+        if self.idle_lock is not None:
             self.idle_lock.stop()
             self.idle_lock = None
         if self.sync is not None:
@@ -236,7 +246,7 @@ class DesktopSession:
             self.bridge = None
 
 
-def run(station: Any, demo_hint: str = "") -> int:
+def run(station: Station, demo_hint: str = "") -> int:
     """The desktop: the first-run wizard on a PC without a station, then the login. Every
     window is deleted before this returns (``close_windows``)."""
     app = make_app()

@@ -15,6 +15,7 @@ The station is a throwaway demo station (simulated devices) in ``folder``.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import statistics
@@ -193,7 +194,7 @@ def login_to_home(demo: Any, runs: int = LOGIN_RUNS) -> dict[str, Any]:
 
         window = MainWindow(bridge)
         window.show()
-        wait_until(lambda w=window: _list_shown(w), what="the main window's first list")
+        wait_until(functools.partial(_list_shown, window), what="the main window's first list")
         ms.append((time.perf_counter() - t0) * 1000)
         _close(window)
         bridge.stop()
@@ -207,16 +208,15 @@ def keystrokes(dlg: Any, samples: int) -> dict[str, Any]:
     edit.setFocus()
     digits = "13800001111"
     call, painted = [], []
-    app = QApplication.instance()
     for i in range(samples):
         if len(edit.text()) >= len(digits):
             edit.clear()
-            app.processEvents()
+            QApplication.processEvents()
         key = getattr(Qt.Key, f"Key_{digits[len(edit.text())]}")
         t0 = time.perf_counter()
-        qtest().keyClick(edit, key)  # type: ignore[attr-defined]
+        qtest().keyClick(edit, key)
         t1 = time.perf_counter()
-        app.processEvents()
+        QApplication.processEvents()
         t2 = time.perf_counter()
         call.append((t1 - t0) * 1000)
         painted.append((t2 - t0) * 1000)

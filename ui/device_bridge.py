@@ -31,7 +31,7 @@ import sys
 import threading
 import weakref
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import devices
 from station.errors import StationError
@@ -39,10 +39,14 @@ from ui.dispatch import MainThreadDispatcher
 from ui.qt import QObject, Signal
 
 if TYPE_CHECKING:
+    from devices import CardEvent
+    from devices.camera import Camera as CameraDriver
+    from devices.camera import CameraEvent
     from station.photo import CapturedPhoto
     from ui.photo_analysis import Analyser, PreviewFrame
 
 log = logging.getLogger(__name__)
+S = TypeVar("S", "DeviceSession", "CameraSession")
 
 
 def _set(event: threading.Event, *_args: object) -> None:
@@ -87,7 +91,7 @@ class DeviceSession(QObject):
 
     # the device's own events: "placed", "read" (the card's record), "removed", "reconnected",
     # "error" (the typed error); only while ``watch()`` is on
-    event = Signal(str, object)
+    card_event = Signal(str, object)
 
     def __init__(
         self,
@@ -100,7 +104,7 @@ class DeviceSession(QObject):
         self.kind = kind
         self._settings = dict(settings)
         self._keep_open = keep_open
-        self._device: Any = None
+        self._device: Any = None  # the driver of ``kind`` (a reader: read, endorse, start…)
         self._watching = False
         self._thread: _CallThread | None = None
         self._gone = threading.Event()  # the screen (and this session) was deleted
@@ -163,7 +167,7 @@ class DeviceSession(QObject):
 
     # -- events ------------------------------------------------------------------------------
     def watch(self) -> None:
-        """Report the reader's events (``event``) until ``unwatch`` or ``close``."""
+        """Report the reader's events (``card_event``) until ``unwatch`` or ``close``."""
         if self._watching:
             return
         self._watching = True
@@ -173,7 +177,7 @@ class DeviceSession(QObject):
                 self._open().start(self._on_event)
             except Exception as exc:  # noqa: BLE001 - reported as an event
                 self._watching = False
-                self._post(functools.partial(self.event.emit, "error", exc))
+                self._post(functools.partial(self.card_event.emit, "error", exc))
 
         self._worker().submit(work)
 
@@ -190,9 +194,9 @@ class DeviceSession(QObject):
 
         self._worker().submit(work)
 
-    def _on_event(self, event: Any) -> None:  # the driver's thread
+    def _on_event(self, event: CardEvent) -> None:  # the driver's thread
         payload = event.error if event.kind == "error" else dict(event.data)
-        self._post(functools.partial(self.event.emit, event.kind, payload))
+        self._post(functools.partial(self.card_event.emit, event.kind, payload))
 
     # -- the device --------------------------------------------------------------------------
     def close(self) -> None:
@@ -258,13 +262,13 @@ class CameraSession(QObject):
     def __init__(
         self,
         settings: Mapping[str, str] | None = None,
-        camera: Any = None,
+        camera: CameraDriver | None = None,
         hold: float = 0.5,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._settings = dict(settings) if settings is not None else None
-        self.camera: Any = camera  # the driver (a devices.camera.Camera), opened on start
+        self.camera = camera  # the driver, opened on start
         self.hold = hold
         self._analyser: Analyser | None = None
         self._pending: PreviewFrame | None = None
@@ -273,7 +277,7 @@ class CameraSession(QObject):
         self._dispatch = MainThreadDispatcher(self)
         self.destroyed.connect(functools.partial(_set, self._gone))
 
-    def use(self, camera: Any) -> None:
+    def use(self, camera: CameraDriver) -> None:
         """Another camera driver (stops the one running)."""
         self.stop()
         self.camera = camera
@@ -294,7 +298,7 @@ class CameraSession(QObject):
         self.stop()
         if self.camera is None and self._settings is not None:
             try:
-                self.camera = devices.open_device("camera", self._settings)
+                self.camera = cast("CameraDriver", devices.open_device("camera", self._settings))
             except StationError as exc:
                 self.status.emit("error", exc.message)
                 return
@@ -345,7 +349,7 @@ class CameraSession(QObject):
             if self._gone.is_set():
                 self._orphaned()
 
-    def _on_event(self, event: Any) -> None:  # the camera's thread
+    def _on_event(self, event: CameraEvent) -> None:  # the camera's thread
         if self._gone.is_set():
             return  # the analysis thread ends both threads (never this one: it would wait)
         message = event.error.message if event.error is not None else ""
@@ -409,7 +413,7 @@ class DeviceBridge(QObject):
         session = self._keep(DeviceSession(kind, settings, keep_open=False, parent=parent))
         return session._call(test)
 
-    def _keep(self, session: Any) -> Any:
+    def _keep(self, session: S) -> S:
         self._sessions.add(session)
         return session
 
@@ -454,6 +458,7 @@ def simulated_photo() -> CapturedPhoto:
 
 
 __all__ = [
+    "CameraDriver",
     "CameraSession",
     "DeviceBridge",
     "DeviceCall",

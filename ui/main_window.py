@@ -15,19 +15,18 @@ from ui.qt import (
     QDialog,
     QHBoxLayout,
     QHeaderView,
-    QKeySequence,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
     QPushButton,
-    QShortcut,
     Qt,
     QTableView,
     QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
+    shortcut,
 )
 
 if TYPE_CHECKING:
@@ -62,11 +61,11 @@ class MainWindow(QMainWindow):
         self.photo_button = QPushButton(self.tr("Camera (F3)"))
         self.photo_button.setToolTip(self.tr("Check the camera and take a test photo"))
         self.photo_button.clicked.connect(self.open_camera)
-        QShortcut(QKeySequence("F3"), self, activated=self.open_camera)
+        shortcut(self, "F3", self.open_camera)
         self.new_button = QPushButton(self.tr("New registration (F4)"))
         self.new_button.clicked.connect(self.open_intake)
         self.new_button.setVisible(bridge.can("app.create"))
-        QShortcut(QKeySequence("F4"), self, activated=self.open_intake)
+        shortcut(self, "F4", self.open_intake)
         self.import_button = QPushButton(self.tr("Import"))
         self.import_button.clicked.connect(self.open_import)
         self.import_button.setVisible(bridge.can("app.import"))
@@ -114,7 +113,7 @@ class MainWindow(QMainWindow):
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DELAY_MS)
         self._timer.timeout.connect(self._run_search)
-        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search.setFocus)
+        shortcut(self, "Ctrl+F", self.search.setFocus)
 
         self.model = ApplicationListModel(self)
         self.table = QTableView()

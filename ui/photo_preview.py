@@ -13,10 +13,13 @@ while checks fail asks for confirmation and lists the reasons; the photo then ca
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING
 
 from station import photo
 from ui.device_bridge import CameraSession
+
+if TYPE_CHECKING:
+    from ui.device_bridge import CameraDriver
 from ui.photo_analysis import PreviewFrame
 from ui.qt import (
     QCloseEvent,
@@ -128,7 +131,7 @@ class PhotoPreview(QWidget):
 
     def __init__(
         self,
-        camera: Any = None,
+        camera: CameraDriver | None = None,
         parent: QWidget | None = None,
         *,
         auto_capture: bool = True,
@@ -187,11 +190,11 @@ class PhotoPreview(QWidget):
 
     # -- life cycle --------------------------------------------------------------------------
     @property
-    def camera(self) -> Any:
+    def camera(self) -> CameraDriver | None:
         """The camera driver of the session (its figures: frames seen, source)."""
         return self.session.camera
 
-    def start(self, camera: Any = None) -> None:
+    def start(self, camera: CameraDriver | None = None) -> None:
         """Start the camera (on its own thread) and the analysis."""
         if camera is not None:
             self.session.use(camera)
@@ -270,7 +273,7 @@ class PhotoPreview(QWidget):
 
     def _accept(self, shot: photo.CapturedPhoto) -> None:
         self.photo = shot
-        image = QImage.fromData(shot.jpeg, "JPG")
+        image = QImage.fromData(shot.jpeg)
         if not image.isNull():
             self.thumbnail.setPixmap(
                 QPixmap.fromImage(

@@ -65,7 +65,7 @@ def render(painter: QPainter, data: dict[str, Any], width: int) -> None:
     )
     buf = io.BytesIO()
     segno.make(data["qr"], error="m").save(buf, kind="png", scale=8, border=2)
-    image = QImage.fromData(buf.getvalue(), "PNG")
+    image = QImage.fromData(buf.getvalue())
     painter.drawImage(QRectF(width - side, 0, side, side), image)
 
 

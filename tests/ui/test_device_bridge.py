@@ -130,7 +130,7 @@ def test_card_events_become_signals(bridge, qtbot):
     devices, owner = bridge
     reader = devices.id_reader(SIM, owner)
     kinds: list[str] = []
-    reader.event.connect(lambda kind, _payload: kinds.append(kind))
+    reader.card_event.connect(lambda kind, _payload: kinds.append(kind))
     reader.watch()
     qtbot.waitUntil(lambda: "read" in kinds, timeout=10_000)
     assert kinds[:2] == ["placed", "read"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from station.errors import FieldError, StationError
 from station.validation import validate_application
@@ -42,6 +42,10 @@ from ui.qt import (
     shortcut,
 )
 
+if TYPE_CHECKING:
+    from station.photo import CapturedPhoto
+    from ui.photo_preview import PhotoPreview
+
 
 class IntakeDialog(QDialog):
     """The wizard. ``correct`` (a stored record) opens it as a correction of that record."""
@@ -62,13 +66,13 @@ class IntakeDialog(QDialog):
         self.settings = settings
         self.correcting = correct
         self.kind: str = kind or (str(correct.get("kind", "new")) if correct else "new")
-        self.photo: Any = None  # station.photo.CapturedPhoto once taken
+        self.photo: CapturedPhoto | None = None
         self.saved_photo: bytes | None = None  # the stored photo a correction keeps
         self.saved: dict[str, Any] | None = None
         self.touched: set[str] = set()
         self.errors: list[FieldError] = []
         self.duplicates: list[dict[str, Any]] = []
-        self.preview: Any = None  # the live preview, made on the first F3
+        self.preview: PhotoPreview | None = None  # the live preview, made on the first F3
         self.reader: DeviceSession | None = None  # the ID-card reader, from the first F2
         self.restore_button: QPushButton | None = None
         self._ready = False  # the pages are built
@@ -287,6 +291,8 @@ class IntakeDialog(QDialog):
     def _focus_first(self, index: int) -> None:
         """The first empty field of the step, else its first control."""
         page = self.stack.widget(index)
+        if page is None:
+            return
         for edit in page.findChildren(QLineEdit):
             if edit.isVisibleTo(page) and not edit.isReadOnly() and not edit.text():
                 edit.setFocus()
@@ -379,6 +385,7 @@ class IntakeDialog(QDialog):
 
     def _fill_review(self, errors: list[FieldError], needs_photo: bool) -> None:
         self.review_page.show_problems(self.problem_display.listed(errors, needs_photo))
+        jpeg: bytes | None
         if self.photo is not None:
             jpeg, state = self.photo.jpeg, self.tr("taken")
         elif self.correcting:
@@ -478,7 +485,7 @@ class IntakeDialog(QDialog):
             self.reader.close()
         super().done(result)
 
-    def _photo_taken(self, shot: Any, dialog: QDialog | None = None) -> None:
+    def _photo_taken(self, shot: CapturedPhoto, dialog: QDialog | None = None) -> None:
         self.photo = shot
         view = self.services_page.photo_view
         pixmap = QPixmap()
