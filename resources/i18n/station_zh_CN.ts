@@ -560,14 +560,6 @@
       <translation>5 核对并保存</translation>
     </message>
     <message>
-      <source>← Back (Alt+←)</source>
-      <translation>← 上一步（Alt+←）</translation>
-    </message>
-    <message>
-      <source>Next (Alt+→) →</source>
-      <translation>下一步（Alt+→）→</translation>
-    </message>
-    <message>
       <source>Retake (F3)</source>
       <translation>重拍（F3）</translation>
     </message>
@@ -1742,6 +1734,17 @@
     <message>
       <source>The two passwords differ</source>
       <translation>两次输入的密码不一致</translation>
+    </message>
+  </context>
+  <context>
+    <name>WizardFrame</name>
+    <message>
+      <source>← Back (Alt+←)</source>
+      <translation>← 上一步（Alt+←）</translation>
+    </message>
+    <message>
+      <source>Next (Alt+→) →</source>
+      <translation>下一步（Alt+→）→</translation>
     </message>
   </context>
   <context>

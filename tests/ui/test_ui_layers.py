@@ -48,3 +48,13 @@ def test_widgets_start_no_threads():
             ):
                 starters.append(f"{name}:{node.lineno}")
     assert starters == []
+
+
+def test_no_module_over_600_lines():
+    """Rooms of a sensible size (STYLE.md): a module past 600 lines is a design question."""
+    long = {
+        str(p.relative_to(UI)): n
+        for p in UI.rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600
+    }
+    assert long == {}

@@ -19,6 +19,7 @@ from ui.device_bridge import DeviceCall, DeviceSession
 from ui.intake.drafts import Drafts
 from ui.intake.fields import PERSON_FIELDS, PHOTO_STEP, REVIEW_STEP, FieldSet, MemberRow, step_of
 from ui.intake.form import IntakeForm
+from ui.intake.frame import WizardFrame
 from ui.intake.pages import ApplicantPage, HouseholdPage, ResidencePage, ServicesPage
 from ui.intake.problems import Problems
 from ui.intake.review import ReviewPage
@@ -27,16 +28,10 @@ from ui.qt import (
     QComboBox,
     QDialog,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPixmap,
     QPushButton,
-    QScrollArea,
-    QStackedWidget,
     Qt,
-    QVBoxLayout,
     QWidget,
     Signal,
     shortcut,
@@ -117,7 +112,6 @@ class IntakeDialog(QDialog):
         self.problems = self.review_page.problems
         self.save_button = self.review_page.save_button
 
-        self.stack = QStackedWidget()
         self.step_names = [
             self.tr("1 Applicant"),
             self.tr("2 Residence"),
@@ -125,50 +119,19 @@ class IntakeDialog(QDialog):
             self.tr("4 Services and photo"),
             self.tr("5 Review and save"),
         ]
-        self.steps = QListWidget()
-        self.steps.setObjectName("steps")
-        self.steps.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.steps.setFixedWidth(210)
-        for name in self.step_names:
-            self.steps.addItem(QListWidgetItem(name))
-        self.steps.currentRowChanged.connect(self.go)
-        for page in (
-            self.applicant,
-            self.residence,
-            self.household,
-            self.services_page,
-            self.review_page,
-        ):
-            scroll = QScrollArea()
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-            scroll.setObjectName("page")
-            scroll.setWidget(page)
-            self.stack.addWidget(scroll)
-        self.back_button = QPushButton(self.tr("← Back (Alt+←)"))
-        self.back_button.clicked.connect(self.back)
-        self.next_button = QPushButton(self.tr("Next (Alt+→) →"))
-        self.next_button.setObjectName("primary")
-        self.next_button.clicked.connect(self.forward)
-        self.blocking = QLabel("")
-        self.blocking.setObjectName("muted")
-        self.blocking.setWordWrap(True)
+        pages = (self.applicant, self.residence, self.household, self.services_page)
+        frame = WizardFrame((*pages, self.review_page), self.step_names)
+        self.steps, self.stack, self.banner = frame.steps, frame.stack, frame.banner
+        self.back_button, self.next_button = frame.back_button, frame.next_button
+        self.blocking = frame.blocking
         self.problem_display = Problems(self.fields, self.steps, self.step_names, self.blocking)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.blocking, 1)
-        bottom.addWidget(self.back_button)
-        bottom.addWidget(self.next_button)
-        right = QVBoxLayout()
-        self.banner = QVBoxLayout()
-        right.addLayout(self.banner)
-        right.addWidget(self.stack, 1)
-        right.addLayout(bottom)
-        layout = QHBoxLayout(self)
-        layout.addWidget(self.steps)
-        layout.addLayout(right, 1)
+        QHBoxLayout(self).addWidget(frame)
         for button in self.findChildren(QPushButton):
             button.setAutoDefault(False)
 
+        self.steps.currentRowChanged.connect(self.go)
+        self.back_button.clicked.connect(self.back)
+        self.next_button.clicked.connect(self.forward)
         self.card_button.clicked.connect(self.read_card)
         self.unlock_button.clicked.connect(self.unlock_card_fields)
         self.duplicate_label.linkActivated.connect(self.open_duplicate)
