@@ -29,6 +29,7 @@ import logging
 import queue
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -417,13 +418,23 @@ class DeviceBridge(QObject):
         self._sessions.add(session)
         return session
 
-    def stop(self) -> None:
-        """Release every device still held (logout, exit)."""
+    def stop(self, wait: float = 2.0) -> None:
+        """Release every device still held (logout, exit), waiting up to ``wait`` seconds for
+        the sessions' threads (a read still waiting for its card is left to end on its own)."""
+        threads: list[threading.Thread] = []
         for session in list(self._sessions):
-            try:
-                session.close() if isinstance(session, DeviceSession) else session.stop()
-            except RuntimeError:  # its Qt side is gone; its threads ended with it
-                continue
+            if isinstance(session, DeviceSession):
+                if session._thread is not None:
+                    threads.append(session._thread.thread)
+                session.close()
+            else:
+                try:
+                    session.stop()
+                except RuntimeError:  # its Qt side is gone; its threads ended with it
+                    continue
+        deadline = time.monotonic() + wait
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     @staticmethod
     def driver_names(kind: str) -> list[str]:
