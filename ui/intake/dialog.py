@@ -8,6 +8,7 @@ warning's link asks for the record (``record_requested``), it does not open it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,8 @@ from ui.qt import (
     Signal,
     shortcut,
 )
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from station.photo import CapturedPhoto
@@ -192,9 +195,10 @@ class IntakeDialog(QDialog):
             self.saved_photo = jpeg
             self._changed()
 
-        self.bridge.op(lambda s: s.photo(ref)).success(shown).failure(
-            lambda _e: None  # the review says the photo is kept; it just shows none
-        ).run_in_background()
+        def missing(exc: BaseException) -> None:  # the review then says "no photo" beside it
+            log.warning("the kept photo could not be read: %s", type(exc).__name__)
+
+        self.bridge.op(lambda s: s.photo(ref)).success(shown).failure(missing).run_in_background()
 
     # -- fields ------------------------------------------------------------------------------
     def _touch(self, path: str) -> None:
