@@ -234,3 +234,21 @@ def test_card_fields_locked_for_coordinators_unlocked_by_a_supervisor(make, qtbo
     assert not sup.unlock_button.isHidden() and sup.unlock_button.isEnabled()
     sup.unlock_button.click()
     assert not sup.edits["person.name"].isReadOnly()
+
+
+def test_review_shows_the_photo_beside_the_applicant(make, qtbot, station):
+    from station.photo import capture
+
+    shot = capture(media.good())
+    new = make()
+    assert new.review_page.photo.pixmap().isNull()
+    new._photo_taken(shot, new)  # on to the review, the photo beside the applicant
+    assert new.stack.currentIndex() == 4 and not new.review_page.photo.pixmap().isNull()
+    assert new.review_page.photo.pixmap().height() <= new.review_page.photo.height()
+    coord = station.login("coord")
+    saved = coord.save_application(sample_record(), shot.jpeg)
+    rec = coord.get_application(saved["uuid"], audit_view=False)
+    fix = make(correct=rec)  # a correction shows the photo it keeps
+    fix.go(4)
+    qtbot.waitUntil(lambda: not fix.review_page.photo.pixmap().isNull(), timeout=10_000)
+    assert fix.saved_photo == coord.photo(rec["photo"])
