@@ -44,7 +44,7 @@ def main() -> int:
     from station.samples import sample_record
     from station.store import Station
     from ui.adapter import StationBridge
-    from ui.app import make_app
+    from ui.app import close_windows, make_app
 
     app = make_app(lang=args.lang)
     tmp = tempfile.TemporaryDirectory(prefix="station-shots-")
@@ -182,6 +182,7 @@ def main() -> int:
     supwin.show()
     wait(app, lambda: supwin.model.rowCount() > 0)
     shot(supwin, "main-supervisor")
+    close_windows()  # every window deleted through Qt before the interpreter exits
     sup_bridge.stop()
     sup.close()
     tmp.cleanup()

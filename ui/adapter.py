@@ -1,33 +1,21 @@
 """Turns the core's threads and callbacks into Qt signals (Plover's ``gui_qt.Engine``).
 
 Widgets talk to ``StationBridge``: it owns the ``DbWorker`` and posts every callback to the Qt
-main thread, so no widget ever touches a thread or blocks on the database.
+main thread, so no widget ever touches a thread or blocks on the database. Its ``devices`` is
+the ``DeviceBridge`` (``ui.device_bridge``) for the card readers and the camera.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from station.worker import DbWorker, Op
-from ui.qt import QObject, Qt, Signal
+from ui.dispatch import MainThreadDispatcher, run_in_thread
+from ui.qt import QObject, Signal
 
-
-class MainThreadDispatcher(QObject):
-    """Calls functions on the thread this object lives in (the Qt main thread)."""
-
-    _call = Signal(object)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._call.connect(self._run, Qt.ConnectionType.QueuedConnection)
-
-    def __call__(self, fn: Callable[[], None]) -> None:
-        self._call.emit(fn)
-
-    def _run(self, fn: Callable[[], None]) -> None:
-        fn()
+if TYPE_CHECKING:
+    from ui.device_bridge import DeviceBridge
 
 
 class StationBridge(QObject):
@@ -45,6 +33,16 @@ class StationBridge(QObject):
         self.operator = store.operator
         self.role = store.role
         self.station_code = store.station_code
+        self._devices: DeviceBridge | None = None
+
+    @property
+    def devices(self) -> DeviceBridge:
+        """The card readers and the camera (made on first use: the drivers load then)."""
+        if self._devices is None:
+            from ui.device_bridge import DeviceBridge
+
+            self._devices = DeviceBridge(self)
+        return self._devices
 
     def can(self, permission: str) -> bool:
         return self.worker.can(permission)
@@ -53,61 +51,9 @@ class StationBridge(QObject):
         return Op(self.worker, fn).failure(self.error.emit)
 
     def stop(self) -> None:
+        if self._devices is not None:
+            self._devices.stop()
         self.worker.stop()
-
-
-def run_in_thread(
-    fn: Callable[[], Any],
-    dispatch: Callable[[Callable[[], None]], None],
-    on_done: Callable[[Any], None],
-    on_error: Callable[[BaseException], None],
-) -> threading.Thread:
-    """Run ``fn`` on a short-lived thread (login's key derivation) and report on the main thread."""
-
-    def body() -> None:
-        try:
-            result = fn()
-        except Exception as exc:  # noqa: BLE001 - reported to the caller
-            error = exc
-            dispatch(lambda: on_error(error))
-            return
-        dispatch(lambda: on_done(result))
-
-    t = threading.Thread(target=body, name="ui-task", daemon=True)
-    t.start()
-    return t
-
-
-def read_device(
-    kind: str,
-    settings: dict[str, str],
-    action: Callable[[Any], Any],
-    dispatch: Callable[[Callable[[], None]], None],
-    on_done: Callable[[Any], None],
-    on_error: Callable[[BaseException], None],
-) -> threading.Thread:
-    """Open the configured ``kind`` device, run ``action(device)`` and close it, off the main
-    thread; the outcome is reported on the main thread."""
-    import devices
-
-    def work() -> Any:
-        device = devices.open_device(kind, settings)
-        try:
-            return action(device)
-        finally:
-            device.close()
-
-    return run_in_thread(work, dispatch, on_done, on_error)
-
-
-def read_id_card(
-    settings: dict[str, str],
-    dispatch: Callable[[Callable[[], None]], None],
-    on_done: Callable[[Any], None],
-    on_error: Callable[[BaseException], None],
-) -> threading.Thread:
-    """One ID card read (waiting up to 10 s for the card)."""
-    return read_device("idreader", settings, lambda r: r.read(wait=10), dispatch, on_done, on_error)
 
 
 class SyncBridge(QObject):
@@ -137,3 +83,6 @@ class SyncBridge(QObject):
 
     def stop(self) -> None:
         self.service.stop()
+
+
+__all__ = ["MainThreadDispatcher", "StationBridge", "SyncBridge", "run_in_thread"]

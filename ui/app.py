@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from station import i18n
 from station.resources import resource_path
 from ui.qt import (
     QApplication,
     QCoreApplication,
+    QEvent,
     QFont,
     QFontDatabase,
     QLibraryInfo,
@@ -19,6 +20,13 @@ from ui.qt import (
     QTranslator,
 )
 from ui.style import STYLE
+
+if TYPE_CHECKING:
+    from station.store import Station, Store
+    from ui.adapter import StationBridge, SyncBridge
+    from ui.idle_lock import IdleLock
+    from ui.login import LoginDialog
+    from ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 _translators: list[QTranslator] = []
@@ -72,16 +80,37 @@ def make_app(argv: list[str] | None = None, lang: str | None = None) -> QApplica
     return app
 
 
+def close_windows() -> None:
+    """Close and delete every parentless window now, through Qt, while the application runs.
+
+    A window that Python still holds only through a lambda connected to one of its children's
+    signals (``self.day.dateChanged.connect(lambda _d: self.load())``) outlives the code that
+    made it. Left for the interpreter's exit, PySide deletes it; deleting its children drops
+    the lambda, the lambda drops the last Python reference to the window, and Python deletes
+    the window a second time while Qt is still destroying it ("QObject: shared QObject was
+    deleted directly", a corrupted heap, an abort). Deleted here, Qt destroys each window once
+    and PySide only forgets the Python side.
+    """
+    windows = [w for w in QApplication.topLevelWidgets() if w.parent() is None]
+    for w in windows:
+        w.close()
+    for w in windows:
+        w.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+
+
 class DesktopSession:
     """Shows the login dialog, then the main window; logging out returns to the login."""
 
-    def __init__(self, station: Any, demo_hint: str = "") -> None:
+    def __init__(self, station: Station, demo_hint: str = "") -> None:
         self.station = station
         self.demo_hint = demo_hint
-        self.window: Any = None
-        self.bridge: Any = None
-        self.sync: Any = None
-        self.login: Any = None
+        self.window: MainWindow | None = None
+        self.bridge: StationBridge | None = None
+        self.sync: SyncBridge | None = None
+        self.login: LoginDialog | None = None
+        self.idle_lock: IdleLock | None = None
+        self._idle_minutes = 5.0
 
     def show_login(self) -> None:
         from ui.login import LoginDialog
@@ -96,22 +125,22 @@ class DesktopSession:
         self.login.logged_in.connect(self.open_main)
         self.login.show()
 
-    def open_main(self, store: Any) -> None:
+    def open_main(self, store: Store) -> None:
         from ui.adapter import StationBridge
         from ui.main_window import MainWindow
 
-        self.bridge = StationBridge(store)
+        self.bridge = bridge = StationBridge(store)
         self.sync = self._start_sync(store)
-        self.window = MainWindow(self.bridge, self.sync)
-        self.window.logout_requested.connect(self.logout)
-        self.window.language_requested.connect(self.switch_language)
-        self.window.show()
+        self.window = window = MainWindow(bridge, self.sync)
+        window.logout_requested.connect(self.logout)
+        window.language_requested.connect(self.switch_language)
+        window.show()
         try:
             self._idle_minutes = float(store.config_get("ui.idle_lock_minutes") or "5")
         except ValueError:
             self._idle_minutes = 5.0
         self._start_idle_lock()
-        self._backup_timer = QTimer(self.bridge)
+        self._backup_timer = QTimer(bridge)
         self._backup_timer.setInterval(10 * 60 * 1000)
         self._backup_timer.timeout.connect(self.backup_if_due)
         self._backup_timer.start()
@@ -120,9 +149,10 @@ class DesktopSession:
     def _start_idle_lock(self) -> None:
         from ui.idle_lock import IdleLock
 
-        self.idle_lock = IdleLock(
-            self.window, self.station, self.bridge.operator, self._idle_minutes
-        )
+        if self.window is not None and self.bridge is not None:
+            self.idle_lock = IdleLock(
+                self.window, self.station, self.bridge.operator, self._idle_minutes
+            )
 
     def switch_language(self, lang: str) -> None:
         """Switch the language at run time: the translators, then a fresh main window on the
@@ -135,20 +165,20 @@ class DesktopSession:
             return
         install_language(app, lang)
         old = self.window
-        if getattr(self, "idle_lock", None) is not None:
+        if self.idle_lock is not None:
             self.idle_lock.stop()
-        self.window = MainWindow(self.bridge, self.sync)
-        self.window.logout_requested.connect(self.logout)
-        self.window.language_requested.connect(self.switch_language)
+        self.window = window = MainWindow(self.bridge, self.sync)
+        window.logout_requested.connect(self.logout)
+        window.language_requested.connect(self.switch_language)
         if old is not None:
-            self.window.setGeometry(old.geometry())
-        self.window.show()
+            window.setGeometry(old.geometry())
+        window.show()
         self._start_idle_lock()
         if old is not None:
             old.close()
             old.deleteLater()
 
-    def _start_sync(self, store: Any) -> Any:
+    def _start_sync(self, store: Store) -> SyncBridge | None:
         """Background sync when the station is enrolled and the role may sync."""
         from station import outbox
 
@@ -170,7 +200,7 @@ class DesktopSession:
 
     def backup_if_due(self) -> None:
         """The daily backup to the configured folder, on the database worker."""
-        if self.bridge is None:
+        if self.bridge is None or self.window is None:
             return
         from station.backup import scheduled_backup
 
@@ -189,7 +219,7 @@ class DesktopSession:
         ).run_in_background()
 
     def logout(self) -> None:
-        if getattr(self, "idle_lock", None) is not None:
+        if self.idle_lock is not None:
             self.idle_lock.stop()
             self.idle_lock = None
         if self.sync is not None:
@@ -205,6 +235,9 @@ class DesktopSession:
         self.show_login()
 
     def shutdown(self) -> None:
+        if self.idle_lock is not None:
+            self.idle_lock.stop()
+            self.idle_lock = None
         if self.sync is not None:
             self.sync.stop()
             self.sync = None
@@ -213,18 +246,20 @@ class DesktopSession:
             self.bridge = None
 
 
-def run(station: Any, demo_hint: str = "") -> int:
-    """The desktop: the first-run wizard on a PC without a station, then the login."""
+def run(station: Station, demo_hint: str = "") -> int:
+    """The desktop: the first-run wizard on a PC without a station, then the login. Every
+    window is deleted before this returns (``close_windows``)."""
     app = make_app()
     session = DesktopSession(station, demo_hint)
-    if not station.exists():
-        from ui.first_run import FirstRunWizard
-
-        wizard = FirstRunWizard(station)
-        if not wizard.exec() or not station.exists():
-            return 1
-    session.show_login()
     try:
+        if not station.exists():
+            from ui.first_run import FirstRunWizard
+
+            wizard = FirstRunWizard(station)
+            if not wizard.exec() or not station.exists():
+                return 1
+        session.show_login()
         return int(app.exec())
     finally:
         session.shutdown()
+        close_windows()

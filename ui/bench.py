@@ -15,6 +15,7 @@ The station is a throwaway demo station (simulated devices) in ``folder``.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import statistics
@@ -193,7 +194,7 @@ def login_to_home(demo: Any, runs: int = LOGIN_RUNS) -> dict[str, Any]:
 
         window = MainWindow(bridge)
         window.show()
-        wait_until(lambda w=window: _list_shown(w), what="the main window's first list")
+        wait_until(functools.partial(_list_shown, window), what="the main window's first list")
         ms.append((time.perf_counter() - t0) * 1000)
         _close(window)
         bridge.stop()
@@ -207,16 +208,15 @@ def keystrokes(dlg: Any, samples: int) -> dict[str, Any]:
     edit.setFocus()
     digits = "13800001111"
     call, painted = [], []
-    app = QApplication.instance()
     for i in range(samples):
         if len(edit.text()) >= len(digits):
             edit.clear()
-            app.processEvents()
+            QApplication.processEvents()
         key = getattr(Qt.Key, f"Key_{digits[len(edit.text())]}")
         t0 = time.perf_counter()
-        qtest().keyClick(edit, key)  # type: ignore[attr-defined]
+        qtest().keyClick(edit, key)
         t1 = time.perf_counter()
-        app.processEvents()
+        QApplication.processEvents()
         t2 = time.perf_counter()
         call.append((t1 - t0) * 1000)
         painted.append((t2 - t0) * 1000)
@@ -224,20 +224,6 @@ def keystrokes(dlg: Any, samples: int) -> dict[str, Any]:
             raise RuntimeError("ui bench: the key press did not reach the phone field")
     edit.clear()
     return {**_spread(call), "with_paint": _spread(painted)}
-
-
-def _photo() -> Any:
-    """An ID photo from the simulated camera (the bundled sample portrait on a light wall)."""
-    from devices.camera.sim import SimulatedCamera
-    from station.photo import capture
-
-    cam = SimulatedCamera()
-    cam.open()
-    try:
-        frame = cam.frame_at(0.0, 0)
-    finally:
-        cam.close()
-    return capture(frame)
 
 
 def _fill_valid(dlg: Any) -> None:
@@ -267,6 +253,7 @@ def _fill_valid(dlg: Any) -> None:
 
 def intake_figures(demo: Any, samples: int, probe: BlockProbe) -> dict[str, Any]:
     from ui.adapter import StationBridge
+    from ui.device_bridge import simulated_photo
     from ui.intake import IntakeDialog
 
     store = demo.station.login("coord", PASSWORD)
@@ -287,7 +274,7 @@ def intake_figures(demo: Any, samples: int, probe: BlockProbe) -> dict[str, Any]
         live, live_ms = probe.measure(  # camera start, live preview, automatic capture
             dlg.take_photo, lambda: dlg.photo is not None, "the live photo"
         )
-        dlg.photo = _photo()
+        dlg.photo = simulated_photo()
         save, save_ms = probe.measure(
             dlg.save,
             lambda: (

@@ -11,24 +11,23 @@ card pulled during the write leaves the endorsement 'uncertain' until the card i
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Any
 
 from station import desk
 from station.desk import endorse_outcome
 from station.errors import StationError
 from station.validation import eligibility
-from ui.adapter import StationBridge, run_in_thread
+from ui.adapter import StationBridge
+from ui.device_bridge import DeviceSession
 from ui.qt import (
     QDialog,
     QGroupBox,
     QHBoxLayout,
-    QKeySequence,
     QLabel,
     QPushButton,
-    QShortcut,
     QVBoxLayout,
     QWidget,
+    shortcut,
 )
 
 FAILED_BEFORE_WRITE = "failed"
@@ -51,7 +50,7 @@ class EndorseDialog(QDialog):
         self.endorsed: dict[str, Any] | None = None
         self.rounds = 0  # finished reads and writes (for tests and probes)
         self.eligible = False  # of the matched record, checked when it is matched
-        self.reader: Any = None
+        self.reader: DeviceSession | None = None
         self.setWindowTitle(self.tr("Yearly endorsement %1").replace("%1", str(self.year)))
         self.resize(900, 560)
         self.step_card = QLabel(
@@ -92,8 +91,8 @@ class EndorseDialog(QDialog):
             close,
         ):
             b.setAutoDefault(False)
-        QShortcut(QKeySequence("F2"), self, activated=self.read_card)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.write)
+        shortcut(self, "F2", self.read_card)
+        shortcut(self, "Ctrl+Return", self.write)
         row = QHBoxLayout()
         row.addWidget(self.read_button)
         row.addWidget(self.create_button)
@@ -119,25 +118,18 @@ class EndorseDialog(QDialog):
         layout.addLayout(buttons)
 
     # -- read and match ----------------------------------------------------------------------
-    def with_reader(self, action: Any, on_done: Any, on_error: Any) -> None:
-        """Run ``action(reader)`` off the main thread on the reader this screen keeps open (one
-        reader session from the check to the write, as a card terminal does)."""
-        import devices
-
+    def _reader(self) -> DeviceSession:
+        """The permit reader this screen keeps open from the check to the write (one reader
+        session, as a card terminal does); released when the screen closes."""
         if self.reader is None:
-            try:
-                self.reader = devices.open_device("permit", self.settings)
-            except StationError as exc:
-                on_error(exc)
-                return
-        reader = self.reader
-        run_in_thread(lambda: action(reader), self.bridge.dispatch, on_done, on_error)
+            self.reader = self.bridge.devices.permit_reader(self.settings, self)
+        return self.reader
 
     def done(self, result: int) -> None:
         """The reader is released with the screen, off the main thread: a read still waiting
         for a card ends first (up to its 10 s), and the window must not wait for it."""
         if self.reader is not None:
-            threading.Thread(target=self.reader.close, name="ui-permit-close", daemon=True).start()
+            self.reader.close()
             self.reader = None
         super().done(result)
 
@@ -147,7 +139,9 @@ class EndorseDialog(QDialog):
         self.read_button.setEnabled(False)
         self.write_button.setEnabled(False)
         self.outcome.setText(self.tr("Reading the card…"))
-        self.with_reader(lambda r: r.read(wait=10), self._card_read, self._device_failed)
+        call = self._reader().read(wait=10)
+        call.done.connect(self._card_read)
+        call.failed.connect(self._device_failed)
 
     def _card_read(self, card: dict[str, Any]) -> None:
         self.read_button.setEnabled(True)
@@ -162,7 +156,7 @@ class EndorseDialog(QDialog):
         )
         self.outcome.setText("")
 
-        def work(s: Any) -> dict[str, Any] | None:
+        def work(s: Any) -> Any:  # the newest record of the holder (or None)
             s.settle_endorsements(card)
             return desk.card_person(s, str(person.get("id_number", "")))
 
@@ -325,13 +319,11 @@ class EndorseDialog(QDialog):
                 )
 
         def with_key(key: str) -> None:
-            self.with_reader(
-                lambda r: r.endorse(
-                    year, self.bridge.station_code, key, today, wait=5, expect_permit=permit
-                ),
-                written,
-                failed,
+            call = self._reader().endorse(
+                year, self.bridge.station_code, key, today, wait=5, expect_permit=permit
             )
+            call.done.connect(written)
+            call.failed.connect(failed)
 
         self.bridge.op(prepare).success(with_key).failure(self._failed).run_in_background()
 

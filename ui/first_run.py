@@ -15,7 +15,8 @@ from typing import Any
 from station import codes
 from station.errors import StationError
 from station.keys import MIN_PASSWORD
-from ui.adapter import MainThreadDispatcher, run_in_thread
+from ui.device_bridge import DeviceBridge
+from ui.dispatch import MainThreadDispatcher, run_in_thread
 from ui.qt import (
     QComboBox,
     QFormLayout,
@@ -185,8 +186,6 @@ class DevicesPage(QWizardPage):
                 "simulations for training."
             )
         )
-        import devices
-
         form = QFormLayout(self)
         self.drivers: dict[str, QComboBox] = {}
         self.params: dict[str, QLineEdit] = {}
@@ -204,7 +203,7 @@ class DevicesPage(QWizardPage):
         for kind, _label in self.KINDS:
             combo = QComboBox()
             combo.setObjectName("driver")  # driver names as in the settings: 'sim', 'serial'…
-            for name in devices.driver_names(kind):
+            for name in DeviceBridge.driver_names(kind):
                 combo.addItem(name, name)
             edit = QLineEdit()
             edit.setPlaceholderText(param[kind][1])
@@ -232,33 +231,10 @@ class DevicesPage(QWizardPage):
         return out
 
     def _test(self, kind: str) -> None:
-        import devices
-
-        settings = self.settings()
         self.results[kind].setText(self.tr("Testing…"))
-
-        def work() -> str:
-            dev = devices.open_device(kind, settings)
-            if kind == "camera":
-                dev.open()
-                try:
-                    frame = dev.read()
-                finally:
-                    dev.close()
-                return f"{frame.shape[1]}×{frame.shape[0]}"
-            dev.open()
-            try:
-                data = dev.read(wait=10)
-            finally:
-                dev.close()
-            return str((data.get("person") or {}).get("name", "")[:1] + "**")
-
-        run_in_thread(
-            work,
-            self.wiz.dispatch,
-            lambda text: self.results[kind].setText("✔ " + text),
-            lambda exc: self.results[kind].setText("✘ " + _error_text(exc)),
-        )
+        call = self.wiz.devices.probe(kind, self.settings(), self)
+        call.done.connect(lambda text, k=kind: self.results[k].setText("✔ " + text))
+        call.failed.connect(lambda exc, k=kind: self.results[k].setText("✘ " + _error_text(exc)))
 
 
 class KeyPage(QWizardPage):
@@ -428,6 +404,7 @@ class FirstRunWizard(QWizard):
         super().__init__(parent)
         self.station = station
         self.dispatch = MainThreadDispatcher(self)
+        self.devices = DeviceBridge(self)  # the devices page's tests
         self.recovery_code = ""
         self.station_code = ""
         self._store: Any = None
@@ -508,6 +485,7 @@ class FirstRunWizard(QWizard):
             )
 
     def done(self, result: int) -> None:
+        self.devices.stop()
         if self._store is not None:
             self._store.stop()  # finishes the queued work, then closes the database
             self._store = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from station.errors import StationError
-from ui.adapter import MainThreadDispatcher, run_in_thread
+from ui.dispatch import MainThreadDispatcher, run_in_thread
 from ui.qt import (
     QDialog,
     QFormLayout,

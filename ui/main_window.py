@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
 from station.errors import StationError
 from station.roles import role_label
@@ -14,20 +15,23 @@ from ui.qt import (
     QDialog,
     QHBoxLayout,
     QHeaderView,
-    QKeySequence,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
     QPushButton,
-    QShortcut,
     Qt,
     QTableView,
     QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
+    shortcut,
 )
+
+if TYPE_CHECKING:
+    from ui.record_view import RecordView
+    from ui.review import ReviewDialog
 
 SEARCH_DELAY_MS = 150
 
@@ -57,11 +61,11 @@ class MainWindow(QMainWindow):
         self.photo_button = QPushButton(self.tr("Camera (F3)"))
         self.photo_button.setToolTip(self.tr("Check the camera and take a test photo"))
         self.photo_button.clicked.connect(self.open_camera)
-        QShortcut(QKeySequence("F3"), self, activated=self.open_camera)
+        shortcut(self, "F3", self.open_camera)
         self.new_button = QPushButton(self.tr("New registration (F4)"))
         self.new_button.clicked.connect(self.open_intake)
         self.new_button.setVisible(bridge.can("app.create"))
-        QShortcut(QKeySequence("F4"), self, activated=self.open_intake)
+        shortcut(self, "F4", self.open_intake)
         self.import_button = QPushButton(self.tr("Import"))
         self.import_button.clicked.connect(self.open_import)
         self.import_button.setVisible(bridge.can("app.import"))
@@ -109,7 +113,7 @@ class MainWindow(QMainWindow):
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DELAY_MS)
         self._timer.timeout.connect(self._run_search)
-        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search.setFocus)
+        shortcut(self, "Ctrl+F", self.search.setFocus)
 
         self.model = ApplicationListModel(self)
         self.table = QTableView()
@@ -271,7 +275,13 @@ class MainWindow(QMainWindow):
         from ui.review import ReviewDialog
 
         self.review_dialog = ReviewDialog(self.bridge, self)
+        self.review_dialog.record_requested.connect(
+            functools.partial(self._record_for_review, self.review_dialog)
+        )
         self.review_dialog.show()
+
+    def _record_for_review(self, review: ReviewDialog, ref: str) -> None:
+        self.show_record(ref, review).changed.connect(review.load)
 
     def find_first(self, hint: str) -> None:
         self.search.setFocus()
@@ -291,15 +301,39 @@ class MainWindow(QMainWindow):
         self.today_label.setText(self.tr("Taken in today: %1").replace("%1", str(n)))
         self.today_count.setText(str(n))
 
+    # -- the windows the screens ask for ----------------------------------------------------
     def open_record(self, row: int) -> None:
         if not self.bridge.can("app.view") or not 0 <= row < self.model.rowCount():
             return
+        self.show_record(self.model.row_data(row)["uuid"])
+
+    def show_record(self, ref: str, parent: QWidget | None = None) -> RecordView:
+        """One application's record view (from the list, a duplicate warning, the review)."""
         from ui.record_view import RecordView
 
-        ref = self.model.row_data(row)["uuid"]
-        self.record_view = RecordView(self.bridge, ref, self)
-        self.record_view.changed.connect(self.refresh)
-        self.record_view.show()
+        view = RecordView(self.bridge, ref, parent or self)
+        view.changed.connect(self.refresh)
+        view.correction_requested.connect(functools.partial(self.open_correction, view))
+        self.record_view = view
+        view.show()
+        return view
+
+    def open_correction(self, view: RecordView, record: dict[str, Any], kind: str) -> None:
+        """The wizard on ``record`` (a correction, or a change of ``kind``) for ``view``."""
+        self.bridge.op(lambda s: s.settings_map()).success(
+            lambda settings: self._show_correction(view, settings, record, kind)
+        ).run_in_background()
+
+    def _show_correction(
+        self, view: RecordView, settings: dict[str, str], record: dict[str, Any], kind: str
+    ) -> None:
+        from ui.intake import IntakeDialog
+
+        dlg = IntakeDialog(self.bridge, settings, view, correct=record, kind=kind or None)
+        dlg.record_requested.connect(functools.partial(self.show_record, parent=dlg))
+        dlg.finished.connect(lambda _r: view.correction_closed(dlg.saved))
+        self.correction = dlg
+        dlg.show()
 
     def _schedule_search(self) -> None:
         self._timer.start()
@@ -365,6 +399,9 @@ class MainWindow(QMainWindow):
         from ui.intake import IntakeDialog
 
         self.intake_dialog = IntakeDialog(self.bridge, settings, self)
+        self.intake_dialog.record_requested.connect(
+            functools.partial(self.show_record, parent=self.intake_dialog)
+        )
         self.intake_dialog.finished.connect(lambda _r: self.refresh())
         self.intake_dialog.show()
 
@@ -386,24 +423,22 @@ class MainWindow(QMainWindow):
         self.bridge.op(lambda s: s.settings_map()).success(self._show_camera).run_in_background()
 
     def _show_camera(self, settings: dict[str, str]) -> None:
-        import devices
         from ui.photo_preview import PhotoPreview
 
         dialog = QDialog(self)
         dialog.setWindowTitle(self.tr("Camera"))
         dialog.resize(1000, 600)
-        preview = PhotoPreview(parent=dialog)
+        preview = PhotoPreview(session=self.bridge.devices.camera(settings, dialog))
+        preview.failed.connect(self._camera_failed)
         layout = QVBoxLayout(dialog)
         layout.addWidget(preview)
-        try:
-            camera = devices.open_device("camera", settings)
-        except StationError as exc:
-            self._show_error(exc)
-            return
-        preview.start(camera)
         dialog.finished.connect(lambda _r: preview.stop())
         self.camera_dialog = dialog
         dialog.show()
+        preview.start()
+
+    def _camera_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
 
     def _show_error(self, exc: BaseException) -> None:
         text = exc.message if isinstance(exc, StationError) else type(exc).__name__

@@ -1,10 +1,8 @@
 """The live photo preview: the camera image, the face box, a guide oval and the check messages.
 
-The camera grabs on its own thread; a second thread (``_Analyser``) takes the newest frame,
-runs ``station.photo.analyse``, scales a copy for display and, when every check has passed for
-half a second, captures the photo. Results reach the Qt main thread through
-``MainThreadDispatcher`` one at a time (a slot that is overwritten, never a queue), so a slow
-window never piles up frames and the window never waits for the camera or the detector.
+The camera and the checks run in a ``CameraSession`` of the device bridge (the camera grabs on
+its own thread, the analysis on another; ``ui.photo_analysis``); the window gets the newest
+analysed frame as a signal and never waits for the camera or the detector.
 
 Signals: ``captured(CapturedPhoto)`` when a photo is taken (automatically or by hand) and
 ``failed(str)`` with the translated message when the camera cannot be used. A manual capture
@@ -15,29 +13,28 @@ while checks fail asks for confirmation and lists the reasons; the photo then ca
 from __future__ import annotations
 
 import html
-import logging
-import threading
-import time
-from typing import Any
+from typing import TYPE_CHECKING
 
-import cv2
-import numpy as np
-
-from devices.camera import Camera, CameraEvent
 from station import photo
-from station.errors import StationError
-from ui.adapter import MainThreadDispatcher
+from ui.device_bridge import CameraSession
+
+if TYPE_CHECKING:
+    from ui.device_bridge import CameraDriver
+from ui.photo_analysis import PreviewFrame
 from ui.qt import (
+    QCloseEvent,
     QColor,
     QHBoxLayout,
     QImage,
     QLabel,
     QMessageBox,
     QPainter,
+    QPaintEvent,
     QPen,
     QPixmap,
     QPushButton,
     QRectF,
+    QResizeEvent,
     QSizePolicy,
     Qt,
     QVBoxLayout,
@@ -45,104 +42,9 @@ from ui.qt import (
     Signal,
 )
 
-log = logging.getLogger(__name__)
-
 OK_COLOUR = QColor("#1b7f3b")
 BAD_COLOUR = QColor("#c62828")
 GUIDE_COLOUR = QColor(255, 255, 255, 210)
-
-
-class _Result:
-    """What the analyser hands to the window for one frame."""
-
-    __slots__ = ("analysis", "display", "frame", "scale", "progress", "shot")
-
-    def __init__(
-        self,
-        frame: np.ndarray,
-        analysis: photo.Analysis,
-        display: np.ndarray,
-        scale: float,
-        progress: float,
-        shot: photo.CapturedPhoto | None,
-    ) -> None:
-        self.frame = frame
-        self.analysis = analysis
-        self.display = display
-        self.scale = scale
-        self.progress = progress
-        self.shot = shot
-
-
-class _Analyser:
-    """The analysis thread: newest frame → analysis → display copy (and auto-capture)."""
-
-    def __init__(self, camera: Camera, deliver: Any, hold: float) -> None:
-        self.camera = camera
-        self.deliver = deliver  # called on this thread with a _Result; must not block
-        self.auto = photo.AutoCapture(hold)
-        self.auto_enabled = True
-        self.view_size = (640, 480)
-        self.manual: str | None = None  # "capture" request from the window
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="photo-analysis", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(5.0)
-
-    def _run(self) -> None:
-        seen = 0
-        last: tuple[np.ndarray, photo.Analysis] | None = None
-        while not self._stop.is_set():
-            got = self.camera.wait_frame(seen, timeout=0.2)
-            if got is None:
-                if self.manual and last is not None:  # the stream ended: take the last one
-                    self._capture(*last, progress=0.0)
-                elif not self.camera.running:  # ended or stopped: nothing to wait for
-                    self._stop.wait(0.1)
-                continue
-            seen, frame = got
-            try:
-                analysis = photo.analyse(frame)
-            except StationError as exc:
-                log.warning("frame not analysed: %s", exc.code)
-                continue
-            last = (frame, analysis)
-            now = time.monotonic()
-            fire = self.auto_enabled and self.auto.feed(analysis, now)
-            if fire or self.manual:
-                self._capture(frame, analysis, self.auto.progress(now))
-            else:
-                self._show(frame, analysis, self.auto.progress(now), None)
-
-    def _capture(self, frame: np.ndarray, analysis: photo.Analysis, progress: float) -> None:
-        self.manual = None
-        self.auto.reset()
-        self.auto_enabled = False  # one photo; the window re-arms it on "retake"
-        shot = photo.capture(frame, analysis)
-        self._show(frame, analysis, progress, shot)
-
-    def _show(
-        self,
-        frame: np.ndarray,
-        analysis: photo.Analysis,
-        progress: float,
-        shot: photo.CapturedPhoto | None,
-    ) -> None:
-        h, w = frame.shape[:2]
-        vw, vh = self.view_size
-        scale = min(vw / w, vh / h) if w and h else 1.0
-        size = (max(1, round(w * scale)), max(1, round(h * scale)))
-        small = cv2.resize(
-            frame, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-        )
-        rgb = np.ascontiguousarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
-        self.deliver(_Result(frame, analysis, rgb, scale, progress, shot))
 
 
 class _View(QWidget):
@@ -153,10 +55,10 @@ class _View(QWidget):
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.image: QImage | None = None
-        self.result: _Result | None = None
+        self.result: PreviewFrame | None = None
         self.message = ""
 
-    def show_result(self, result: _Result) -> None:
+    def show_result(self, result: PreviewFrame) -> None:
         rgb = result.display
         self.image = QImage(
             rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888
@@ -165,7 +67,7 @@ class _View(QWidget):
         self.message = ""
         self.update()
 
-    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), QColor("#26313b"))
@@ -229,24 +131,27 @@ class PhotoPreview(QWidget):
 
     def __init__(
         self,
-        camera: Camera | None = None,
+        camera: CameraDriver | None = None,
         parent: QWidget | None = None,
         *,
         auto_capture: bool = True,
         hold: float = 0.5,
+        session: CameraSession | None = None,
     ) -> None:
+        """``session``: the device bridge's camera session; or ``camera``, a camera driver
+        object, run in a session of this preview's own (tests, tools)."""
         super().__init__(parent)
         self.setObjectName("photoPreview")
-        self.camera = camera
         self.auto_capture = auto_capture
-        self.hold = hold
-        self.last: _Result | None = None
+        self.last: PreviewFrame | None = None
         self.photo: photo.CapturedPhoto | None = None
         self.confirm_box: QMessageBox | None = None
-        self._analyser: _Analyser | None = None
-        self._pending: _Result | None = None
-        self._lock = threading.Lock()
-        self._dispatch = MainThreadDispatcher(self)
+        if session is None:
+            session = CameraSession(camera=camera, hold=hold)
+        session.setParent(self)  # the camera goes with the preview
+        self.session = session
+        session.frame.connect(self._frame)
+        session.status.connect(self._on_status)
 
         self.view = _View(self)
         self.view.message = self.tr("Starting the camera…")
@@ -284,91 +189,62 @@ class PhotoPreview(QWidget):
         row.addWidget(panel)
 
     # -- life cycle --------------------------------------------------------------------------
-    def start(self, camera: Camera | None = None) -> None:
+    @property
+    def camera(self) -> CameraDriver | None:
+        """The camera driver of the session (its figures: frames seen, source)."""
+        return self.session.camera
+
+    def start(self, camera: CameraDriver | None = None) -> None:
         """Start the camera (on its own thread) and the analysis."""
-        self.stop()
         if camera is not None:
-            self.camera = camera
-        if self.camera is None:
-            return
+            self.session.use(camera)
         self.photo = None
         self.thumbnail.hide()
         self.capture_button.setText(self.tr("Take photo"))
-        self.camera.start(on_event=lambda ev: self._post(lambda: self._on_event(ev)))
-        self._analyser = _Analyser(self.camera, self._deliver, self.hold)
-        self._analyser.auto_enabled = self.auto_capture
-        self._analyser.view_size = (max(320, self.view.width()), max(240, self.view.height()))
-        self._analyser.start()
+        self.session.start(self.auto_capture, self._view_size())
 
     def stop(self) -> None:
         """Stop the analysis and release the camera."""
-        if self._analyser is not None:
-            self._analyser.stop()
-            self._analyser = None
-        if self.camera is not None:
-            self.camera.close()
+        self.session.stop()
 
     def retake(self) -> None:
         """Forget the photo taken and capture again."""
         self.photo = None
         self.thumbnail.hide()
         self.capture_button.setText(self.tr("Take photo"))
-        if self._analyser is not None:
-            self._analyser.auto.reset()
-            self._analyser.auto_enabled = self.auto_capture
+        self.session.rearm(self.auto_capture)
         self._set_status(self.tr("Look at the camera"), None)
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+    def _view_size(self) -> tuple[int, int]:
+        return (max(320, self.view.width()), max(240, self.view.height()))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.stop()
         super().closeEvent(event)
 
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
-        if self._analyser is not None:
-            self._analyser.view_size = (max(320, self.view.width()), max(240, self.view.height()))
+        self.session.set_view_size(self._view_size())
 
-    # -- from the threads --------------------------------------------------------------------
-    def _deliver(self, result: _Result) -> None:
-        """Analysis thread: keep only the newest result; wake the window once."""
-        with self._lock:
-            wake = self._pending is None
-            self._pending = result
-        if wake or result.shot is not None:
-            self._post(self._take_pending)
+    # -- from the session --------------------------------------------------------------------
+    def _frame(self, result: PreviewFrame) -> None:
+        self._show(result)
 
-    def _post(self, fn: Any) -> None:
-        """Run ``fn`` on the main thread; a widget already deleted by Qt stops the threads."""
-        try:
-            self._dispatch(fn)
-        except RuntimeError:  # the C++ side is gone (parent window closed without stop())
-            log.debug("photo preview gone; stopping its threads")
-            analyser, camera = self._analyser, self.camera
-            if analyser is not None:
-                analyser.stop()
-            if camera is not None:
-                camera.stop()
-
-    def _take_pending(self) -> None:
-        with self._lock:
-            result, self._pending = self._pending, None
-        if result is not None:
-            self._show(result)
-
-    def _on_event(self, event: CameraEvent) -> None:
-        if event.error is not None:
-            self.view.message = event.error.message  # over the last picture, until frames
-            self.view.update()  # come again
+    def _on_status(self, kind: str, message: str) -> None:
+        if kind == "error" or message:
+            self.view.message = message  # over the last picture, until frames come again
+            self.view.update()
             self.capture_button.setEnabled(self.photo is not None)
             self.checks.clear()  # the last checks are about a picture that is gone
-            self._set_status(event.error.message, False)
-            self.failed.emit(event.error.message)
-        elif event.kind in ("opened", "reconnected"):
+            self._set_status(message, False)
+            self.failed.emit(message)
+        elif kind in ("opened", "reconnected"):
             self._set_status(self.tr("Look at the camera"), None)
-        elif event.kind == "ended":
+        elif kind == "ended":
             self._set_status(self.tr("The video has ended"), None)
 
     # -- showing -----------------------------------------------------------------------------
-    def _show(self, result: _Result) -> None:
+    def _show(self, result: PreviewFrame) -> None:
         self.last = result
         self.capture_button.setEnabled(True)
         self.view.show_result(result)
@@ -384,7 +260,7 @@ class PhotoPreview(QWidget):
         self.checks.setText("".join(lines))
         if result.shot is not None:
             self._accept(result.shot)
-        elif self.photo is None and not (self.camera is not None and self.camera.ended):
+        elif self.photo is None and not self.session.ended:
             if a.ok:
                 self._set_status(self.tr("Hold still…"), True)
             else:
@@ -397,7 +273,7 @@ class PhotoPreview(QWidget):
 
     def _accept(self, shot: photo.CapturedPhoto) -> None:
         self.photo = shot
-        image = QImage.fromData(shot.jpeg, "JPG")
+        image = QImage.fromData(shot.jpeg)
         if not image.isNull():
             self.thumbnail.setPixmap(
                 QPixmap.fromImage(
@@ -424,10 +300,10 @@ class PhotoPreview(QWidget):
         if self.photo is not None:
             self.retake()
             return
-        if self.last is None or self._analyser is None:
+        if self.last is None or not self.session.running:
             return
         if self.last.analysis.ok:
-            self._analyser.manual = "capture"
+            self.session.capture()
             return
         reasons = "\n".join("• " + r for r in self.last.analysis.reasons)
         box = QMessageBox(
@@ -449,8 +325,8 @@ class PhotoPreview(QWidget):
 
         def done() -> None:
             self.confirm_box = None
-            if box.clickedButton() is take and self._analyser is not None:
-                self._analyser.manual = "capture"
+            if box.clickedButton() is take:
+                self.session.capture()
 
         box.finished.connect(done)
         box.open()

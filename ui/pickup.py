@@ -8,17 +8,17 @@ from typing import Any
 
 from station import desk
 from station.errors import StationError
-from ui.adapter import StationBridge, read_id_card
+from ui.adapter import StationBridge
+from ui.device_bridge import DeviceSession
 from ui.qt import (
     QDialog,
     QHBoxLayout,
-    QKeySequence,
     QLabel,
     QMessageBox,
     QPushButton,
-    QShortcut,
     QVBoxLayout,
     QWidget,
+    shortcut,
 )
 from ui.tables import fill_table, make_table, row_key
 
@@ -35,6 +35,7 @@ class PickupDialog(QDialog):
         self.setObjectName("pickup")
         self.bridge, self.settings, self.sync = bridge, settings, sync
         self.queue: list[dict[str, Any]] = []
+        self.reader: DeviceSession | None = None  # the ID-card reader, from the first F2
         self.checked_uuid: str | None = None
         self.setWindowTitle(self.tr("Card pickup"))
         self.resize(1000, 620)
@@ -61,13 +62,14 @@ class PickupDialog(QDialog):
         self.hand_button = QPushButton(self.tr("Hand over (Ctrl+Enter)"))
         self.hand_button.setObjectName("primary")
         self.hand_button.setEnabled(False)
-        self.hand_button.clicked.connect(self.hand_over)
+        # not hand_over itself: clicked's "checked" (False) would arrive as confirm=False
+        self.hand_button.clicked.connect(lambda _checked=False: self.hand_over())
         close = QPushButton(self.tr("Close (Esc)"))
         close.clicked.connect(self.reject)
         for b in (self.card_button, self.hand_button, close):
             b.setAutoDefault(False)
-        QShortcut(QKeySequence("F2"), self, activated=self.read_card)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.hand_over)
+        shortcut(self, "F2", self.read_card)
+        shortcut(self, "Ctrl+Return", self.hand_over)
         buttons = QHBoxLayout()
         buttons.addWidget(self.card_button)
         buttons.addStretch(1)
@@ -123,7 +125,11 @@ class PickupDialog(QDialog):
     def read_card(self) -> None:
         self.card_button.setEnabled(False)
         self.status.setText(self.tr("Reading the card…"))
-        read_id_card(self.settings, self.bridge.dispatch, self._card_read, self._card_failed)
+        if self.reader is None:
+            self.reader = self.bridge.devices.id_reader(self.settings, self)
+        call = self.reader.read(wait=10)
+        call.done.connect(self._card_read)
+        call.failed.connect(self._card_failed)
 
     def _card_read(self, data: dict[str, Any]) -> None:
         self.card_button.setEnabled(True)
@@ -179,6 +185,11 @@ class PickupDialog(QDialog):
         if self.sync is not None:
             self.sync.sync_now()
         self.load()
+
+    def done(self, result: int) -> None:  # noqa: D102 - QDialog's; the reader goes off
+        if self.reader is not None:
+            self.reader.close()
+        super().done(result)
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(exc.message if isinstance(exc, StationError) else type(exc).__name__)

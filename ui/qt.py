@@ -1,6 +1,11 @@
 """The one place the station imports Qt from (like Anki's ``aqt.qt``): a Qt upgrade is one file."""
 
-from PySide6.QtCore import (  # noqa: F401
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import (
     QAbstractTableModel,
     QCoreApplication,
     QDate,
@@ -21,27 +26,32 @@ from PySide6.QtCore import (  # noqa: F401
     Signal,
     Slot,
 )
-from PySide6.QtGui import (  # noqa: F401
+from PySide6.QtGui import (
     QAction,
+    QCloseEvent,
     QColor,
     QFont,
     QFontDatabase,
     QGuiApplication,
     QIcon,
     QImage,
+    QInputMethodEvent,
+    QKeyEvent,
     QKeySequence,
     QPageLayout,
     QPageSize,
     QPainter,
     QPainterPath,
+    QPaintEvent,
     QPalette,
     QPdfWriter,
     QPen,
     QPixmap,
+    QResizeEvent,
     QShortcut,
 )
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter  # noqa: E402, F401
-from PySide6.QtWidgets import (  # noqa: F401
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QCheckBox,
@@ -83,8 +93,102 @@ from PySide6.QtWidgets import (  # noqa: F401
 )
 
 
-def qtest() -> object:
+def qtest() -> Any:
     """QtTest's QTest, loaded only when a benchmark asks (not at every start)."""
     from PySide6.QtTest import QTest
 
     return QTest
+
+
+def shortcut(parent: QWidget, keys: str, slot: Callable[[], object]) -> QShortcut:
+    """A keyboard shortcut of ``parent``'s window that calls ``slot``."""
+    item = QShortcut(QKeySequence(keys), parent)
+    item.activated.connect(slot)
+    return item
+
+
+__all__ = [
+    "QAbstractItemView",
+    "QAbstractTableModel",
+    "QAction",
+    "QApplication",
+    "QCheckBox",
+    "QCloseEvent",
+    "QColor",
+    "QComboBox",
+    "QCoreApplication",
+    "QDate",
+    "QDateEdit",
+    "QDialog",
+    "QDialogButtonBox",
+    "QEvent",
+    "QEventLoop",
+    "QFileDialog",
+    "QFont",
+    "QFontDatabase",
+    "QFormLayout",
+    "QFrame",
+    "QGridLayout",
+    "QGroupBox",
+    "QGuiApplication",
+    "QHBoxLayout",
+    "QHeaderView",
+    "QIcon",
+    "QImage",
+    "QInputMethodEvent",
+    "QKeyEvent",
+    "QKeySequence",
+    "QLabel",
+    "QLibraryInfo",
+    "QLineEdit",
+    "QListWidget",
+    "QListWidgetItem",
+    "QLocale",
+    "QMarginsF",
+    "QMainWindow",
+    "QMessageBox",
+    "QModelIndex",
+    "QObject",
+    "QPageLayout",
+    "QPageSize",
+    "QPaintEvent",
+    "QPainter",
+    "QPainterPath",
+    "QPalette",
+    "QPdfWriter",
+    "QPen",
+    "QPersistentModelIndex",
+    "QPixmap",
+    "QPlainTextEdit",
+    "QPrintDialog",
+    "QPrinter",
+    "QProgressBar",
+    "QPushButton",
+    "QRectF",
+    "QResizeEvent",
+    "QScrollArea",
+    "QShortcut",
+    "QSize",
+    "QSizePolicy",
+    "QSpinBox",
+    "QStackedWidget",
+    "QStatusBar",
+    "QTabWidget",
+    "QTableView",
+    "QTableWidget",
+    "QTableWidgetItem",
+    "QTextEdit",
+    "QThread",
+    "QTimer",
+    "QToolButton",
+    "QTranslator",
+    "QVBoxLayout",
+    "QWidget",
+    "QWizard",
+    "QWizardPage",
+    "Qt",
+    "Signal",
+    "Slot",
+    "qtest",
+    "shortcut",
+]

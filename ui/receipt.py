@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ui.qt import QCoreApplication, QFont, QImage, QPainter, QRectF
 
 
-def render(painter: QPainter, data: dict[str, Any], width: int) -> None:
+def render(painter: QPainter, data: Mapping[str, Any], width: int) -> None:
     """Draw the receipt on any paint device (printer, PDF, image) ``width`` pixels wide."""
     import segno
 
@@ -65,11 +66,11 @@ def render(painter: QPainter, data: dict[str, Any], width: int) -> None:
     )
     buf = io.BytesIO()
     segno.make(data["qr"], error="m").save(buf, kind="png", scale=8, border=2)
-    image = QImage.fromData(buf.getvalue(), "PNG")
+    image = QImage.fromData(buf.getvalue())
     painter.drawImage(QRectF(width - side, 0, side, side), image)
 
 
-def save_pdf(data: dict[str, Any], path: Path) -> None:
+def save_pdf(data: Mapping[str, Any], path: Path) -> None:
     from station.fsutil import atomic_output
     from ui.qt import QPageSize, QPdfWriter
 
@@ -84,7 +85,7 @@ def save_pdf(data: dict[str, Any], path: Path) -> None:
     atomic_output(path, write)
 
 
-def print_receipt(data: dict[str, Any], parent: Any = None) -> bool:
+def print_receipt(data: Mapping[str, Any], parent: Any = None) -> bool:
     """Print with the system printer; False when there is none (the caller saves a PDF)."""
     from ui.qt import QPrintDialog, QPrinter
 
@@ -98,3 +99,23 @@ def print_receipt(data: dict[str, Any], parent: Any = None) -> bool:
     render(painter, data, printer.width())
     painter.end()
     return True
+
+
+def deliver(data: Mapping[str, Any], parent: Any = None, pdf_path: str | None = None) -> str | None:
+    """Print the receipt; without a printer (or with ``pdf_path``) save it as a PDF, asking
+    where when no path is given. Returns the PDF's path, or None (printed, or cancelled)."""
+    from ui.qt import QCoreApplication, QFileDialog
+
+    if pdf_path is None and print_receipt(data, parent):
+        return None
+    if pdf_path is None:
+        pdf_path, _f = QFileDialog.getSaveFileName(
+            parent,
+            QCoreApplication.translate("Receipt", "Save the receipt"),
+            f"receipt-{data['number']}.pdf",
+            "*.pdf",
+        )
+    if not pdf_path:
+        return None
+    save_pdf(data, Path(pdf_path))
+    return pdf_path

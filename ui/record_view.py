@@ -6,33 +6,32 @@ Opening the view shows the full record and is audited (``app.view``), like ``sta
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
-from station import codes
 from station.errors import StationError
 from ui.adapter import StationBridge
 from ui.models import field_label, kind_label, state_label
 from ui.qt import (
     QDialog,
     QHBoxLayout,
-    QKeySequence,
     QLabel,
     QPixmap,
     QPushButton,
     QScrollArea,
-    QShortcut,
     Qt,
     QTabWidget,
     QVBoxLayout,
     QWidget,
     Signal,
+    shortcut,
 )
+from ui.record_html import record_html
 from ui.tables import fill_table, make_table
 
 
 class RecordView(QDialog):
     changed = Signal()  # a correction was saved
+    correction_requested = Signal(object, str)  # the record, the kind of change ("": same)
 
     def __init__(self, bridge: StationBridge, ref: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,7 +78,7 @@ class RecordView(QDialog):
         self.correct_button.setEnabled(False)
         self.correct_button.clicked.connect(self.open_correction)
         self.correct_button.setVisible(bridge.can("app.correct_own"))
-        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.open_correction)
+        shortcut(self, "Ctrl+E", self.open_correction)
         self.action_buttons = {
             "change": QPushButton(self.tr("Change address or employer")),
             "replacement": QPushButton(self.tr("Replace a lost or damaged card")),
@@ -173,7 +172,7 @@ class RecordView(QDialog):
             )
         else:
             self.photo.setText(self.tr("No photo"))
-        self.details.setText(self._details_html(rec))
+        self.details.setText(record_html(rec))
         fill_table(
             self.history,
             [
@@ -248,124 +247,21 @@ class RecordView(QDialog):
             text += " " + self.tr("(version %1)").replace("%1", str(detail["version"]))
         return text
 
-    def _details_html(self, rec: dict[str, Any]) -> str:
-        def esc(value: Any) -> str:
-            return html.escape(str(value)) if value not in (None, "") else "—"
-
-        def section(title: str, rows: list[tuple[str, Any]]) -> str:
-            body = "".join(
-                f"<tr><td class='k' width='170'>{html.escape(k)}</td><td>{esc(v)}</td></tr>"
-                for k, v in rows
-            )
-            return f"<h3>{html.escape(title)}</h3><table cellpadding='3'>{body}</table>"
-
-        p, r = rec.get("person") or {}, rec.get("residence") or {}
-        d = rec.get("dwelling") or {}
-        districts = codes.all_districts()
-        parts = [
-            section(
-                self.tr("Applicant"),
-                [
-                    (self.tr("Name"), p.get("name")),
-                    (self.tr("ID number"), p.get("id_number")),
-                    (self.tr("Sex"), codes.label("sex", p["sex"]) if p.get("sex") else None),
-                    (self.tr("Birth date"), p.get("birth_date")),
-                    (self.tr("Phone"), p.get("phone")),
-                    (self.tr("Hukou address"), p.get("hukou_address")),
-                ],
-            ),
-            section(
-                self.tr("Residence"),
-                [
-                    (
-                        self.tr("District"),
-                        districts.get(r.get("division_code", ""), r.get("division_code")),
-                    ),
-                    (self.tr("Community"), r.get("community")),
-                    (self.tr("Address"), r.get("address")),
-                    (self.tr("Arrival date"), r.get("arrival_date")),
-                    (
-                        self.tr("Reason"),
-                        codes.label("reason", r["reason"]) if r.get("reason") else None,
-                    ),
-                    (
-                        self.tr("Dwelling"),
-                        codes.label("dwelling", d["type"]) if d.get("type") else None,
-                    ),
-                ],
-            ),
-        ]
-        if rec.get("employer"):
-            e = rec["employer"]
-            parts.append(
-                section(
-                    self.tr("Employer"),
-                    [(self.tr("Employer"), e.get("name")), (self.tr("USCC"), e.get("uscc"))],
-                )
-            )
-        if rec.get("guardian"):
-            g = rec["guardian"]
-            parts.append(
-                section(
-                    self.tr("Guardian"),
-                    [(self.tr("Name"), g.get("name")), (self.tr("Phone"), g.get("phone"))],
-                )
-            )
-        if rec.get("members"):
-            parts.append(
-                section(
-                    self.tr("Members"),
-                    [
-                        (
-                            codes.label("relations", m.get("relation") or "other"),
-                            f"{m.get('name', '')} {m.get('birth_date', '')}",
-                        )
-                        for m in rec["members"]
-                    ],
-                )
-            )
-        parts.append(
-            section(
-                self.tr("Services"),
-                [
-                    (
-                        self.tr("Requested"),
-                        "、".join(codes.label("services", s) for s in rec.get("services") or []),
-                    )
-                ],
-            )
-        )
-        return (
-            "<style>h3{color:#1f4e79;margin:8px 0 2px 0;} td.k{color:#55606b;}</style>"
-            + "".join(parts)
-        )
-
     # -- correction --------------------------------------------------------------------------
     def open_correction(self, kind: str | None = None) -> None:
         """A correction (same kind), or a change / replacement / move-out: each a new version
-        of the record, uploaded as its kind."""
+        of the record, uploaded as its kind. The main window opens the wizard."""
         if (
             self.record is None
             or not self.correct_button.isEnabled()
             or not self.bridge.can("app.correct_own")
         ):
             return
-        record = self.record
-        self.bridge.op(lambda s: s.settings_map()).success(
-            lambda settings: self._show_correction(settings, record, kind)
-        ).run_in_background()
+        self.correction_requested.emit(self.record, kind or "")
 
-    def _show_correction(
-        self, settings: dict[str, str], record: dict[str, Any], kind: str | None
-    ) -> None:
-        from ui.intake import IntakeDialog
-
-        self.correction = IntakeDialog(self.bridge, settings, self, correct=record, kind=kind)
-        self.correction.finished.connect(self._correction_closed)
-        self.correction.show()
-
-    def _correction_closed(self, _result: int) -> None:
-        if self.correction.saved and self.correction.saved.get("changed"):
+    def correction_closed(self, saved: dict[str, Any] | None) -> None:
+        """The wizard opened for this record closed; ``saved`` is what it saved, if anything."""
+        if saved and saved.get("changed"):
             self.changed.emit()
             self.load()
 

@@ -20,11 +20,14 @@ from ui.qt import (
     QPushButton,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
 from ui.tables import fill_table, make_table, row_key
 
 
 class ReviewDialog(QDialog):
+    record_requested = Signal(str)  # a flagged application's uuid
+
     def __init__(self, bridge: StationBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("review")
@@ -55,7 +58,8 @@ class ReviewDialog(QDialog):
         self.flags.doubleClicked.connect(lambda index: self.open_record(index.row()))
         self.confirm_button = QPushButton(self.tr("Confirm the day"))
         self.confirm_button.setObjectName("primary")
-        self.confirm_button.clicked.connect(self.confirm)
+        # not confirm itself: clicked's "checked" (False) would arrive as ask=False
+        self.confirm_button.clicked.connect(lambda _checked=False: self.confirm())
         close = QPushButton(self.tr("Close (Esc)"))
         close.clicked.connect(self.reject)
         for b in (self.confirm_button, close):
@@ -138,14 +142,10 @@ class ReviewDialog(QDialog):
         self.headline.setText(exc.message if isinstance(exc, StationError) else type(exc).__name__)
 
     def open_record(self, row: int) -> None:
+        """The main window opens the record (and reloads the review when it is corrected)."""
         uuid = row_key(self.flags, row)
-        if uuid is None:
-            return
-        from ui.record_view import RecordView
-
-        self.record_view = RecordView(self.bridge, uuid, self)
-        self.record_view.changed.connect(self.load)
-        self.record_view.show()
+        if uuid is not None:
+            self.record_requested.emit(str(uuid))
 
     def confirm(self, ask: bool = True) -> None:
         if self.data is None or self.data["confirmed"]:

@@ -132,7 +132,7 @@ class SyncStatusDialog(QDialog):
         def work(s: Any) -> tuple[dict[str, Any], dict[str, str]]:
             return s.get_application(uuid), s.settings_map()
 
-        self.bridge.op(work).success(lambda r: self._show_correction(*r, field)).failure(
+        self.bridge.op(work).success(lambda r: self._show_correction(r[0], r[1], field)).failure(
             self._failed
         ).run_in_background()
 

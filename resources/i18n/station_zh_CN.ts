@@ -1,6 +1,93 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
   <context>
+    <name>ApplicantPage</name>
+    <message>
+      <source>Read ID card (F2)</source>
+      <translation>读身份证（F2）</translation>
+    </message>
+    <message>
+      <source>Place the ID card on the reader</source>
+      <translation>请把身份证放在阅读器上</translation>
+    </message>
+    <message>
+      <source>Unlock card fields</source>
+      <translation>解锁证件信息</translation>
+    </message>
+    <message>
+      <source>Supervisors only: edit fields read from the ID card (a misprinted card)</source>
+      <translation>仅限站长：修改从身份证读取的信息（证件印制有误时）</translation>
+    </message>
+    <message>
+      <source>From the ID card</source>
+      <translation>来自身份证</translation>
+    </message>
+    <message>
+      <source>ID number</source>
+      <translation>公民身份号码</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>Sex (1 male, 2 female)</source>
+      <translation>性别（1 男，2 女）</translation>
+    </message>
+    <message>
+      <source>Ethnic group code</source>
+      <translation>民族代码</translation>
+    </message>
+    <message>
+      <source>Birth date</source>
+      <translation>出生日期</translation>
+    </message>
+    <message>
+      <source>Hukou address</source>
+      <translation>户籍地址</translation>
+    </message>
+    <message>
+      <source>Issuing authority</source>
+      <translation>签发机关</translation>
+    </message>
+    <message>
+      <source>Valid from</source>
+      <translation>有效期起</translation>
+    </message>
+    <message>
+      <source>Valid to</source>
+      <translation>有效期止</translation>
+    </message>
+    <message>
+      <source>Contact and background</source>
+      <translation>联系方式与基本情况</translation>
+    </message>
+    <message>
+      <source>Phone</source>
+      <translation>联系电话</translation>
+    </message>
+    <message>
+      <source>Education</source>
+      <translation>文化程度</translation>
+    </message>
+    <message>
+      <source>Occupation</source>
+      <translation>职业</translation>
+    </message>
+    <message>
+      <source>the same ID number</source>
+      <translation>身份证号相同</translation>
+    </message>
+    <message>
+      <source>the same name and birth date</source>
+      <translation>姓名和出生日期相同</translation>
+    </message>
+    <message>
+      <source>Already registered at this station (%1): application %2 of %3. Check whether this is an endorsement, a change or a replacement instead.</source>
+      <translation>本站已有此人的登记（%1）：%3 的申请 %2。请确认是否应办理签注、变更或补换证。</translation>
+    </message>
+  </context>
+  <context>
     <name>ApplicationListModel</name>
     <message>
       <source>Application no.</source>
@@ -255,6 +342,21 @@
     </message>
   </context>
   <context>
+    <name>FieldSet</name>
+    <message>
+      <source>From the ID card</source>
+      <translation>来自身份证</translation>
+    </message>
+    <message>
+      <source>From the ID card, unlocked by the supervisor</source>
+      <translation>来自身份证，已由站长解锁</translation>
+    </message>
+    <message>
+      <source>— not given —</source>
+      <translation>— 未填 —</translation>
+    </message>
+  </context>
+  <context>
     <name>FirstRunWizard</name>
     <message>
       <source>Set up the intake station</source>
@@ -263,6 +365,77 @@
     <message>
       <source>The station is not created yet</source>
       <translation>站点尚未建立</translation>
+    </message>
+  </context>
+  <context>
+    <name>HouseholdPage</name>
+    <message>
+      <source>Employer (required for work or business)</source>
+      <translation>就业单位（务工、经商必填）</translation>
+    </message>
+    <message>
+      <source>Employer</source>
+      <translation>就业单位</translation>
+    </message>
+    <message>
+      <source>Unified social credit code</source>
+      <translation>统一社会信用代码</translation>
+    </message>
+    <message>
+      <source>Employer's address</source>
+      <translation>单位地址</translation>
+    </message>
+    <message>
+      <source>Employer's phone</source>
+      <translation>单位电话</translation>
+    </message>
+    <message>
+      <source>Guardian (the applicant is under 16)</source>
+      <translation>监护人（申请人未满16周岁）</translation>
+    </message>
+    <message>
+      <source>Guardian's name</source>
+      <translation>监护人姓名</translation>
+    </message>
+    <message>
+      <source>Guardian's ID number</source>
+      <translation>监护人身份证号</translation>
+    </message>
+    <message>
+      <source>Relation</source>
+      <translation>关系</translation>
+    </message>
+    <message>
+      <source>Guardian's phone</source>
+      <translation>监护人电话</translation>
+    </message>
+    <message>
+      <source>Household members coming along (children for school places)</source>
+      <translation>随行家庭成员（子女入学请填写）</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>ID number (if any)</source>
+      <translation>身份证号（如有）</translation>
+    </message>
+    <message>
+      <source>Birth date</source>
+      <translation>出生日期</translation>
+    </message>
+    <message>
+      <source>Add member (Ctrl+M)</source>
+      <translation>添加成员（Ctrl+M）</translation>
+    </message>
+    <message>
+      <source>No members added</source>
+      <translation>未添加成员</translation>
+    </message>
+    <message>
+      <source>Remove</source>
+      <translation>删除</translation>
     </message>
   </context>
   <context>
@@ -351,22 +524,6 @@
       <translation>居住登记</translation>
     </message>
     <message>
-      <source>Read ID card (F2)</source>
-      <translation>读身份证（F2）</translation>
-    </message>
-    <message>
-      <source>Place the ID card on the reader</source>
-      <translation>请把身份证放在阅读器上</translation>
-    </message>
-    <message>
-      <source>Applicant</source>
-      <translation>申请人</translation>
-    </message>
-    <message>
-      <source>ID number</source>
-      <translation>公民身份号码</translation>
-    </message>
-    <message>
       <source>Change of address or employer: application %1</source>
       <translation>变更住址或单位：申请 %1</translation>
     </message>
@@ -403,130 +560,6 @@
       <translation>5 核对并保存</translation>
     </message>
     <message>
-      <source>← Back (Alt+←)</source>
-      <translation>← 上一步（Alt+←）</translation>
-    </message>
-    <message>
-      <source>Next (Alt+→) →</source>
-      <translation>下一步（Alt+→）→</translation>
-    </message>
-    <message>
-      <source>— not given —</source>
-      <translation>— 未填 —</translation>
-    </message>
-    <message>
-      <source>Unlock card fields</source>
-      <translation>解锁证件信息</translation>
-    </message>
-    <message>
-      <source>Supervisors only: edit fields read from the ID card (a misprinted card)</source>
-      <translation>仅限站长：修改从身份证读取的信息（证件印制有误时）</translation>
-    </message>
-    <message>
-      <source>Name</source>
-      <translation>姓名</translation>
-    </message>
-    <message>
-      <source>Sex (1 male, 2 female)</source>
-      <translation>性别（1 男，2 女）</translation>
-    </message>
-    <message>
-      <source>Ethnic group code</source>
-      <translation>民族代码</translation>
-    </message>
-    <message>
-      <source>Birth date</source>
-      <translation>出生日期</translation>
-    </message>
-    <message>
-      <source>Hukou address</source>
-      <translation>户籍地址</translation>
-    </message>
-    <message>
-      <source>Issuing authority</source>
-      <translation>签发机关</translation>
-    </message>
-    <message>
-      <source>Valid from</source>
-      <translation>有效期起</translation>
-    </message>
-    <message>
-      <source>Valid to</source>
-      <translation>有效期止</translation>
-    </message>
-    <message>
-      <source>Contact and background</source>
-      <translation>联系方式与基本情况</translation>
-    </message>
-    <message>
-      <source>Phone</source>
-      <translation>联系电话</translation>
-    </message>
-    <message>
-      <source>Education</source>
-      <translation>文化程度</translation>
-    </message>
-    <message>
-      <source>Occupation</source>
-      <translation>职业</translation>
-    </message>
-    <message>
-      <source>Residence in the city</source>
-      <translation>本市居住信息</translation>
-    </message>
-    <message>
-      <source>District</source>
-      <translation>区县</translation>
-    </message>
-    <message>
-      <source>Community</source>
-      <translation>社区</translation>
-    </message>
-    <message>
-      <source>Address</source>
-      <translation>地址</translation>
-    </message>
-    <message>
-      <source>Arrival date (YYYY-MM-DD)</source>
-      <translation>来本地日期（YYYY-MM-DD）</translation>
-    </message>
-    <message>
-      <source>Intended stay (months)</source>
-      <translation>拟居住时间（月）</translation>
-    </message>
-    <message>
-      <source>Reason</source>
-      <translation>居住事由</translation>
-    </message>
-    <message>
-      <source>Dwelling</source>
-      <translation>住所类型</translation>
-    </message>
-    <message>
-      <source>Landlord (rented dwelling)</source>
-      <translation>房东信息（租赁房屋）</translation>
-    </message>
-    <message>
-      <source>Landlord</source>
-      <translation>房东姓名</translation>
-    </message>
-    <message>
-      <source>Landlord's phone</source>
-      <translation>房东电话</translation>
-    </message>
-    <message>
-      <source>Landlord's ID number</source>
-      <translation>房东身份号码</translation>
-    </message>
-    <message>
-      <source>No photo yet: F3 starts the camera, the photo is taken when every check passes</source>
-      <translation>尚未拍照：按 F3 打开摄像头，各项检查通过后自动拍照</translation>
-    </message>
-    <message>
-      <source>From the ID card, unlocked by the supervisor</source>
-      <translation>来自身份证，已由站长解锁</translation>
-    </message>
-    <message>
       <source>Retake (F3)</source>
       <translation>重拍（F3）</translation>
     </message>
@@ -539,78 +572,6 @@
       <translation>没有改动</translation>
     </message>
     <message>
-      <source>Employer</source>
-      <translation>就业单位</translation>
-    </message>
-    <message>
-      <source>Unified social credit code</source>
-      <translation>统一社会信用代码</translation>
-    </message>
-    <message>
-      <source>Employer's address</source>
-      <translation>单位地址</translation>
-    </message>
-    <message>
-      <source>Employer's phone</source>
-      <translation>单位电话</translation>
-    </message>
-    <message>
-      <source>Guardian (the applicant is under 16)</source>
-      <translation>监护人（申请人未满16周岁）</translation>
-    </message>
-    <message>
-      <source>Guardian's name</source>
-      <translation>监护人姓名</translation>
-    </message>
-    <message>
-      <source>Guardian's ID number</source>
-      <translation>监护人身份证号</translation>
-    </message>
-    <message>
-      <source>Relation</source>
-      <translation>关系</translation>
-    </message>
-    <message>
-      <source>Guardian's phone</source>
-      <translation>监护人电话</translation>
-    </message>
-    <message>
-      <source>Household members coming along (children for school places)</source>
-      <translation>随行家庭成员（子女入学请填写）</translation>
-    </message>
-    <message>
-      <source>ID number (if any)</source>
-      <translation>身份证号（如有）</translation>
-    </message>
-    <message>
-      <source>Add member (Ctrl+M)</source>
-      <translation>添加成员（Ctrl+M）</translation>
-    </message>
-    <message>
-      <source>No members added</source>
-      <translation>未添加成员</translation>
-    </message>
-    <message>
-      <source>Services requested (7+1)</source>
-      <translation>申请的服务（7+1）</translation>
-    </message>
-    <message>
-      <source>Take photo (F3)</source>
-      <translation>拍照（F3）</translation>
-    </message>
-    <message>
-      <source>Receipt (Ctrl+P)</source>
-      <translation>打印回执（Ctrl+P）</translation>
-    </message>
-    <message>
-      <source>Save (Ctrl+S)</source>
-      <translation>保存（Ctrl+S）</translation>
-    </message>
-    <message>
-      <source>Employer (required for work or business)</source>
-      <translation>就业单位（务工、经商必填）</translation>
-    </message>
-    <message>
       <source>Restore the unsaved form</source>
       <translation>恢复未保存的表单</translation>
     </message>
@@ -619,72 +580,8 @@
       <translation>发现未保存的表单（程序中断或锁屏后）</translation>
     </message>
     <message>
-      <source>Cannot save yet: %1 problem(s), first: %2</source>
-      <translation>暂不能保存：%1 处问题，第一处：%2</translation>
-    </message>
-    <message>
       <source>Reading the card…</source>
       <translation>正在读卡…</translation>
-    </message>
-    <message>
-      <source>From the ID card</source>
-      <translation>来自身份证</translation>
-    </message>
-    <message>
-      <source>Photo</source>
-      <translation>拍照</translation>
-    </message>
-    <message>
-      <source>Remove</source>
-      <translation>删除</translation>
-    </message>
-    <message>
-      <source>Member %1</source>
-      <translation>第 %1 位成员</translation>
-    </message>
-    <message>
-      <source>Members</source>
-      <translation>家庭成员</translation>
-    </message>
-    <message>
-      <source>Guardian</source>
-      <translation>监护人</translation>
-    </message>
-    <message>
-      <source>Services</source>
-      <translation>服务</translation>
-    </message>
-    <message>
-      <source>Residence</source>
-      <translation>居住信息</translation>
-    </message>
-    <message>
-      <source>the photo</source>
-      <translation>照片</translation>
-    </message>
-    <message>
-      <source>Ready to save (Ctrl+S)</source>
-      <translation>可以保存（Ctrl+S）</translation>
-    </message>
-    <message>
-      <source>Photo: take the applicant's photo (F3)</source>
-      <translation>照片：请为申请人拍照（F3）</translation>
-    </message>
-    <message>
-      <source>%1 problem(s) block saving — Enter on one goes to the field</source>
-      <translation>%1 处问题未解决，不能保存 — 选中后按回车跳到该项</translation>
-    </message>
-    <message>
-      <source>Nothing blocks saving</source>
-      <translation>信息完整，可以保存</translation>
-    </message>
-    <message>
-      <source>Sex</source>
-      <translation>性别</translation>
-    </message>
-    <message>
-      <source>Arrival date</source>
-      <translation>来本市日期</translation>
     </message>
     <message>
       <source>taken</source>
@@ -699,24 +596,8 @@
       <translation>未拍</translation>
     </message>
     <message>
-      <source>Services and photo</source>
-      <translation>服务与照片</translation>
-    </message>
-    <message>
       <source>Read from the card ✔ (green fields)</source>
       <translation>已读卡 ✔（绿色为证件信息）</translation>
-    </message>
-    <message>
-      <source>the same ID number</source>
-      <translation>身份证号相同</translation>
-    </message>
-    <message>
-      <source>the same name and birth date</source>
-      <translation>姓名和出生日期相同</translation>
-    </message>
-    <message>
-      <source>Already registered at this station (%1): application %2 of %3. Check whether this is an endorsement, a change or a replacement instead.</source>
-      <translation>本站已有此人的登记（%1）：%3 的申请 %2。请确认是否应办理签注、变更或补换证。</translation>
     </message>
     <message>
       <source>Photo taken ✔</source>
@@ -733,10 +614,6 @@
     <message>
       <source>Saving…</source>
       <translation>正在保存…</translation>
-    </message>
-    <message>
-      <source>Save the receipt</source>
-      <translation>保存回执</translation>
     </message>
     <message>
       <source>Receipt saved: %1</source>
@@ -1153,6 +1030,61 @@
     </message>
   </context>
   <context>
+    <name>Problems</name>
+    <message>
+      <source>Member %1</source>
+      <translation>第 %1 位成员</translation>
+    </message>
+    <message>
+      <source>Members</source>
+      <translation>家庭成员</translation>
+    </message>
+    <message>
+      <source>Guardian</source>
+      <translation>监护人</translation>
+    </message>
+    <message>
+      <source>Employer</source>
+      <translation>就业单位</translation>
+    </message>
+    <message>
+      <source>Services</source>
+      <translation>服务</translation>
+    </message>
+    <message>
+      <source>Residence</source>
+      <translation>居住信息</translation>
+    </message>
+    <message>
+      <source>Dwelling</source>
+      <translation>住所类型</translation>
+    </message>
+    <message>
+      <source>Applicant</source>
+      <translation>申请人</translation>
+    </message>
+    <message>
+      <source>Photo</source>
+      <translation>拍照</translation>
+    </message>
+    <message>
+      <source>Cannot save yet: %1 problem(s), first: %2</source>
+      <translation>暂不能保存：%1 处问题，第一处：%2</translation>
+    </message>
+    <message>
+      <source>the photo</source>
+      <translation>照片</translation>
+    </message>
+    <message>
+      <source>Ready to save (Ctrl+S)</source>
+      <translation>可以保存（Ctrl+S）</translation>
+    </message>
+    <message>
+      <source>Photo: take the applicant's photo (F3)</source>
+      <translation>照片：请为申请人拍照（F3）</translation>
+    </message>
+  </context>
+  <context>
     <name>Receipt</name>
     <message>
       <source>Residence permit application receipt</source>
@@ -1181,6 +1113,97 @@
     <message>
       <source>Station address: %1   Phone: %2</source>
       <translation>受理点地址：%1　电话：%2</translation>
+    </message>
+    <message>
+      <source>Save the receipt</source>
+      <translation>保存回执</translation>
+    </message>
+  </context>
+  <context>
+    <name>RecordHtml</name>
+    <message>
+      <source>Applicant</source>
+      <translation>申请人</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>ID number</source>
+      <translation>公民身份号码</translation>
+    </message>
+    <message>
+      <source>Sex</source>
+      <translation>性别</translation>
+    </message>
+    <message>
+      <source>Birth date</source>
+      <translation>出生日期</translation>
+    </message>
+    <message>
+      <source>Phone</source>
+      <translation>联系电话</translation>
+    </message>
+    <message>
+      <source>Hukou address</source>
+      <translation>户籍地址</translation>
+    </message>
+    <message>
+      <source>Residence</source>
+      <translation>居住信息</translation>
+    </message>
+    <message>
+      <source>District</source>
+      <translation>区县</translation>
+    </message>
+    <message>
+      <source>Community</source>
+      <translation>社区</translation>
+    </message>
+    <message>
+      <source>Address</source>
+      <translation>地址</translation>
+    </message>
+    <message>
+      <source>Arrival date</source>
+      <translation>来本市日期</translation>
+    </message>
+    <message>
+      <source>Intended stay (months)</source>
+      <translation>拟居住时间（月）</translation>
+    </message>
+    <message>
+      <source>Reason</source>
+      <translation>居住事由</translation>
+    </message>
+    <message>
+      <source>Dwelling</source>
+      <translation>住所类型</translation>
+    </message>
+    <message>
+      <source>Employer</source>
+      <translation>就业单位</translation>
+    </message>
+    <message>
+      <source>USCC</source>
+      <translation>统一社会信用代码</translation>
+    </message>
+    <message>
+      <source>Guardian</source>
+      <translation>监护人</translation>
+    </message>
+    <message>
+      <source>Members</source>
+      <translation>家庭成员</translation>
+    </message>
+    <message>
+      <source>Services</source>
+      <translation>服务</translation>
+    </message>
+    <message>
+      <source>Requested</source>
+      <translation>申请的服务</translation>
     </message>
   </context>
   <context>
@@ -1309,86 +1332,6 @@
       <source>(version %1)</source>
       <translation>（第 %1 版）</translation>
     </message>
-    <message>
-      <source>Applicant</source>
-      <translation>申请人</translation>
-    </message>
-    <message>
-      <source>Name</source>
-      <translation>姓名</translation>
-    </message>
-    <message>
-      <source>ID number</source>
-      <translation>公民身份号码</translation>
-    </message>
-    <message>
-      <source>Sex</source>
-      <translation>性别</translation>
-    </message>
-    <message>
-      <source>Birth date</source>
-      <translation>出生日期</translation>
-    </message>
-    <message>
-      <source>Phone</source>
-      <translation>联系电话</translation>
-    </message>
-    <message>
-      <source>Hukou address</source>
-      <translation>户籍地址</translation>
-    </message>
-    <message>
-      <source>Residence</source>
-      <translation>居住信息</translation>
-    </message>
-    <message>
-      <source>District</source>
-      <translation>区县</translation>
-    </message>
-    <message>
-      <source>Community</source>
-      <translation>社区</translation>
-    </message>
-    <message>
-      <source>Address</source>
-      <translation>地址</translation>
-    </message>
-    <message>
-      <source>Arrival date</source>
-      <translation>来本市日期</translation>
-    </message>
-    <message>
-      <source>Reason</source>
-      <translation>居住事由</translation>
-    </message>
-    <message>
-      <source>Dwelling</source>
-      <translation>住所类型</translation>
-    </message>
-    <message>
-      <source>Employer</source>
-      <translation>就业单位</translation>
-    </message>
-    <message>
-      <source>USCC</source>
-      <translation>统一社会信用代码</translation>
-    </message>
-    <message>
-      <source>Guardian</source>
-      <translation>监护人</translation>
-    </message>
-    <message>
-      <source>Members</source>
-      <translation>家庭成员</translation>
-    </message>
-    <message>
-      <source>Services</source>
-      <translation>服务</translation>
-    </message>
-    <message>
-      <source>Requested</source>
-      <translation>申请的服务</translation>
-    </message>
   </context>
   <context>
     <name>RecoveryPage</name>
@@ -1470,6 +1413,57 @@
     <message>
       <source>%1 referral list(s) saved</source>
       <translation>已保存 %1 份转介名单</translation>
+    </message>
+  </context>
+  <context>
+    <name>ResidencePage</name>
+    <message>
+      <source>Residence in the city</source>
+      <translation>本市居住信息</translation>
+    </message>
+    <message>
+      <source>District</source>
+      <translation>区县</translation>
+    </message>
+    <message>
+      <source>Community</source>
+      <translation>社区</translation>
+    </message>
+    <message>
+      <source>Address</source>
+      <translation>地址</translation>
+    </message>
+    <message>
+      <source>Arrival date (YYYY-MM-DD)</source>
+      <translation>来本地日期（YYYY-MM-DD）</translation>
+    </message>
+    <message>
+      <source>Intended stay (months)</source>
+      <translation>拟居住时间（月）</translation>
+    </message>
+    <message>
+      <source>Reason</source>
+      <translation>居住事由</translation>
+    </message>
+    <message>
+      <source>Dwelling</source>
+      <translation>住所类型</translation>
+    </message>
+    <message>
+      <source>Landlord (rented dwelling)</source>
+      <translation>房东信息（租赁房屋）</translation>
+    </message>
+    <message>
+      <source>Landlord</source>
+      <translation>房东姓名</translation>
+    </message>
+    <message>
+      <source>Landlord's phone</source>
+      <translation>房东电话</translation>
+    </message>
+    <message>
+      <source>Landlord's ID number</source>
+      <translation>房东身份号码</translation>
     </message>
   </context>
   <context>
@@ -1561,6 +1555,56 @@
     <message>
       <source>Confirm %1: %2 application(s), %3 flagged record(s)?</source>
       <translation>确认 %1：%2 件申请，%3 件需核查记录？</translation>
+    </message>
+  </context>
+  <context>
+    <name>ReviewPage</name>
+    <message>
+      <source>Save (Ctrl+S)</source>
+      <translation>保存（Ctrl+S）</translation>
+    </message>
+    <message>
+      <source>Receipt (Ctrl+P)</source>
+      <translation>打印回执（Ctrl+P）</translation>
+    </message>
+    <message>
+      <source>Photo</source>
+      <translation>照片</translation>
+    </message>
+    <message>
+      <source>No photo</source>
+      <translation>无照片</translation>
+    </message>
+    <message>
+      <source>%1 problem(s) block saving — Enter on one goes to the field</source>
+      <translation>%1 处问题未解决，不能保存 — 选中后按回车跳到该项</translation>
+    </message>
+    <message>
+      <source>Nothing blocks saving</source>
+      <translation>信息完整，可以保存</translation>
+    </message>
+  </context>
+  <context>
+    <name>ServicesPage</name>
+    <message>
+      <source>Services requested (7+1)</source>
+      <translation>申请的服务（7+1）</translation>
+    </message>
+    <message>
+      <source>Services</source>
+      <translation>服务</translation>
+    </message>
+    <message>
+      <source>Photo</source>
+      <translation>拍照</translation>
+    </message>
+    <message>
+      <source>No photo yet: F3 starts the camera, the photo is taken when every check passes</source>
+      <translation>尚未拍照：按 F3 打开摄像头，各项检查通过后自动拍照</translation>
+    </message>
+    <message>
+      <source>Take photo (F3)</source>
+      <translation>拍照（F3）</translation>
     </message>
   </context>
   <context>
@@ -1690,6 +1734,17 @@
     <message>
       <source>The two passwords differ</source>
       <translation>两次输入的密码不一致</translation>
+    </message>
+  </context>
+  <context>
+    <name>WizardFrame</name>
+    <message>
+      <source>← Back (Alt+←)</source>
+      <translation>← 上一步（Alt+←）</translation>
+    </message>
+    <message>
+      <source>Next (Alt+→) →</source>
+      <translation>下一步（Alt+→）→</translation>
     </message>
   </context>
   <context>

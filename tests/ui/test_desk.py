@@ -51,8 +51,10 @@ def test_record_view_history_and_change_of_address(desk, qtbot, station):
     actions = [view.history.item(r, 2).text() for r in range(view.history.rowCount())]
     assert len(actions) >= 2  # taken in, viewed
     view.action_buttons["change"].click()
-    qtbot.waitUntil(lambda: getattr(view, "correction", None) is not None, timeout=10_000)
-    dlg = view.correction
+    # the record view asks; the main window opens the wizard over it
+    qtbot.waitUntil(lambda: getattr(win, "correction", None) is not None, timeout=10_000)
+    dlg = win.correction
+    assert dlg.parent() is view
     assert dlg.kind == "change"
     dlg.edits["residence.address"].setText("新地址路8号")
     dlg.save()
@@ -64,6 +66,35 @@ def test_record_view_history_and_change_of_address(desk, qtbot, station):
     changed = view.versions.item(view.versions.rowCount() - 1, 3).text()
     assert "地址" in changed and "业务类型" in changed
     assert view.sync.rowCount() >= 1  # queued for upload as its kind
+
+
+def test_screens_ask_the_main_window_for_the_record(desk, qtbot):
+    """The wizard's duplicate warning and the day review do not open windows themselves
+    (no import cycle between the screens): they ask, and the main window opens the record
+    over the screen that asked."""
+    session, saved = desk
+    win = session.window
+    win.open_intake()
+    qtbot.waitUntil(lambda: getattr(win, "intake_dialog", None) is not None, timeout=10_000)
+    intake = win.intake_dialog
+    qtbot.addWidget(intake)
+    intake.open_duplicate(saved["uuid"])
+    view = win.record_view
+    assert view.parent() is intake
+    qtbot.waitUntil(lambda: view.record is not None, timeout=10_000)
+    assert view.record["number"] == saved["number"]
+    from ui.review import ReviewDialog
+
+    review = ReviewDialog(win.bridge, win)
+    review.record_requested.connect(lambda ref: win._record_for_review(review, ref))
+    review.flags.setRowCount(1)
+    from ui.qt import QTableWidgetItem
+
+    item = QTableWidgetItem(saved["number"])
+    item.setData(Qt.ItemDataRole.UserRole, saved["uuid"])
+    review.flags.setItem(0, 0, item)
+    review.open_record(0)
+    assert win.record_view is not view and win.record_view.parent() is review
 
 
 def test_language_switch_at_run_time(desk, qtbot):
@@ -104,7 +135,7 @@ def test_endorsement_in_the_demo_with_the_simulated_reader(app, qtbot, station):
         assert dlg.record is None and not dlg.create_button.isHidden()
         dlg.create_record()
         editor = dlg.editor
-        qtbot.addWidget(editor)
+        # no qtbot.addWidget(editor): a child of the endorsement screen, deleted with it
         assert editor.kind == "endorsement" and editor.edits["person.name"].isReadOnly()
         rest = sample_record()
         rest["person"] = {
