@@ -24,18 +24,10 @@ __all__ = [
     "DeviceBase",
     "DeviceWorker",
     "bench_card",
-    "doctor_checks",
     "driver_names",
     "load_driver",
     "open_device",
 ]
-
-
-def doctor_checks() -> list[Any]:
-    """Device checks for ``station doctor`` (each a ``station.doctor.CheckFn``)."""
-    from devices.checks import CHECKS
-
-    return list(CHECKS)
 
 
 def bench_card(reader: str | None = None, port: str | None = None) -> dict[str, Any]:

@@ -56,11 +56,11 @@ def _unconfirmed(check: Check) -> Check:
 
 def _other_driver(name: str, kind: str, settings: dict[str, str]) -> Check:
     """A driver that is neither simulated nor built in (a province's): it must open."""
-    import devices
+    from devices.base import open_device
 
     driver = settings.get(f"{kind}.driver", "")
     try:
-        device: Any = devices.open_device(kind, settings)
+        device: Any = open_device(kind, settings)
         device.open()
         device.close()
     except StationError as exc:
@@ -215,10 +215,10 @@ def check_camera(ctx: DoctorContext) -> Check:
 
 
 def _opencv(settings: dict[str, str]) -> Check:
-    import devices
+    from devices.base import open_device
 
     try:
-        camera: Any = devices.open_device("camera", settings)
+        camera: Any = open_device("camera", settings)
         camera.open()
         try:
             frame = camera.read()
@@ -249,3 +249,9 @@ def _opencv(settings: dict[str, str]) -> Check:
 
 
 CHECKS = [check_pcsc, check_serial, check_camera]
+
+
+def doctor_checks() -> list[Any]:
+    """Device checks for ``station doctor`` (the ``station.doctor_checks`` entry point; each a
+    ``station.doctor.CheckFn``)."""
+    return list(CHECKS)

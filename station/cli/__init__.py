@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from station import i18n, plugins
-from station.cli.context import Context
+from station.cli.context import Context, dumps
 from station.cli.parser import Parser, group, translate_argparse
 from station.errors import StationError, UsageError
 from station.i18n import _
@@ -137,18 +135,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         ctx.close()
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, bytes):
-        import base64
-
-        return base64.b64encode(obj).decode()
-    return str(obj)
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default)
 
 
 __all__ = ["main", "build_parser", "group", "Context", "UsageError", "dumps"]

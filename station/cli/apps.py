@@ -111,7 +111,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     rec = store.get_application(args.ref)
     if args.history:
         rec["history"] = store.history(args.ref)
-    from station.cli import dumps
+    from station.cli.context import dumps
 
     ctx.emit(rec, dumps(rec))
     return 0

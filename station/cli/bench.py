@@ -58,7 +58,7 @@ def bench_folder(args: argparse.Namespace) -> Iterator[Path]:
 
 
 def report(ctx: Context, result: dict[str, Any]) -> int:
-    from station.cli import dumps
+    from station.cli.context import dumps
 
     ctx.emit(result, dumps(result))
     return 0

@@ -39,8 +39,6 @@ class Context:
     def emit(self, obj: Any, human: str | None = None) -> None:
         """The command's result: JSON on stdout with --json, else the human text."""
         if self.json:
-            from station.cli import dumps
-
             sys.stdout.write(dumps(obj) + "\n")
             self.emitted = True
         elif human is not None:
@@ -231,3 +229,15 @@ def writing(path: Path) -> Iterator[None]:
             "cannot_write",
             _("Cannot write {file}: {why}", file=path.name, why=exc.strerror or type(exc).__name__),
         ) from exc
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, bytes):
+        import base64
+
+        return base64.b64encode(obj).decode()
+    return str(obj)
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default)

@@ -26,8 +26,9 @@ A ``Store`` is used from one thread at a time: the CLI uses it directly, the des
 from __future__ import annotations
 
 from station.store.core import Store
+from station.store.operators import check_operator_name
 from station.store.records import pack_record, unpack_record
-from station.store.station import DB_FILE, KEYSLOT_FILE, Station, check_operator_name
+from station.store.station import DB_FILE, KEYSLOT_FILE, Station
 
 __all__ = [
     "DB_FILE",

@@ -12,10 +12,15 @@ from station.store.records import stamp
 from station.typedefs import Operator
 
 
+def check_operator_name(name: str) -> None:
+    if not (1 <= len(name) <= 32) or not all(c.isalnum() or c in "._-" for c in name):
+        raise UsageError(
+            "bad_operator_name", _("An operator name is 1-32 letters, digits, '.', '_' or '-'")
+        )
+
+
 class Operators(Manager):
     def add(self, name: str, role: str, password: str) -> None:
-        from station.store.station import check_operator_name
-
         self.require("user.manage")
         check_operator_name(name)
         if role not in ROLES:

@@ -15,19 +15,13 @@ from station.i18n import _
 from station.keys import KeySlots, check_password_strength, new_db_key, new_recovery_code
 from station.settings import check_setting
 from station.store.core import Store
+from station.store.operators import check_operator_name
 from station.store.records import stamp
 
 log = logging.getLogger(__name__)
 
 DB_FILE = "station.db"
 KEYSLOT_FILE = "keyslots.json"
-
-
-def check_operator_name(name: str) -> None:
-    if not (1 <= len(name) <= 32) or not all(c.isalnum() or c in "._-" for c in name):
-        raise UsageError(
-            "bad_operator_name", _("An operator name is 1-32 letters, digits, '.', '_' or '-'")
-        )
 
 
 class Station:
