@@ -132,6 +132,9 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
         from sync.export import export
 
         done = export(store, Path(args.export))
+        if done["manifest"] is None:
+            ctx.emit(done, _("Nothing to export: no application or handover is waiting"))
+            return 0
         ctx.emit(
             done,
             _(

@@ -28,7 +28,7 @@ from station.fsutil import atomic_write
 from station.i18n import _
 from station.store import Store
 from sync import sealed
-from sync.client import SyncClient
+from sync.client import START_BYTES, START_RECORDS, SyncClient
 
 EXPORT_FORMAT = "station-export"
 MANIFEST_FORMAT = "station-export-manifest"
@@ -93,6 +93,11 @@ def export(store: Store, folder: Path) -> dict[str, Any]:
         )
     client = SyncClient(store)
     key = export_key(store)
+    with store.transaction():
+        # failed rounds while offline halved the batch size down to single records; the stick
+        # takes batches of the starting size (the online sync grows back from there too)
+        outbox.put(store.conn, "batch_records", str(START_RECORDS))
+        outbox.put(store.conn, "batch_bytes", str(START_BYTES))
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     code = store.station_code
     files: list[dict[str, Any]] = []
@@ -146,6 +151,15 @@ def export(store: Store, folder: Path) -> dict[str, Any]:
                 "handovers": len(handovers),
             }
         )
+    if not files:
+        return {
+            "folder": str(folder),
+            "manifest": None,
+            "batches": 0,
+            "records": 0,
+            "handovers": 0,
+            "files": [],
+        }
     manifest = {
         "format": MANIFEST_FORMAT,
         "version": 1,

@@ -1768,6 +1768,14 @@
       <translation>上次问题：%1（将自动重试）</translation>
     </message>
     <message>
+      <source>The central service's code tables %1 were refused; the loaded station profile stays in use (station doctor)</source>
+      <translation>中心服务的代码表 %1 已被拒绝；继续使用已导入的站点配置（见 station doctor）</translation>
+    </message>
+    <message>
+      <source>%1 exported batch(es) wait for the central service's answer</source>
+      <translation>%1 个已导出的批次等待中心服务答复</translation>
+    </message>
+    <message>
       <source>This station is not enrolled with the central service; a technician enrols it</source>
       <translation>本站尚未在中心服务登记，请技术人员办理</translation>
     </message>

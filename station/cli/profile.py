@@ -61,8 +61,8 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
         loaded = None
         if ctx.has_operator():
             store = ctx.session()
-            store.require("profile.import")
-            loaded = store.station_profile()
+            if store.can("profile.import"):  # the loaded profile, to edit into the next version
+                loaded = store.station_profile()
         with writing(out):
             write_template(out, loaded)
         ctx.emit({"template": str(out)}, _("Template written to {file}", file=out))

@@ -64,8 +64,6 @@ def test_export_import_then_online_sync_sends_nothing_twice(station, central, tm
     SyncClient(coord).sync_once()  # the cards are ready for pickup
 
     go_offline(coord)  # weeks without network: a handover and 30 applications with photos
-    with coord.transaction():
-        outbox.put(coord.conn, "batch_records", "20")  # batches of 20: two of them
     handed = desk.record_handover(coord, ready[0]["uuid"], id_checked=True)
     saved = fill(coord, 30, seed=2)
     usb = tmp_path / "usb"
@@ -119,9 +117,13 @@ def test_export_import_then_online_sync_sends_nothing_twice(station, central, tm
 def test_a_lost_stick_the_batches_go_out_unchanged(station, central, tmp_path):
     coord = enrolled(station, central)
     go_offline(coord)
-    fill(coord, 3)
     (tmp_path / "usb").mkdir()
-    export(station, tmp_path / "usb")
+    assert export(station, tmp_path / "usb")["manifest"] is None  # nothing waits: no file
+    assert list((tmp_path / "usb").iterdir()) == []
+    with coord.transaction():
+        outbox.put(coord.conn, "batch_records", "1")  # shrunk by rounds that failed offline
+    fill(coord, 3)
+    assert export(station, tmp_path / "usb")["batches"] == 1  # the stick takes full batches
     export(station, tmp_path / "usb")  # again: the same batch, not a second one
     assert len(outbox.open_batches(coord.conn)) == 1
     go_online(coord, central)
@@ -149,7 +151,7 @@ def test_tampered_foreign_unknown_and_revoked_files_are_refused(station, central
     batch.write_bytes(bytes(data))
     code, result = central_import(central, usb)
     assert code == 1 and result["refused"] == 1
-    assert result["files"][0]["code"] == "damaged" and "damaged" in result["files"][0]["message"]
+    assert result["files"][0]["code"] == "damaged" and result["files"][0]["message"]
     (usb / done["manifest"]).unlink()
     code, result = central_import(central, usb)
     assert code == 1 and result["files"][0]["code"] == "damaged"
@@ -230,9 +232,7 @@ def test_export_on_a_full_disk_leaves_no_partial_file(station, central, tmp_path
         pytest.skip("mounting a small tmpfs needs root")
     coord = enrolled(station, central)
     go_offline(coord)
-    with coord.transaction():
-        outbox.put(coord.conn, "batch_records", "20")
-    fill(coord, 30)  # two batches with photos: more than the stick holds
+    fill(coord, 30)  # two batches with photos (25 and 5): more than the stick holds
     usb = tmp_path / "usb"
     usb.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(usb)], check=True)
@@ -252,7 +252,7 @@ def test_export_on_a_full_disk_leaves_no_partial_file(station, central, tmp_path
         subprocess.run(["umount", str(usb)], check=True)
     # nothing was lost: the batch recorded before its file failed waits in the outbox (its
     # records in flight), the rest are still pending; the next export writes them all
-    assert states(coord) == {"in_flight": 20, "pending": 10}
+    assert states(coord) == {"in_flight": 25, "pending": 5}
     done = export(station, usb)
     assert (done["batches"], done["records"]) == (2, 30)
     code, result = central_import(central, usb)
