@@ -4,6 +4,7 @@ import` does. Reading and checking the file runs off the main thread."""
 
 from __future__ import annotations
 
+import re
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -149,11 +150,31 @@ class ProfilePage(QWizardPage):
                 ).replace("%1", str(len(exc.errors)))
             )
             for e in exc.errors:
-                where = f"{e.field}: " if e.field and e.field not in e.message else ""
-                self.problems.addItem(f"{where}{e.message}")
+                where = self.where(e.field) if e.field and not getattr(e, "sheet", "") else ""
+                self.problems.addItem(f"{where}: {e.message}" if where else e.message)
             self.problems.show()
         else:
             self.summary.setText(_error_text(exc))
+
+    def where(self, field: str) -> str:
+        """A problem's place as people name it: "Community 4, code" for ``communities.3.code``
+        (a spreadsheet's problems say their sheet and row themselves)."""
+        m = re.match(r"^(streets|communities)\.(\d+)(?:\.(\w+))?$", field)
+        if m:
+            row = self.tr("Street %1") if m.group(1) == "streets" else self.tr("Community %1")
+            part = {"code": self.tr("code"), "name": self.tr("name")}.get(m.group(3) or "", "")
+            text = row.replace("%1", str(int(m.group(2)) + 1))
+            return f"{text} · {part}" if part else text
+        return {
+            "version": self.tr("Version"),
+            "city": self.tr("City"),
+            "format": self.tr("Format"),
+            "streets": self.tr("Streets"),
+            "communities": self.tr("Communities"),
+            "station.name": self.tr("Station name"),
+            "station.address": self.tr("Station address"),
+            "station.phone": self.tr("Station phone"),
+        }.get(field, field)
 
     def load(self) -> None:
         profile, source = self.profile, self.path.text().strip()

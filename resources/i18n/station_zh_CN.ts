@@ -1139,6 +1139,54 @@
       <translation>%1 个问题：修正之前，此文件的任何内容都不能导入。</translation>
     </message>
     <message>
+      <source>Street %1</source>
+      <translation>街道 %1</translation>
+    </message>
+    <message>
+      <source>Community %1</source>
+      <translation>社区 %1</translation>
+    </message>
+    <message>
+      <source>code</source>
+      <translation>代码</translation>
+    </message>
+    <message>
+      <source>name</source>
+      <translation>名称</translation>
+    </message>
+    <message>
+      <source>Version</source>
+      <translation>版本</translation>
+    </message>
+    <message>
+      <source>City</source>
+      <translation>城市</translation>
+    </message>
+    <message>
+      <source>Format</source>
+      <translation>格式</translation>
+    </message>
+    <message>
+      <source>Streets</source>
+      <translation>街道</translation>
+    </message>
+    <message>
+      <source>Communities</source>
+      <translation>社区</translation>
+    </message>
+    <message>
+      <source>Station name</source>
+      <translation>站点名称</translation>
+    </message>
+    <message>
+      <source>Station address</source>
+      <translation>站点地址</translation>
+    </message>
+    <message>
+      <source>Station phone</source>
+      <translation>站点电话</translation>
+    </message>
+    <message>
       <source>Loading…</source>
       <translation>正在导入…</translation>
     </message>

@@ -156,6 +156,7 @@ def import_file(store: CentralStore, path: Path, limits: Limits, expected: str |
             or doc.get("version") != 1
             or doc.get("kind") not in ("batch", "handovers")
             or not isinstance(doc.get("requests"), list)
+            or not doc["requests"]
         ):
             raise Refused("bad_export", "not a station export of this version")
         out.kind = doc["kind"]

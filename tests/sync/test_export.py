@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 
 from station import desk, outbox
 from sync.client import SyncClient
@@ -257,3 +259,75 @@ def test_export_on_a_full_disk_leaves_no_partial_file(station, central, tmp_path
     assert (done["batches"], done["records"]) == (2, 30)
     code, result = central_import(central, usb)
     assert code == 0 and result["counts"] == {"accepted": 30}
+
+
+# -- malformed input: every file is imported or refused, never a traceback --------------------
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=5)
+    ),
+    max_leaves=20,
+)
+requests_like = st.fixed_dictionaries(
+    {
+        "method": st.sampled_from(["POST", "GET", ""]),
+        "path": st.sampled_from(
+            ["/v1/stations/st-0123456789abcdef/batches", "/v1/stations/x/handovers", "/"]
+        ),
+        "headers": st.dictionaries(
+            st.sampled_from(
+                ["signature", "signature-input", "station-id", "date", "content-digest"]
+            ),
+            st.text(max_size=40),
+        ),
+        "body": st.text(max_size=40),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    from sync.server.store import CentralStore
+
+    return CentralStore(str(tmp_path_factory.mktemp("svc") / "c.db"))
+
+
+@given(
+    st.one_of(
+        json_values,
+        st.fixed_dictionaries(
+            {
+                "format": st.just("station-export"),
+                "version": st.just(1),
+                "kind": st.sampled_from(["batch", "handovers", "x"]),
+                "requests": st.lists(st.one_of(requests_like, json_values), max_size=3),
+            }
+        ),
+    )
+)
+def test_any_sealed_content_is_refused_cleanly(service, tmp_path_factory, content):
+    import base64
+
+    from sync.server.http import Limits
+    from sync.server.imports import import_file
+    from sync.server.tables import export_public_key
+
+    folder = tmp_path_factory.mktemp("f")
+    path = folder / "x.stx"
+    key = base64.b64decode(export_public_key(service))
+    path.write_bytes(seal(json.dumps(content).encode(), key))
+    out = import_file(service, path, Limits(), None)
+    assert out.status == "refused" and out.code
+    assert service.status()["applications"] == 0
+
+
+@given(st.binary(max_size=200))
+def test_any_bytes_are_refused_cleanly(service, tmp_path_factory, data):
+    from sync.server.http import Limits
+    from sync.server.imports import import_file
+
+    path = tmp_path_factory.mktemp("b") / "y.stx"
+    path.write_bytes(data)
+    out = import_file(service, path, Limits(), None)
+    assert out.status == "refused" and out.code in ("not_export", "foreign", "damaged")
