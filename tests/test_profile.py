@@ -378,3 +378,74 @@ def test_the_fixture_station_has_the_demo_table_loaded(station):
         assert bare.login("coord").station_profile() is None
     finally:
         bare.close()
+
+
+# -- kill -9 while switching ----------------------------------------------------------------
+SWITCHER = r"""
+import json, sys
+from station.profile.check import parse_document
+from station.store import Station
+tech = Station(sys.argv[1]).login("tech", sys.argv[2])
+docs = [json.loads(open(p, encoding="utf-8").read()) for p in sys.argv[3:]]
+profiles = [parse_document(d) for d in docs]
+print("ready", flush=True)
+i = 0
+while True:
+    tech.profiles.install(profiles[i % 2], source="big.json", force=True)
+    i += 1
+"""
+
+
+def big_document(version: str, name: str) -> dict:
+    """A Xi'an profile of 60 streets and 6,000 communities."""
+    streets = [{"code": f"610113{i:03d}", "name": f"{name}{i}街道"} for i in range(1, 61)]
+    communities = [
+        {"code": f"{s['code']}{j:03d}", "name": f"{name}{i}街{j}社区"}
+        for i, s in enumerate(streets, 1)
+        for j in range(1, 101)
+    ]
+    return xian_document(
+        version=version,
+        station={"name": f"{name}服务站"},
+        streets=streets,
+        communities=communities,
+    )
+
+
+def test_kill_9_while_switching_leaves_one_whole_profile(xian, tmp_path):
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    docs = {"A": big_document("1", "甲"), "B": big_document("2", "乙")}
+    paths = [str(write_json(tmp_path / f"{k}.json", d)) for k, d in docs.items()]
+    with xian.login("tech", PASSWORD) as tech:
+        tech.profiles.install(parse_document(docs["A"]), source="A.json")
+    rng = random.Random(14)
+    for _ in range(8):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SWITCHER, str(xian.data_dir), PASSWORD, *paths],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.0, 0.4))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+        with xian.login("tech", PASSWORD) as tech:
+            active = tech.conn.execute(
+                "SELECT version, document FROM profiles WHERE active = 1"
+            ).fetchall()
+            assert len(active) == 1
+            version, document = active[0]
+            profile = tech.station_profile()
+            assert profile.version == version and len(profile.communities) == 6_000
+            assert json.loads(document)["station"]["name"] == tech.config_get("station.name")
+            assert tech.config_get("station.name") == {"1": "甲服务站", "2": "乙服务站"}[version]
+            assert tech.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert tech.verify_audit().ok
+        # killed at any point: one whole profile active, the settings of that very one
