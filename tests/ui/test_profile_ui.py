@@ -91,3 +91,22 @@ def test_without_a_profile_the_wizard_says_what_to_do(qapp, qtbot, xian_station)
         assert "residence.community" in {e.field for e in dlg.errors}
     finally:
         bridge.stop()
+
+
+def test_a_record_of_an_older_profile_keeps_its_place_and_is_flagged(qapp, qtbot, xian_station):
+    """A correction of a record whose community the current profile dropped shows that
+    community, flagged, instead of quietly moving the person to the first one of the list."""
+    with xian_station.login("tech", PASSWORD) as tech:
+        tech.profiles.install(parse_document(xian_document()), source="xian.json")
+    bridge, dlg = open_intake(qtbot, xian_station)
+    try:
+        dlg.load_record(xian_record("已撤销社区", "610113"))
+        assert dlg.residence.community.currentData() == "已撤销社区"
+        assert ("residence.community", "community_unknown") in {
+            (e.field, e.code) for e in dlg.errors
+        }
+        dlg.load_record(xian_record("八里村社区", "450103"))  # a district of another city
+        assert dlg.residence.district.currentData() == "450103"
+        assert "residence.division_code" in {e.field for e in dlg.errors}
+    finally:
+        bridge.stop()

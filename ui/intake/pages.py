@@ -174,6 +174,20 @@ class ResidencePage(QWidget):
         layout.addWidget(dwelling, 1, Qt.AlignmentFlag.AlignTop)
         self.fill_communities()
 
+    def select(self, district: Any, community: Any) -> None:
+        """Show a record's district and community. One the profile does not list (a record
+        taken with an older profile) is shown as it is, for validation to flag, rather than
+        silently replaced by the first of the list."""
+        if district:
+            if self.district.findData(district) < 0:
+                self.district.addItem(str(district), district)
+            self.district.setCurrentIndex(self.district.findData(district))
+        self.fill_communities()
+        if community:
+            if self.community.findData(community) < 0:
+                self.community.addItem(str(community), community)
+            self.community.setCurrentIndex(self.community.findData(community))
+
     def fill_communities(self) -> None:
         self.community.clear()
         if self.profile is not None:
