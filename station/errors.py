@@ -123,6 +123,9 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "no_endorse_key",
                 "endorse_key_invalid",
                 "station_code_invalid",
+                "profile_not_newer",
+                "profile_other_city",
+                "no_export_key",
             }
         ),
     ),
@@ -149,6 +152,8 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "unknown_driver",
                 "sim_error_unknown",
                 "unknown_format",
+                "file_too_large",
+                "bad_usage",
             }
         ),
     ),
@@ -169,6 +174,7 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "no_sync",
                 "extra_missing",
                 "no_folder",
+                "batch_damaged",
             }
         ),
     ),

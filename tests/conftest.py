@@ -98,7 +98,7 @@ STATION_CODE = "450103000099"
 class StationFixture:
     """A fresh encrypted station in tmp_path with one operator of each role."""
 
-    def __init__(self, data_dir, template=None):  # type: ignore[no-untyped-def]
+    def __init__(self, data_dir, template=None, profile: bool = True):  # type: ignore[no-untyped-def]
         """Provision a station in ``data_dir`` — or, given ``template`` (a folder a
         ``StationFixture`` provisioned, and its recovery code), copy it: the same real
         encrypted files, without paying five scrypt derivations per test."""
@@ -116,6 +116,10 @@ class StationFixture:
             with self.station.login("tech", PASSWORD) as tech:
                 tech.add_operator("coord", "coordinator", PASSWORD)
                 tech.add_operator("super", "supervisor", PASSWORD)
+                if profile:  # the demo table, loaded the way a technician loads the city's own
+                    from station.profile.demo import install_demo
+
+                    install_demo(tech)
         self._open: list = []
 
     def login(self, name: str = "coord"):  # type: ignore[no-untyped-def]
