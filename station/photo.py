@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import cv2
@@ -205,11 +205,19 @@ def as_bgr(frame: Any) -> np.ndarray:
     return np.asarray(frame)
 
 
-@cache
+_cascades = threading.local()
+
+
 def _cascade(name: str) -> Any:
-    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + name)  # type: ignore[attr-defined]
-    if cascade.empty():  # pragma: no cover - an opencv wheel without its data (5.x)
-        raise DeviceError("detector_missing", _("The face detector is missing from OpenCV"))
+    """The Haar cascade ``name``, one per thread: OpenCV's CascadeClassifier is not safe to use
+    from two threads at once (two cameras' analysis threads crashed inside detectMultiScale)."""
+    mine: dict[str, Any] = _cascades.__dict__.setdefault("by_name", {})
+    cascade = mine.get(name)
+    if cascade is None:
+        cascade = cv2.CascadeClassifier(cv2.data.haarcascades + name)  # type: ignore[attr-defined]
+        if cascade.empty():  # pragma: no cover - an opencv wheel without its data (5.x)
+            raise DeviceError("detector_missing", _("The face detector is missing from OpenCV"))
+        mine[name] = cascade
     return cascade
 
 

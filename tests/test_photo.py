@@ -241,3 +241,28 @@ def test_auto_capture_waits_for_half_a_second_of_passing_checks(good_frame):
     assert not auto.feed(ok, 10.5)
     assert not auto.feed(ok, 10.9)
     assert auto.feed(ok, 11.0)
+
+
+def test_analysis_from_several_threads_at_once(good_frame):
+    """Two camera screens analyse frames at the same time: OpenCV's cascade classifier is not
+    thread-safe, and a shared one crashed inside detectMultiScale (the photo never came)."""
+    import threading
+
+    # frames of different sizes: the classifier's scale table is rebuilt per image size
+    frames = [cv2.resize(good_frame, None, fx=f, fy=f) for f in (0.6, 0.8, 1.0, 1.3)]
+    expected = [photo.analyse(f).ok for f in frames]
+    failures: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            for _ in range(20):
+                assert photo.analyse(frames[i]).ok == expected[i]
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,), name=f"analysis-{i}") for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []

@@ -294,6 +294,7 @@ class CameraSession(QObject):
     def start(self, auto: bool, view_size: tuple[int, int]) -> None:
         """Open the camera (the configured one, unless a driver was given) and start the
         grabbing and the analysis; an unusable camera is said by ``status("error", …)``."""
+        DeviceBridge.camera_modules()
         from ui.photo_analysis import Analyser
 
         self.stop()
@@ -379,6 +380,9 @@ class CameraSession(QObject):
             self.frame.emit(result)
 
 
+_preloading: threading.Thread | None = None  # preload_camera's thread, once started
+
+
 class DeviceBridge(QObject):
     """Opens sessions on the configured devices and releases them all on ``stop()``."""
 
@@ -444,14 +448,26 @@ class DeviceBridge(QObject):
     def preload_camera() -> None:
         """Import the camera drivers and the photo checks (OpenCV, numpy: ~0.2 s) on a helper
         thread while the coordinator types, so that F3 does not stall the window."""
-        if "ui.photo_analysis" in sys.modules:
+        global _preloading
+        if "ui.photo_analysis" in sys.modules or _preloading is not None:
             return
 
         def work() -> None:
             import devices.camera  # noqa: F401
             import ui.photo_analysis  # noqa: F401
 
-        threading.Thread(target=work, name="ui-preload", daemon=True).start()
+        _preloading = threading.Thread(target=work, name="ui-preload", daemon=True)
+        _preloading.start()
+
+    @staticmethod
+    def camera_modules() -> None:
+        """Wait for ``preload_camera``'s thread before importing the camera or photo modules:
+        OpenCV's first import is not thread-safe (its loader swaps itself in ``sys.modules``),
+        and an import beside the preload got a ``cv2`` without ``cv2.data`` — the analysis
+        thread died and the photo never came."""
+        t = _preloading
+        if t is not None and t is not threading.current_thread():
+            t.join()
 
 
 def simulated_photo() -> CapturedPhoto:

@@ -424,6 +424,7 @@ class MainWindow(QMainWindow):
         self.bridge.op(lambda s: s.settings_map()).success(self._show_camera).run_in_background()
 
     def _show_camera(self, settings: dict[str, str]) -> None:
+        self.bridge.devices.camera_modules()
         from ui.photo_preview import PhotoPreview
 
         dialog = QDialog(self)

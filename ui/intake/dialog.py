@@ -434,6 +434,7 @@ class IntakeDialog(QDialog):
     def take_photo(self) -> None:
         """The live preview inside the photo step (the camera runs only while it is shown);
         the photo is taken when every check has passed, or by hand with a confirmation."""
+        self.bridge.devices.camera_modules()
         from ui.photo_preview import PhotoPreview
 
         self.go(PHOTO_STEP)
