@@ -37,6 +37,13 @@ def latest_version() -> int:
     return len(migrations())
 
 
+class StationConnection(sqlcipher3.Connection):  # type: ignore[misc]
+    """A SQLCipher connection that carries the key its session signs audit entries with
+    (``station.audit``); None for a connection that writes no audit entry."""
+
+    audit_signer: object | None = None
+
+
 def connect(path: Path, key: bytes, *, create: bool = False) -> Connection:
     """Open (or create) the encrypted database with the raw 256-bit key.
 
@@ -61,7 +68,11 @@ def connect(path: Path, key: bytes, *, create: bool = False) -> Connection:
                 ),
             )
     conn = sqlcipher3.connect(
-        str(path), isolation_level=None, check_same_thread=False, timeout=10.0
+        str(path),
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=10.0,
+        factory=StationConnection,
     )
     try:
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")

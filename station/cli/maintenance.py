@@ -102,8 +102,10 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
         result,
         _(
             "Restored station {code} into {folder}; operators log in with their "
-            "usual passwords. The next sync first asks the central service for the "
-            "state of every application.",
+            "usual passwords. Nothing is sent to the central service until a technician "
+            "enrols this PC again ('station enrol --server URL --code CODE', a new code "
+            "from the bureau); the PC the backup came from is then refused. The first sync "
+            "asks the service for the state of every application.",
             code=result["station_code"],
             folder=result["data_dir"],
         ),
