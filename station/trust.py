@@ -115,9 +115,16 @@ def mark_revocation_sent(conn: Connection, public_key: str) -> None:
     conn.execute("UPDATE revocations SET sent_at = ? WHERE public_key = ?", (_now(), public_key))
 
 
-def resend_revocations(conn: Connection) -> None:
-    """After a re-enrolment every revocation goes to the service again (its new record)."""
-    conn.execute("UPDATE revocations SET sent_at = NULL")
+def revocations(conn: Connection) -> list[dict[str, Any]]:
+    return [json.loads(r[0]) for r in conn.execute("SELECT statement FROM revocations")]
+
+
+def replace_revocation(conn: Connection, statement: dict[str, str]) -> None:
+    """The same revocation signed again (by a new station key): it goes out again."""
+    conn.execute(
+        "UPDATE revocations SET statement = ?, sent_at = NULL WHERE public_key = ?",
+        (json.dumps(statement, sort_keys=True), statement["public_key"]),
+    )
 
 
 # -- receipts of anchored chain heads ------------------------------------------------------------------

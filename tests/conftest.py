@@ -98,12 +98,12 @@ STATION_CODE = "450103000099"
 class StationFixture:
     """A fresh encrypted station in tmp_path with one operator of each role."""
 
-    def __init__(self, data_dir):  # type: ignore[no-untyped-def]
+    def __init__(self, data_dir, code: str = STATION_CODE):  # type: ignore[no-untyped-def]
         from station.store import Station
 
         self.data_dir = data_dir
         self.station = Station(data_dir)
-        self.recovery_code = self.station.init(STATION_CODE, "tech", PASSWORD, "4501")
+        self.recovery_code = self.station.init(code, "tech", PASSWORD, "4501")
         with self.station.login("tech", PASSWORD) as tech:
             tech.add_operator("coord", "coordinator", PASSWORD)
             tech.add_operator("super", "supervisor", PASSWORD)

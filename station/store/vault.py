@@ -11,6 +11,7 @@ failure leaves the database unchanged.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,10 +103,17 @@ class Vault(Manager):
             return
         self.station_key()
 
-    def rotate(self, new_key: Ed25519PrivateKey) -> Rotation:
+    def rotate(
+        self, new_key: Ed25519PrivateKey, also: Callable[[], None] | None = None
+    ) -> Rotation:
         """Make ``new_key`` the station identity key: endorsed by the old one, every certified
         operator's certificate issued again under it, the vault resealed. A station from before
-        the vault gets its vault now: this session's slot and a new recovery code wrap it."""
+        the vault gets its vault now: this session's slot and a new recovery code wrap it.
+
+        ``also`` runs the caller's other writes of the same action, signed as the rotated
+        session, before the key-slot file is written — the file is written last, so that any
+        failure leaves both the file and (the caller's transaction rolled back) the database as
+        they were."""
         self.check_can_rotate()
         store = self.store
         code = store.station_code
@@ -116,6 +124,8 @@ class Vault(Manager):
         vault_key = store.keys.vault_key if not legacy else os.urandom(32)
         assert vault_key is not None
         trust.add_station_key(self.conn, new_pub, endorsement)
+        for statement in trust.revocations(self.conn):  # the service checks them by the new key
+            trust.replace_revocation(self.conn, identity.revoke(new_key, statement))
         recovery_code = keys.new_recovery_code() if legacy else None
         reissued: list[str] = []
         to_reset: list[str] = []
@@ -183,6 +193,8 @@ class Vault(Manager):
                         "vault_created": legacy,
                     },
                 )
+                if also is not None:
+                    also()
         except BaseException:
             store.set_keys(before)  # the caller's transaction rolls the database back
             raise
