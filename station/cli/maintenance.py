@@ -127,6 +127,13 @@ def _doctor(ctx: Context, args: argparse.Namespace) -> list[Any]:
             dctx.settings = dctx.store.settings_map()
         except StationError as exc:
             login_problem = exc.message
+        except Exception as exc:  # noqa: BLE001 - a damaged database is the doctor's finding
+            from station.db import storage_error
+
+            error = storage_error(exc)
+            if error is None:
+                raise
+            login_problem = error.message
     checks = run_checks(dctx, registered_checks())
     if login_problem:
         checks.insert(

@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS senders (
     PRIMARY KEY (station_id, batch_id));
 """
 
+
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
