@@ -22,7 +22,8 @@ from station.record import content_hash
 from station.validation import check_application
 from sync import wire
 from sync.server.http import Limits, Refusal, load_json
-from sync.server.store import CentralStore, Tx, now_iso
+from sync.server.store import CentralStore, Tx
+from sync.server.trust import now_iso
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")

@@ -21,8 +21,7 @@ from sync import wire
 from sync.server import batches
 from sync.server.auth import Caller, authenticated, public
 from sync.server.http import Refusal, json_body, string_field
-from sync.server.store import now_iso
-from sync.server.trust import ChainBroken
+from sync.server.trust import ChainBroken, now_iso
 
 CODE_TABLES_VERSION = "2026.1"
 MAX_CURSOR = 2**63 - 1
