@@ -207,7 +207,9 @@ def verify(conn: Connection) -> VerifyResult:
         if entry_hash(prev_hash, seq, ts, operator, action, uuid, detail) != h:
             return VerifyResult(False, count, seq, "edited", signed, unsigned)
         if sig is None and signer is None:
-            if signed:  # signing began: an unsigned entry after it was not written here
+            # signing began (a signed entry before, or this entry names the station key that
+            # signs from now on): an unsigned entry was not written by the station
+            if signed or "station_key" in _detail(detail):
                 return VerifyResult(False, count, seq, "unsigned", signed, unsigned)
             unsigned += 1
         else:
@@ -222,6 +224,8 @@ def verify(conn: Connection) -> VerifyResult:
         prev = h
         expected_seq += 1
         count += 1
+    if keys.station and not signed:  # a station with keys whose every signature is gone
+        return VerifyResult(False, count, 1 if count else None, "unsigned", signed, unsigned)
     head = conn.execute("SELECT value FROM meta WHERE key = 'audit_head'").fetchone()
     if head is not None:
         head_seq, head_hash = head[0].split(":", 1)

@@ -138,8 +138,10 @@ def check_keyslots(ctx: DoctorContext) -> Check:
                 "moves into the technicians' vault and a new recovery code is printed"
             ),
         )
+    from station.keys import certified
+
     uncertified = [
-        s["name"] for s in doc["slots"] if s["kind"] == "operator" and "certificate" not in s
+        s["name"] for s in doc["slots"] if s["kind"] == "operator" and not certified(doc, s)
     ]
     if uncertified:
         return Check(

@@ -198,6 +198,20 @@ def unseal_identity(doc: dict[str, Any], vault_key: bytes | None) -> Ed25519Priv
     return key if identity.public_b64(key) == doc.get("station_public_key") else None
 
 
+def certified(doc: dict[str, Any], slot: dict[str, Any]) -> bool:
+    """The slot carries a certificate of the file's station key for its name and role (its
+    key is checked at login, when the password opens it)."""
+    cert = slot.get("certificate")
+    pub = doc.get("station_public_key")
+    return (
+        cert is not None
+        and pub is not None
+        and identity.verify_certificate(cert, pub, doc["station_code"])
+        and cert["name"] == slot["name"]
+        and cert["role"] == slot["role"]
+    )
+
+
 def session_keys(doc: dict[str, Any], slot: dict[str, Any], kek: bytes) -> SessionKeys | None:
     """The unlocked slot's signer and vault, or None when the slot is not certified by the
     station (a slot written with the database key alone; a slot from before the vault on a
@@ -324,14 +338,15 @@ class KeySlots:
         return str(self.load().get("station_code", ""))
 
     def operators(self) -> list[dict[str, Any]]:
+        doc = self.load()
         return [
             {
                 "name": s["name"],
                 "role": s["role"],
                 "locked_until": s.get("locked_until"),
-                "certified": "certificate" in s,
+                "certified": certified(doc, s),
             }
-            for s in self.load()["slots"]
+            for s in doc["slots"]
             if s["kind"] == "operator"
         ]
 

@@ -109,7 +109,17 @@ class Station:
                 " VALUES (?, 'technician', ?, NULL)",
                 (admin, now),
             )
-            auditlog.append(conn, admin, "station.init", detail={"station_code": station_code})
+            auditlog.append(
+                conn,
+                admin,
+                "station.init",
+                detail={
+                    "station_code": station_code,
+                    # names the key that signs from here on: stripping the signatures would
+                    # mean editing this entry, and every hash after it
+                    "station_key": identity.key_id(identity.public_b64(station_key)),
+                },
+            )
             conn.execute("COMMIT")
         finally:
             conn.close()
