@@ -239,6 +239,14 @@ class SyncClient:
         }
         self.check_allowed()
         self._recover_after_restore()
+        # The audit chain's head first, receipted by the service — or the service finds it
+        # gone backwards or rewritten, and nothing is uploaded (the flag stops every later
+        # round too, here and at the service). A head that cannot be sent now (a network
+        # fault) goes with the next round; the uploads do not wait for it.
+        try:
+            anchors.anchor(self)
+        except RetryLater as exc:
+            log.warning("audit head not anchored this round: %s", exc.why)
         for batch in outbox.open_batches(self.conn):
             self._send(batch, counts)
         while True:
@@ -248,9 +256,6 @@ class SyncClient:
             self._send(nxt, counts)
         counts["handovers"] = self.send_handovers()
         anchors.send_revocations(self)
-        # The audit chain's head, receipted by the service — or the service found it gone
-        # backwards or rewritten: the flag stops every later upload (here and at the service).
-        anchors.anchor(self)
         counts["events"] = self.pull_changes()
         counts["pending"] = outbox.summary(self.conn)["pending"]
         with self.store.transaction():
