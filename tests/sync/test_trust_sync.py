@@ -157,7 +157,8 @@ def test_a_certificate_the_station_did_not_issue_is_refused_by_the_service(stati
     assert exc.value.code == "bad_signature"
 
 
-def test_a_disabled_operators_key_is_revoked_at_the_service(station, central):
+def test_a_disabled_operators_key_is_revoked_at_the_service(station, central, monkeypatch):
+    monkeypatch.setenv("STATION_LANG", "en")
     coord = enrolled(station, central)
     stale = SyncClient(coord)  # a copy of the coordinator's key and certificate
     tech = station.login("tech")
@@ -241,6 +242,7 @@ def test_a_restored_copy_and_the_old_pc_never_share_a_number(station, central, t
 
 
 def test_a_known_key_answers_409_with_its_own_message(station, central, monkeypatch):
+    monkeypatch.setenv("STATION_LANG", "en")
     tech = station.login("tech")
     enrol(tech, central.url, central.enrol_code())
     taken = identity.new_key()  # a key the service already holds for another enrolment
@@ -388,3 +390,23 @@ def test_a_station_from_before_the_vault_moves_onto_it_at_enrolment(tmp_path, ce
         Station(data).open_with_recovery(old_recovery)
     coord.close()
     tech.close()
+
+
+@pytest.mark.parametrize("fault", ["drop_after", "drop_before", "status:503", "truncate"])
+def test_an_anchor_hit_by_a_fault_goes_with_the_next_round(station, central, fault):
+    from tests.faultproxy import FaultProxy
+
+    proxy = FaultProxy(central.port, spare=())  # the fault hits the anchor itself
+    try:
+        coord = enrolled(station, central, server=proxy.url)
+        fill(coord, 2, photos=False)
+        proxy.inject(fault)
+        SyncClient(coord, timeout=5).run(sleep=no_sleep)  # the uploads do not wait for it
+        assert states(coord) == {"accepted": 2}
+        SyncClient(coord, timeout=5).sync_once()
+        assert trust.chain_flag(coord.conn) is None
+        kept = central.store.chain(SyncClient(coord).station_id, 0, 1000)
+        assert kept["state"] == "ok" and kept["heads"]
+        assert trust.anchors(coord.conn) and audit.verify(coord.conn).ok
+    finally:
+        proxy.close()
