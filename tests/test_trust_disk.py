@@ -132,3 +132,33 @@ def test_a_flipped_database_page_gives_the_doctors_message(station):
         assert out.returncode == 1, (argv, out.stdout)
         text = out.stdout + out.stderr
         assert "damaged" in text or "integrity check failed" in text, (argv, text)
+
+
+@pytest.mark.slow
+def test_bench_login_time(station, capsys):
+    """Login time with the trust checks (the attempt recorded before the password is tried,
+    the certificate verified, the vault opened for a technician) against one bare scrypt
+    derivation, which dominates. Printed for the report; run with --run-slow."""
+    import statistics
+    import time
+
+    from station import keys
+
+    def median(run, n=9):
+        times = []
+        for _ in range(n):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    kdf = keys.new_kdf()
+    scrypt = median(lambda: keys.derive(PASSWORD, kdf))
+    figures = {"scrypt_s": round(scrypt, 3)}
+    for name in ("coord", "tech"):
+        figures[f"{name}_login_s"] = round(
+            median(lambda name=name: station.station.login(name, PASSWORD).close()), 3
+        )
+    with capsys.disabled():
+        print("\nlogin benchmark:", json.dumps(figures))
+    assert figures["coord_login_s"] < 2 * scrypt and figures["tech_login_s"] < 2 * scrypt
