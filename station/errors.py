@@ -124,6 +124,9 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "no_endorse_key",
                 "endorse_key_invalid",
                 "station_code_invalid",
+                "profile_not_newer",
+                "profile_other_city",
+                "no_export_key",
             }
         ),
     ),
@@ -150,6 +153,8 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "unknown_driver",
                 "sim_error_unknown",
                 "unknown_format",
+                "file_too_large",
+                "bad_usage",
             }
         ),
     ),
@@ -170,6 +175,7 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "no_sync",
                 "extra_missing",
                 "no_folder",
+                "batch_damaged",
             }
         ),
     ),

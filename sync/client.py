@@ -27,8 +27,7 @@ from station import identity, outbox, trust
 from station.errors import CentralError, StationError, UsageError
 from station.i18n import N_, _
 from station.store import Store
-from sync import anchors, wire
-from sync.enrolment import enrol
+from sync import anchors, enrolment, wire
 from sync.errors import RetryLater
 
 log = logging.getLogger(__name__)
@@ -99,6 +98,14 @@ def refusal(code: str, status: int) -> CentralError:
     )
 
 
+def enrol(store: Store, server: str, code: str, timeout: float = 20) -> dict[str, Any]:
+    """Enrol this station (``sync.enrolment.enrol``), then read the service's configuration:
+    the key offline exports are sealed to, and the city's code tables."""
+    result = enrolment.enrol(store, server, code, timeout)
+    SyncClient(store, timeout=timeout).refresh_config()
+    return result
+
+
 def current_certificate(store: Store, signer: identity.Signer) -> dict[str, str]:
     """The operator's certificate as the key file has it now: a re-enrolment since this session
     logged in issued it again under the new station key (the same operator key)."""
@@ -153,8 +160,12 @@ class SyncClient:
         self.offset = float(outbox.get(self.conn, "clock_offset", "0") or 0)
 
     # -- HTTP ------------------------------------------------------------------------------------
-    def sign(self, method: str, path: str, body: bytes = b"", query: str = "") -> dict[str, str]:
-        """The signature headers of a request, with the operator's certificate."""
+    def signed_headers(
+        self, method: str, path: str, body: bytes = b"", query: str = ""
+    ) -> dict[str, str]:
+        """The signature headers of a request at the service's time, with the operator's
+        certificate (what ``request`` sends, and what an offline export carries:
+        sync/export.py)."""
         signed = wire.sign_headers(
             self.key, str(self.station_id), method, path, body, time.time() + self.offset, query
         )
@@ -174,7 +185,7 @@ class SyncClient:
         from urllib.parse import urlencode
 
         query = urlencode(params or {})
-        signed = self.sign(method, path, body, query)
+        signed = self.signed_headers(method, path, body, query)
         url = self.server + path + (f"?{query}" if query else "")
         try:
             resp = self.http.request(
@@ -248,6 +259,8 @@ class SyncClient:
         except RetryLater as exc:
             log.warning("audit head not anchored this round: %s", exc.why)
         for batch in outbox.open_batches(self.conn):
+            if batch["exported_at"] and self._fetch_result(batch, counts):
+                continue  # imported from the export: its stored result answered for it
             self._send(batch, counts)
         while True:
             nxt = self._next_batch()
@@ -257,6 +270,7 @@ class SyncClient:
         counts["handovers"] = self.send_handovers()
         anchors.send_revocations(self)
         counts["events"] = self.pull_changes()
+        self.refresh_config()  # the export key, and the city's code tables when newer
         counts["pending"] = outbox.summary(self.conn)["pending"]
         with self.store.transaction():
             outbox.put(self.conn, "last_success", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
@@ -352,15 +366,22 @@ class SyncClient:
                 reject=resp.status_code in (400, 422),
             )
             return
-        doc = self._json(resp)
+        self._apply_results(batch["batch_id"], self._json(resp), counts, grow=True)
+
+    def _apply_results(
+        self, batch_id: str, doc: Any, counts: dict[str, int], grow: bool = False
+    ) -> None:
+        """A batch's results, the renumbered records (``number_taken``: the service holds the
+        number under another application) and, after an upload, the grown batch size —
+        together."""
         try:
-            # the results, the grown batch size and the renumbered records together
             with self.store.transaction():
-                result = outbox.apply_results(self.conn, batch["batch_id"], doc)
-                taken = outbox.number_taken(self.conn, batch["batch_id"])
-                for uuid in taken:  # the service holds the number under another application
+                result = outbox.apply_results(self.conn, batch_id, doc)
+                taken = outbox.number_taken(self.conn, batch_id)
+                for uuid in taken:
                     self.store.apps.renumber(uuid)
-                self._adapt(True)
+                if grow:
+                    self._adapt(True)
         except outbox.BadResponse as exc:
             raise RetryLater(f"bad response: {exc}") from exc
         result["rejected"] -= len(taken)  # renumbered and sent again, not waiting for a person
@@ -368,6 +389,32 @@ class SyncClient:
         counts["sent"] += sum(result.values()) - len(taken)
         for k, v in result.items():
             counts[k] = counts.get(k, 0) + v
+
+    def refresh_config(self) -> None:
+        """What ``/v1/config`` says beyond the protocol: the key offline exports are sealed to,
+        and the version of the city's code tables — fetched, checked and installed when newer
+        (sync/code_tables.py). A failure here is logged and never fails the round."""
+        from sync import code_tables
+
+        try:
+            resp = self.http.get(self.server + "/v1/config", timeout=self.timeout)
+            config = resp.json() if resp.status_code == 200 else None
+            wanted = code_tables.take_config(self.store, config)
+            if wanted is not None:
+                resp = self.request("GET", "/v1/code-tables")
+                doc = resp.json() if resp.status_code == 200 else None
+                code_tables.take_tables(self.store, wanted, doc, self.server)
+        except (requests.RequestException, ValueError, RetryLater) as exc:
+            log.warning("the central service's configuration was not read: %s", exc)
+
+    def _fetch_result(self, batch: dict[str, Any], counts: dict[str, int]) -> bool:
+        """The service's stored result of a batch it may have received another way (an offline
+        export imported centrally), applied like an answer; False when it has none."""
+        resp = self.request("GET", f"/v1/stations/{self.station_id}/batches/{batch['batch_id']}")
+        if resp.status_code != 200:
+            return False
+        self._apply_results(batch["batch_id"], self._json(resp), counts)
+        return True
 
     def _count_items(self, batch_id: str) -> int:
         return outbox.batch_size(self.conn, batch_id)

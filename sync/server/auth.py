@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -103,13 +103,18 @@ def check_headers(request: Request, now: float, limits: Limits) -> wire.SignedRe
     return signed
 
 
-def check_station(
-    request: Request, signed: wire.SignedRequest, store: CentralStore, now: float, keep: float
+def check_signatory(
+    store: CentralStore,
+    signed: wire.SignedRequest,
+    method: str,
+    path: str,
+    query: str,
+    headers: Mapping[str, str],
 ) -> Signatory:
     """The station is enrolled and not revoked; the request is signed by the station key or
     by an operator key that the station key certified (``Operator-Certificate``) and did not
-    revoke; the signature verifies over the request as sent, and was not used before. Runs in
-    a worker thread (database)."""
+    revoke; the signature verifies over the request as sent. Shared by the HTTP calls and the
+    offline import (sync/server/imports.py)."""
     station = store.station_key(signed.station_id)
     if station is None:
         raise Refusal(403, "unknown_station", "this station is not enrolled")
@@ -123,7 +128,7 @@ def check_station(
         raise Refusal(403, "revoked", "this station's enrolment was revoked")
     signer = station.public_key
     who = Signatory("station", "station", station.code, station.public_key)
-    header = request.headers.get("operator-certificate")
+    header = headers.get("operator-certificate")
     if header is not None:
         cert = identity.decode_certificate(header)
         if cert is None or not identity.verify_certificate(cert, station.public_key, station.code):
@@ -133,9 +138,20 @@ def check_station(
         signer = cert["public_key"]
         who = Signatory(cert["name"], cert["role"], station.code, station.public_key)
     key = wire.load_public(base64.b64decode(signer))
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    if not wire.verify(key, signed, request.method, signed_path(request), query, request.headers):
+    if not wire.verify(key, signed, method, path, query, headers):
         raise Refusal(401, "bad_signature", "the signature does not verify")
+    return who
+
+
+def check_station(
+    request: Request, signed: wire.SignedRequest, store: CentralStore, now: float, keep: float
+) -> Signatory:
+    """``check_signatory`` over the request as sent, and a signature not used before. Runs in
+    a worker thread (database)."""
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    who = check_signatory(
+        store, signed, request.method, signed_path(request), query, request.headers
+    )
     if not store.use_signature(base64.b64encode(signed.signature).decode(), now, keep):
         raise Refusal(401, "replayed", "this signature was already used")
     return who

@@ -32,9 +32,6 @@ if TYPE_CHECKING:
     from sync.server.store import Tx
 
 TRUST_SCHEMA = """
-CREATE TABLE IF NOT EXISTS service_keys (
-    id INTEGER PRIMARY KEY, private_key TEXT NOT NULL, public_key TEXT NOT NULL,
-    created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS enrol_code_stations (code TEXT PRIMARY KEY, station_code TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS retired (
     station_id TEXT PRIMARY KEY, by_station_id TEXT NOT NULL, at TEXT NOT NULL);
@@ -77,6 +74,9 @@ class ChainBroken(Exception):
         self.flag = flag
 
 
+RECEIPT_KEY = "audit-receipts"  # Ed25519: signs the receipts of audit heads
+
+
 class TrustStore:
     """Mixed into ``CentralStore``."""
 
@@ -87,29 +87,23 @@ class TrustStore:
     def read(self) -> Tx:  # pragma: no cover
         raise NotImplementedError
 
-    _service_key: Ed25519PrivateKey | None = None
+    def service_key(self, name: str, make: Any) -> str:  # pragma: no cover
+        raise NotImplementedError
+
+    _receipt_key: Ed25519PrivateKey | None = None
 
     # -- the service's own key ---------------------------------------------------------------
-    def service_key(self) -> Ed25519PrivateKey:
+    def receipt_key(self) -> Ed25519PrivateKey:
         """The key the service signs receipts with (made once, kept in its database)."""
-        if self._service_key is None:
-            key = identity.new_key()
-            with self.tx(lock=False) as tx:
-                tx.execute(
-                    "INSERT INTO service_keys (id, private_key, public_key, created_at)"
-                    " VALUES (1, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (
-                        identity.private_raw(key).hex(),
-                        identity.public_b64(key),
-                        now_iso(),
-                    ),
-                )
-                row = tx.execute("SELECT private_key FROM service_keys WHERE id = 1").fetchone()
-            self._service_key = identity.from_raw(bytes.fromhex(row[0]))
-        return self._service_key
+        if self._receipt_key is None:
+            raw = self.service_key(
+                RECEIPT_KEY, lambda: identity.private_raw(identity.new_key()).hex()
+            )
+            self._receipt_key = identity.from_raw(bytes.fromhex(raw))
+        return self._receipt_key
 
     def service_public_key(self) -> str:
-        return identity.public_b64(self.service_key())
+        return identity.public_b64(self.receipt_key())
 
     # -- enrolment ---------------------------------------------------------------------------
     def bind_code(self, code: str, station_code: str) -> None:
@@ -246,7 +240,7 @@ class TrustStore:
             "hash": h,
             "received_at": now_iso(),
         }
-        return identity.sign_receipt(self.service_key(), body)
+        return identity.sign_receipt(self.receipt_key(), body)
 
     @staticmethod
     def _flag(tx: Tx, station_id: str) -> dict[str, Any] | None:

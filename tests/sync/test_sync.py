@@ -143,19 +143,19 @@ def test_refusals_unsigned_wrong_key_other_station_digest_replay(station, centra
 
     forged = wire.sign_headers(Ed25519PrivateKey.generate(), sid, "GET", path, b"", time.time())
     assert requests.get(central.url + path, headers=forged, timeout=5).status_code == 401
-    good = client.sign("GET", path)  # the operator's key with its certificate
+    good = client.signed_headers("GET", path)  # the operator's key with its certificate
     assert requests.get(central.url + path, headers=good, timeout=5).status_code == 200
     assert requests.get(central.url + path, headers=good, timeout=5).status_code == 401  # replay
-    other = client.sign("GET", "/v1/stations/st-other/changes")
+    other = client.signed_headers("GET", "/v1/stations/st-other/changes")
     r = requests.get(central.url + "/v1/stations/st-other/changes", headers=other, timeout=5)
     assert r.status_code == 403
     body = b'{"uuids": []}'
-    h = client.sign("POST", "/v1/applications:lookup", body)
+    h = client.signed_headers("POST", "/v1/applications:lookup", body)
     r = requests.post(
         central.url + "/v1/applications:lookup", data=b'{"uuids": [1]}', headers=h, timeout=5
     )
     assert r.status_code == 401 and r.json()["error"]["code"] == "bad_digest"
-    stale = client.sign("GET", path)
+    stale = client.signed_headers("GET", path)
     stale.update(wire.sign_headers(client.key, sid, "GET", path, b"", time.time() - 3600))
     r = requests.get(central.url + path, headers=stale, timeout=5)
     assert r.status_code == 401 and "Date" in r.headers

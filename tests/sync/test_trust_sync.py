@@ -9,7 +9,7 @@ import shutil
 import pytest
 import requests
 
-from station import audit, identity, outbox, trust
+from station import audit, i18n, identity, outbox, trust
 from station.errors import CentralError
 from sync.client import SyncClient, enrol
 from tests.conftest import PASSWORD, run_cli
@@ -158,7 +158,7 @@ def test_a_certificate_the_station_did_not_issue_is_refused_by_the_service(stati
 
 
 def test_a_disabled_operators_key_is_revoked_at_the_service(station, central, monkeypatch):
-    monkeypatch.setenv("STATION_LANG", "en")
+    monkeypatch.setattr(i18n, "_language", "en")  # the English text, whatever set it before
     coord = enrolled(station, central)
     stale = SyncClient(coord)  # a copy of the coordinator's key and certificate
     tech = station.login("tech")
@@ -242,7 +242,7 @@ def test_a_restored_copy_and_the_old_pc_never_share_a_number(station, central, t
 
 
 def test_a_known_key_answers_409_with_its_own_message(station, central, monkeypatch):
-    monkeypatch.setenv("STATION_LANG", "en")
+    monkeypatch.setattr(i18n, "_language", "en")  # the English text, whatever set it before
     tech = station.login("tech")
     enrol(tech, central.url, central.enrol_code())
     taken = identity.new_key()  # a key the service already holds for another enrolment
@@ -330,6 +330,10 @@ def test_a_station_from_before_the_vault_moves_onto_it_at_enrolment(tmp_path, ce
         outbox.put(conn, k, v)
     conn.execute("COMMIT")
     conn.close()
+    from station.profile.demo import install_demo
+
+    with Station(data).login("tech", PASSWORD) as tech:  # the city's table, as on any station
+        install_demo(tech)
     env = {
         **__import__("os").environ,
         "STATION_DATA_DIR": str(data),
