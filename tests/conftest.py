@@ -28,6 +28,16 @@ except ImportError:  # pragma: no cover - hypothesis is a declared test dependen
     pass
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the translations when a .ts is newer than its .qm (``./dev`` does it too; a bare
+    ``pytest`` after a merge would otherwise test the widgets against stale Chinese)."""
+    import runpy
+    from pathlib import Path
+
+    tool = Path(__file__).resolve().parent.parent / "tools" / "build_translations.py"
+    runpy.run_path(str(tool))["main"]()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-slow", action="store_true", help="also run tests marked slow")
 
