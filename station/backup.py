@@ -26,7 +26,7 @@ from typing import Any
 import sqlcipher3
 
 from station import audit as auditlog
-from station import db, outbox
+from station import db, outbox, trust
 from station.errors import AuthError, StorageError, UsageError
 from station.fsutil import fsync_dir
 from station.i18n import _
@@ -94,6 +94,7 @@ def create_backup(store: Store, out: Path) -> dict[str, Any]:
             tar.addfile(info, io.BytesIO(data))
             for name in (DB_FILE, KEYSLOT_FILE):
                 tar.add(tmp / name, arcname=name)
+        os.chmod(buf, 0o600)  # encrypted, but only for the station's own user
         with buf.open("rb") as fh:
             os.fsync(fh.fileno())
         os.replace(buf, out)
@@ -198,14 +199,24 @@ def restore_backup(path: Path, data_dir: Path, recovery_code: str) -> dict[str, 
                     "backup_damaged",
                     _("The backup is damaged: {name} does not match its manifest", name=name),
                 )
-        key = KeySlots(staging / KEYSLOT_FILE).unlock_recovery(recovery_code)
+        key, session = KeySlots(staging / KEYSLOT_FILE).unlock_recovery(recovery_code)
         conn = db.connect(staging / DB_FILE, key)
+        conn.audit_signer = session.signer  # type: ignore[attr-defined]
         try:
             if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise StorageError(
                     "backup_damaged", _("The database in the backup fails its integrity check")
                 )
             db.migrate(conn)
+            pinned = trust.station_public_key(conn)
+            if pinned != session.station_public_key or (pinned and session.signer is None):
+                raise StorageError(
+                    "backup_damaged",
+                    _(
+                        "The backup's key-slot file and database do not belong together (or "
+                        "its recovery slot cannot open the vault)"
+                    ),
+                )
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("BEGIN IMMEDIATE")
             conn.execute(
@@ -221,6 +232,10 @@ def restore_backup(path: Path, data_dir: Path, recovery_code: str) -> dict[str, 
                     ),
                 ),
             )
+            # One identity per station: this copy sends nothing until a technician enrols it
+            # again (a new station key; the central service retires the old one, so the PC
+            # the backup came from cannot upload either).
+            trust.require_reenrolment(conn, "restored")
             auditlog.append(
                 conn, None, "backup.restore", detail={"backup_created_at": manifest["created_at"]}
             )
@@ -228,6 +243,7 @@ def restore_backup(path: Path, data_dir: Path, recovery_code: str) -> dict[str, 
         finally:
             conn.close()
         for name in (DB_FILE, KEYSLOT_FILE):
+            os.chmod(staging / name, 0o600)  # as 'init' makes them
             os.replace(staging / name, data_dir / name)
         os.chmod(data_dir, 0o700)
         fsync_dir(data_dir)
@@ -240,6 +256,7 @@ def restore_backup(path: Path, data_dir: Path, recovery_code: str) -> dict[str, 
         "station_code": manifest["station_code"],
         "counts": manifest["counts"],
         "backup_created_at": manifest["created_at"],
+        "reenrol_required": True,
     }
 
 

@@ -37,6 +37,13 @@ def latest_version() -> int:
     return len(migrations())
 
 
+class StationConnection(sqlcipher3.Connection):  # type: ignore[misc]
+    """A SQLCipher connection that carries the key its session signs audit entries with
+    (``station.audit``); None for a connection that writes no audit entry."""
+
+    audit_signer: object | None = None
+
+
 def connect(path: Path, key: bytes, *, create: bool = False) -> Connection:
     """Open (or create) the encrypted database with the raw 256-bit key.
 
@@ -61,9 +68,15 @@ def connect(path: Path, key: bytes, *, create: bool = False) -> Connection:
                 ),
             )
     conn = sqlcipher3.connect(
-        str(path), isolation_level=None, check_same_thread=False, timeout=10.0
+        str(path),
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=10.0,
+        factory=StationConnection,
     )
     try:
+        # SQLCipher's own log lines on stderr (a damaged page) would bury the station's message
+        conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         conn.execute("PRAGMA cipher_memory_security = OFF")
         try:
@@ -132,6 +145,29 @@ def split_sql(script: str) -> list[str]:
     if "".join(buf).strip():
         statements.append("\n".join(buf).strip())
     return statements
+
+
+def storage_error(exc: BaseException) -> StorageError | None:
+    """A SQLite error as the clear message a person can act on (None: not one)."""
+    if not isinstance(exc, sqlcipher3.DatabaseError):
+        return None
+    text = str(exc).lower()
+    if "full" in text:
+        return StorageError(
+            "disk_full",
+            _("The disk is full: nothing was changed; free some disk space and try again"),
+        )
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return StorageError(
+            "database_damaged",
+            _(
+                "The station database is damaged (its integrity check fails): stop using this "
+                "PC and restore the latest backup on a healthy one ('station doctor' checks it)"
+            ),
+        )
+    return StorageError(
+        "database_error", _("The station database cannot be used: {why}", why=str(exc)[:80])
+    )
 
 
 # -- the meta table: the station's own facts (station code, audit head, last backup…) ----------

@@ -128,6 +128,31 @@ def check_keyslots(ctx: DoctorContext) -> Check:
             "key_slots", FAIL, exc.message, _("Restore keyslots.json from the latest backup")
         )
     kinds = [s["kind"] for s in doc["slots"]]
+    if doc.get("station_public_key") is None:
+        return Check(
+            "key_slots",
+            WARN,
+            _("signing key readable by every operator: re-enrol"),
+            _(
+                "A technician runs 'station enrol --server URL --code CODE': the station's key "
+                "moves into the technicians' vault and a new recovery code is printed"
+            ),
+        )
+    from station.keys import certified
+
+    uncertified = [
+        s["name"] for s in doc["slots"] if s["kind"] == "operator" and not certified(doc, s)
+    ]
+    if uncertified:
+        return Check(
+            "key_slots",
+            WARN,
+            _(
+                "operators who cannot log in until a technician resets their password: {names}",
+                names=", ".join(uncertified),
+            ),
+            _("station user reset-password NAME (technician)"),
+        )
     if "recovery" not in kinds:
         return Check(
             "key_slots", WARN, _("no recovery slot"), _("Create a new recovery code and print it")
@@ -302,10 +327,15 @@ def run_checks(ctx: DoctorContext, extra: list[CheckFn] | None = None) -> list[C
         try:
             check = fn(ctx)
         except Exception as exc:  # noqa: BLE001 - a broken check is itself a finding
+            from station.db import storage_error
+
+            damaged = storage_error(exc)
             check = Check(
                 getattr(fn, "__name__", "check").removeprefix("check_"),
                 FAIL,
-                _("the check itself failed: {why}", why=type(exc).__name__),
+                damaged.message
+                if damaged
+                else _("the check itself failed: {why}", why=type(exc).__name__),
                 _("Send the diagnostics bundle to support"),
             )
         check.ms = round((time.perf_counter() - t0) * 1000, 1)

@@ -120,6 +120,7 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "disable_self",
                 "last_technician",
                 "not_enrolled",
+                "reenrol_required",
                 "no_endorse_key",
                 "endorse_key_invalid",
                 "station_code_invalid",

@@ -43,6 +43,20 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """A log file that cannot be written (the disk is full) costs the log line, not a
+    traceback on the operator's screen: one warning on stderr, then silence."""
+
+    warned = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        if not QuietFileHandler.warned:
+            QuietFileHandler.warned = True
+            import sys
+
+            print("WARNING: the log file cannot be written (disk full?)", file=sys.stderr)
+
+
 def log_dir(data_dir: Path) -> Path:
     return Path(data_dir) / LOG_DIR
 
@@ -53,7 +67,7 @@ def setup_file_logging(data_dir: Path, level: int = logging.INFO) -> Path | None
     folder = log_dir(data_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        handler = QuietFileHandler(
             folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
         )
     except OSError:

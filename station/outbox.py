@@ -15,7 +15,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from station import db
+from station import db, trust
 from station.typedefs import Connection
 
 FINAL = ("accepted", "duplicate", "conflict", "rejected")
@@ -58,6 +58,10 @@ def put(conn: Connection, key: str, value: str) -> None:
         " DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+def forget(conn: Connection, key: str) -> None:
+    conn.execute("DELETE FROM sync_state WHERE key = ?", (key,))
 
 
 def pending(conn: Connection, limit: int) -> list[tuple[str, int, str]]:
@@ -343,6 +347,19 @@ def apply_results(conn: Connection, batch_id: str, response: dict[str, Any]) -> 
     return counts
 
 
+def number_taken(conn: Connection, batch_id: str) -> list[str]:
+    """The records of ``batch_id`` the service refused because it holds their number under
+    another application (they are renumbered and sent again)."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT uuid FROM outbox WHERE batch_id = ? AND state = 'rejected'"
+            " AND result_code = 'number_taken'",
+            (batch_id,),
+        )
+    ]
+
+
 def apply_events(conn: Connection, events: Any, cursor: int, next_cursor: Any) -> int:
     """Apply change-feed events and move the cursor, in the caller's transaction. Applying an
     event twice changes nothing; a cursor that goes backwards or events out of order are
@@ -398,6 +415,9 @@ def summary(conn: Connection) -> dict[str, Any]:
     out["ready_for_pickup"] = conn.execute(
         "SELECT count(*) FROM outbox WHERE service_state = 'ready_for_pickup'"
     ).fetchone()[0]
+    # renumbered because the service held their number: their receipts are printed again
+    out["to_reprint"] = len(trust.to_reprint(conn))
+    out["blocked"] = blocked(conn)
     refused = code_tables_problem(conn)
     out["code_tables_refused"] = (
         f"{refused.get('version', '?')} ({refused.get('code', '?')})" if refused else ""
@@ -406,6 +426,17 @@ def summary(conn: Connection) -> dict[str, Any]:
         "SELECT count(*) FROM batches WHERE state = 'sending' AND exported_at IS NOT NULL"
     ).fetchone()[0]
     return out
+
+
+def blocked(conn: Connection) -> str | None:
+    """Why this station sends nothing until a technician acts, or None: ``reenrol_required``
+    (restored from a backup), ``chain_broken`` (the central service found its audit chain
+    gone backwards or rewritten)."""
+    if trust.needs_reenrolment(conn):
+        return "reenrol_required"
+    if trust.chain_flag(conn):
+        return "chain_broken"
+    return None
 
 
 def record_state(conn: Connection, uuid: str) -> dict[str, Any] | None:

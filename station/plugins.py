@@ -9,6 +9,8 @@ the core loads them by group:
 - ``station.report_writers``: ``write(data, path)`` functions per report format (``pdf`` from
   ui, csv and xlsx from the core);
 - ``station.doctor_checks``: functions returning the extra ``station doctor`` checks;
+- ``station.audit_anchors``: ``service_heads(store, timeout)``, the audit-chain heads the
+  central service kept for this station (``station audit verify`` online, from sync);
 - ``station.devices``: device drivers (read by ``devices.base``, not here).
 
 Where the entries come from: the installed distributions' metadata (an installed station, the
@@ -42,6 +44,7 @@ DIST = "intake-station"
 COMMANDS = "station.commands"
 REPORT_WRITERS = "station.report_writers"
 DOCTOR_CHECKS = "station.doctor_checks"
+AUDIT_ANCHORS = "station.audit_anchors"
 
 
 @dataclass(frozen=True)
@@ -161,4 +164,13 @@ def find(group: str, name: str) -> Entry | None:
     return next((e for e in entries(group) if e.name == name), None)
 
 
-__all__ = ["COMMANDS", "DOCTOR_CHECKS", "REPORT_WRITERS", "Entry", "entries", "find", "names"]
+__all__ = [
+    "AUDIT_ANCHORS",
+    "COMMANDS",
+    "DOCTOR_CHECKS",
+    "REPORT_WRITERS",
+    "Entry",
+    "entries",
+    "find",
+    "names",
+]

@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from station import codes
+from station import codes, trust
 from station.record import mask_id
 from station.store import Store
 from station.typedefs import Receipt
 
 
 def receipt_data(store: Store, ref: str) -> Receipt:
+    """What the receipt says. An application renumbered at sync (the central service held its
+    number) is no longer waiting for its receipt to be printed again once this is made."""
     rec = store.get_application(ref, audit_view=False)
+    with store.transaction():
+        trust.mark_reprinted(store.conn, rec["uuid"])
     days = int(store.config_get("receipt.pickup_days") or "15")
     taken = dt.date.fromisoformat(rec["captured_at"][:10])
     person = rec.get("person") or {}

@@ -31,6 +31,11 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_serve)
     p = csub.add_parser("enrol-code", help=_("make a one-time enrolment code"))
     p.add_argument("--db", required=True)
+    p.add_argument(
+        "--station-code",
+        metavar="CODE",
+        help=_("the only station code this enrolment code may enrol (12 digits)"),
+    )
     p.set_defaults(func=cmd_enrol_code)
     p = csub.add_parser(
         "produce", help=_("move received applications through production, or reject them")
@@ -51,6 +56,16 @@ def register(sub: Any) -> None:
     p = csub.add_parser("status", help=_("counts of stations, applications, photos, events"))
     p.add_argument("--db", required=True)
     p.set_defaults(func=cmd_status)
+    p = csub.add_parser(
+        "chains",
+        help=_(
+            "every enrolled station with its audit chain: the last anchored head, and whether "
+            "it went backwards or was rewritten"
+        ),
+    )
+    p.add_argument("--db", required=True)
+    p.add_argument("--broken", action="store_true", help=_("only stations with a broken chain"))
+    p.set_defaults(func=cmd_chains)
     p = csub.add_parser("revoke", help=_("revoke a station's enrolment"))
     p.add_argument("--db", required=True)
     p.add_argument("station_id")
@@ -126,7 +141,16 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_enrol_code(ctx: Context, args: argparse.Namespace) -> int:
-    code = _store(args.db).new_enrol_code()
+    from station.errors import UsageError
+
+    if args.station_code is not None and not (
+        len(args.station_code) == 12 and args.station_code.isascii() and args.station_code.isdigit()
+    ):
+        raise UsageError("bad_station_code", _("The station code must be 12 digits"))
+    store = _store(args.db)
+    code = store.new_enrol_code()
+    if args.station_code:
+        store.bind_code(code, args.station_code)
     ctx.emit({"code": code}, code)
     return 0
 
@@ -154,13 +178,48 @@ STATE_LABELS = {
 }
 
 
+CHAIN_LABELS = {
+    "ok": N_("intact"),
+    "went_backwards": N_("went backwards"),
+    "rewritten": N_("rewritten"),
+}
+ENROLMENT_LABELS = {
+    "enrolled": N_("enrolled"),
+    "revoked": N_("revoked"),
+    "superseded": N_("superseded by a newer enrolment"),
+}
+
+
+def chain_line(c: dict[str, Any]) -> str:
+    chain = _(CHAIN_LABELS.get(c["chain"], c["chain"]))
+    if c["broken_at"] is not None:
+        chain += " " + _("at entry {seq}", seq=c["broken_at"])
+    head = "-" if c["head"] is None else str(c["head"])
+    state = _(ENROLMENT_LABELS.get(c["state"], c["state"]))
+    return f"{c['station_code']}  {c['station_id']}  {state}  {_('audit chain')}: {chain}  ({head})"
+
+
 def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     status = _store(args.db).status()
-    lines = [f"{_(STATUS_LABELS.get(k, k))}: {v}" for k, v in status.items() if k != "by_state"]
+    lines = [
+        f"{_(STATUS_LABELS.get(k, k))}: {v}"
+        for k, v in status.items()
+        if k not in ("by_state", "broken_chains")
+    ]
     lines += [
         f"  {_(STATE_LABELS.get(k, k))}: {v}" for k, v in (status.get("by_state") or {}).items()
     ]
+    broken = status.get("broken_chains") or []
+    lines.append(_("Stations with a broken audit chain: {n}", n=len(broken)))
+    lines += ["  " + chain_line(c) for c in broken]
     ctx.emit(status, "\n".join(lines))
+    return 0
+
+
+def cmd_chains(ctx: Context, args: argparse.Namespace) -> int:
+    store = _store(args.db)
+    chains = list(store.iter_broken()) if args.broken else store.chains()
+    ctx.emit({"stations": chains}, "\n".join(chain_line(c) for c in chains) or _("None"))
     return 0
 
 
@@ -215,6 +274,10 @@ IMPORT_REFUSALS = {
     "revoked": N_("from a station whose enrolment was revoked"),
     "bad_signature": N_("its signature does not verify: not what the station wrote"),
     "other_station": N_("signed by one station for another's resources"),
+    "superseded": N_("signed with a station key retired when the station was enrolled again"),
+    "bad_certificate": N_("its operator certificate was not issued by the station"),
+    "operator_revoked": N_("signed by an operator whose key the station revoked"),
+    "chain_broken": N_("from a station whose audit chain is flagged as broken"),
 }
 
 

@@ -62,7 +62,33 @@ def cmd_enrol(ctx: Context, args: argparse.Namespace) -> int:
     from sync.client import enrol
 
     result = enrol(ctx.session(), args.server, args.code)
-    ctx.emit(result, _("Enrolled as {id}", id=result["station_id"]))
+    lines = [_("Enrolled as {id}", id=result["station_id"])]
+    if result["superseded"]:
+        lines.append(
+            _(
+                "The central service retired {n} earlier enrolment(s) of this station code: "
+                "the PC(s) they belonged to can no longer send anything",
+                n=len(result["superseded"]),
+            )
+        )
+    if result.get("recovery_code"):
+        lines.append(
+            _(
+                "The station's signing key is now in the technicians' vault. NEW RECOVERY CODE "
+                "(the old one no longer opens the vault; print it and keep it locked away):"
+                "\n\n    {recovery}\n",
+                recovery=result["recovery_code"],
+            )
+        )
+    if result.get("to_reset"):
+        lines.append(
+            _(
+                "These operators cannot log in until a technician resets their password "
+                "('station user reset-password NAME'): {names}",
+                names=", ".join(result["to_reset"]),
+            )
+        )
+    ctx.emit(result, "\n".join(lines))
     return 0
 
 
@@ -76,11 +102,23 @@ STATUS_LABELS = (
     ("rejected", N_("Rejected")),
     ("needs_action", N_("Needing a correction")),
     ("ready_for_pickup", N_("Cards ready for pickup")),
+    ("to_reprint", N_("Renumbered: receipts to print again")),
     ("exported", N_("Exported, waiting for the service's answer")),
     ("last_success", N_("Last successful sync")),
     ("last_error", N_("Last error")),
     ("code_tables_refused", N_("Code tables of the central service refused")),
 )
+
+
+BLOCKED = {
+    "reenrol_required": N_(
+        "stopped: restored from a backup, a technician enrols this station again"
+    ),
+    "chain_broken": N_(
+        "stopped: the central service found the audit log gone backwards or rewritten; a "
+        "technician checks it and the bureau enrols the station again"
+    ),
+}
 
 
 def status_text(summary: dict[str, Any]) -> str:
@@ -90,6 +128,8 @@ def status_text(summary: dict[str, Any]) -> str:
         for key, label in STATUS_LABELS
         if summary.get(key) not in (None, "") and not (key == "exported" and not summary[key])
     ]
+    if summary.get("blocked"):
+        rows.insert(0, (_("Sync"), _(BLOCKED.get(summary["blocked"], summary["blocked"]))))
     from station.cli.context import display_width, pad
 
     width = max(display_width(label) for label, _v in rows)
@@ -110,6 +150,14 @@ def sync_text(counts: dict[str, int]) -> str:
     ]
     if counts.get("handovers"):
         lines.append(_("Handovers reported: {n}", n=counts["handovers"]))
+    if counts.get("renumbered"):
+        lines.append(
+            _(
+                "Renumbered because the central service held their number: {n}; print their "
+                "receipts again (see 'station sync --status')",
+                n=counts["renumbered"],
+            )
+        )
     if counts.get("rejected") or counts.get("conflict"):
         lines.append(
             _(
@@ -162,7 +210,8 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
             ),
         ) from exc
     human = sync_text(counts)
-    counts.pop("handovers", None)  # cli.md fixes the shape of this output
+    for extra in ("handovers", "renumbered"):  # cli.md fixes the shape of this output
+        counts.pop(extra, None)
     ctx.emit(counts, human)
     return 0
 

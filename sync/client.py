@@ -10,7 +10,6 @@ the same transaction as the events it covers.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
@@ -24,11 +23,12 @@ from typing import Any
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from station import outbox
-from station.errors import CentralError, UsageError
-from station.i18n import _
+from station import identity, outbox, trust
+from station.errors import CentralError, StationError, UsageError
+from station.i18n import N_, _
 from station.store import Store
-from sync import wire
+from sync import anchors, enrolment, wire
+from sync.errors import RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +38,6 @@ MIN_BYTES = 256 * 1024
 MAX_RECORDS = 200
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 600.0
-
-
-class RetryLater(Exception):
-    def __init__(self, why: str, after: float | None = None) -> None:
-        super().__init__(why)
-        self.why = why
-        self.after = after
 
 
 def _retry_after(resp: requests.Response) -> float | None:
@@ -69,51 +62,67 @@ def backoff_delay(
     return max(delay, retry_after or 0.0)
 
 
-def enrol(store: Store, server: str, code: str, timeout: float = 20) -> dict[str, Any]:
-    """Enrol this station: a new Ed25519 key pair; the private key stays in the database."""
-    store.require("enrol")
-    server = server.rstrip("/")
-    key = Ed25519PrivateKey.generate()
-    public = wire.public_bytes(key.public_key())
-    body = {
-        "code": code,
-        "public_key": base64.b64encode(public).decode(),
-        "station_code": store.station_code,
-    }
-    try:
-        resp = requests.post(f"{server}/v1/stations:enrol", json=body, timeout=timeout)
-    except requests.RequestException as exc:
-        raise CentralError(
-            "unreachable",
-            _(
-                "The central service cannot be reached at {server}: check the network and the "
-                "address",
-                server=server,
-            ),
-        ) from exc
-    if resp.status_code == 403:
-        raise CentralError(
-            "bad_enrol_code",
-            _("The central service refused the enrolment code (unknown or already used)"),
-        )
-    if resp.status_code != 201:
-        raise CentralError(
-            "enrol_failed", _("Enrolment failed (HTTP {status})", status=resp.status_code)
-        )
-    station_id = str(resp.json()["station_id"])
-    from cryptography.hazmat.primitives import serialization
+REFUSALS = {
+    "superseded": N_(
+        "The central service retired this PC's enrolment: the station code was enrolled again "
+        "on another PC (a restored backup). This PC must not send anything any more; a "
+        "technician moves its unsent work to the enrolled PC"
+    ),
+    "operator_revoked": N_(
+        "The central service refuses your operator key (it was revoked when the operator was "
+        "disabled or the password reset): log in again, or ask a technician"
+    ),
+    "bad_certificate": N_(
+        "The central service does not accept this operator's certificate (the station's key "
+        "changed since it was issued): a technician checks the enrolment"
+    ),
+    "chain_broken": N_(
+        "The central service refuses uploads: it found this station's audit log gone "
+        "backwards or rewritten. A technician checks it ('station audit verify --online') and "
+        "the bureau enrols the station again"
+    ),
+}
 
-    raw = key.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+
+def refusal(code: str, status: int) -> CentralError:
+    """A 401/403 as the error a person reads: sync stops until someone acts."""
+    if code in REFUSALS:
+        return CentralError(code, _(REFUSALS[code]))
+    return CentralError(
+        code or "refused",
+        _(
+            "The central service refuses this station ({code}): syncing stops until a "
+            "technician checks the enrolment",
+            code=code or status,
+        ),
     )
-    with store.transaction():  # the identity, the server setting and the audit entry together
-        outbox.put(store.conn, "station_id", station_id)
-        outbox.put(store.conn, "private_key", raw.hex())
-        outbox.put(store.conn, "server", server)
-        store.config_set("sync.server", server, internal=True)
-        store.audit("sync.enrol", detail={"station_id": station_id})
-    SyncClient(store, timeout=timeout).refresh_config()  # the export key, the code tables
-    return {"station_id": station_id, "server": server}
+
+
+def enrol(store: Store, server: str, code: str, timeout: float = 20) -> dict[str, Any]:
+    """Enrol this station (``sync.enrolment.enrol``), then read the service's configuration:
+    the key offline exports are sealed to, and the city's code tables."""
+    result = enrolment.enrol(store, server, code, timeout)
+    SyncClient(store, timeout=timeout).refresh_config()
+    return result
+
+
+def current_certificate(store: Store, signer: identity.Signer) -> dict[str, str]:
+    """The operator's certificate as the key file has it now: a re-enrolment since this session
+    logged in issued it again under the new station key (the same operator key)."""
+    assert signer.certificate is not None
+    try:
+        cert = store.station.keyslots.certificate(store.operator)
+    except StationError:
+        cert = None
+    pinned = trust.station_public_key(store.conn)
+    if (
+        cert is not None
+        and pinned is not None
+        and cert["public_key"] == signer.public_key
+        and identity.verify_certificate(cert, pinned, store.station_code)
+    ):
+        return cert
+    return signer.certificate
 
 
 class SyncClient:
@@ -126,8 +135,18 @@ class SyncClient:
         self.http = session or requests.Session()
         station_id = outbox.get(self.conn, "station_id")
         server = outbox.get(self.conn, "server") or store.config_get("sync.server")
-        key_hex = outbox.get(self.conn, "private_key")
-        if not station_id or not key_hex or not server:
+        self.certificate: str | None = None
+        key: Ed25519PrivateKey | None = None
+        signer = store.keys.signer
+        if store.keys.legacy:  # a station from before the vault: its key sits in the database
+            key_hex = outbox.get(self.conn, "private_key")
+            key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(key_hex)) if key_hex else None
+        elif signer is not None:  # this operator's certified key (the recovery session: the
+            key = signer.key  # station key itself)
+            if signer.certificate is not None:
+                cert = current_certificate(store, signer)
+                self.certificate = identity.encode_certificate(cert)
+        if not station_id or key is None or not server:
             raise UsageError(
                 "not_enrolled",
                 _(
@@ -137,10 +156,23 @@ class SyncClient:
             )
         self.station_id: str = station_id
         self.server: str = server
-        self.key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(key_hex))
+        self.key = key
         self.offset = float(outbox.get(self.conn, "clock_offset", "0") or 0)
 
     # -- HTTP ------------------------------------------------------------------------------------
+    def signed_headers(
+        self, method: str, path: str, body: bytes = b"", query: str = ""
+    ) -> dict[str, str]:
+        """The signature headers of a request at the service's time, with the operator's
+        certificate (what ``request`` sends, and what an offline export carries:
+        sync/export.py)."""
+        signed = wire.sign_headers(
+            self.key, str(self.station_id), method, path, body, time.time() + self.offset, query
+        )
+        if self.certificate is not None:
+            signed["Operator-Certificate"] = self.certificate
+        return signed
+
     def request(
         self,
         method: str,
@@ -173,26 +205,10 @@ class SyncClient:
             code = self._error_code(resp)
             with self.store.transaction():
                 outbox.put(self.conn, "last_error", f"{resp.status_code} {code}")
-            raise CentralError(
-                code or "refused",
-                _(
-                    "The central service refuses this station ({code}): syncing stops until a "
-                    "technician checks the enrolment",
-                    code=code or resp.status_code,
-                ),
-            )
+            raise refusal(code, resp.status_code)
         if resp.status_code == 429 or resp.status_code >= 500:
             raise RetryLater(f"HTTP {resp.status_code}", _retry_after(resp))
         return resp
-
-    def signed_headers(
-        self, method: str, path: str, body: bytes = b"", query: str = ""
-    ) -> dict[str, str]:
-        """The signature headers of a request, at the service's time (what ``request`` sends,
-        and what an offline export carries: sync/export.py)."""
-        return wire.sign_headers(
-            self.key, str(self.station_id), method, path, body, time.time() + self.offset, query
-        )
 
     @staticmethod
     def _error_code(resp: requests.Response) -> str:
@@ -232,7 +248,16 @@ class SyncClient:
             "pending": 0,
             "events": 0,
         }
+        self.check_allowed()
         self._recover_after_restore()
+        # The audit chain's head first, receipted by the service — or the service finds it
+        # gone backwards or rewritten, and nothing is uploaded (the flag stops every later
+        # round too, here and at the service). A head that cannot be sent now (a network
+        # fault) goes with the next round; the uploads do not wait for it.
+        try:
+            anchors.anchor(self)
+        except RetryLater as exc:
+            log.warning("audit head not anchored this round: %s", exc.why)
         for batch in outbox.open_batches(self.conn):
             if batch["exported_at"] and self._fetch_result(batch, counts):
                 continue  # imported from the export: its stored result answered for it
@@ -243,6 +268,7 @@ class SyncClient:
                 break
             self._send(nxt, counts)
         counts["handovers"] = self.send_handovers()
+        anchors.send_revocations(self)
         counts["events"] = self.pull_changes()
         self.refresh_config()  # the export key, and the city's code tables when newer
         counts["pending"] = outbox.summary(self.conn)["pending"]
@@ -251,6 +277,21 @@ class SyncClient:
             outbox.put(self.conn, "last_error", "")
             self.store.audit("sync.run", detail={k: v for k, v in counts.items() if v})
         return counts
+
+    def check_allowed(self) -> None:
+        """A restored copy waits for its re-enrolment; a flagged chain for a technician."""
+        if trust.needs_reenrolment(self.conn):
+            raise UsageError(
+                "reenrol_required",
+                _(
+                    "This station was restored from a backup: it sends nothing until a "
+                    "technician enrols it again ('station enrol --server URL --code CODE', with "
+                    "a new code from the bureau)"
+                ),
+            )
+        flag = trust.chain_flag(self.conn)
+        if flag is not None:
+            raise anchors.chain_broken_error(flag)
 
     def _limits(self) -> tuple[int, int]:
         n = int(outbox.get(self.conn, "batch_records", str(START_RECORDS)) or START_RECORDS)
@@ -325,16 +366,29 @@ class SyncClient:
                 reject=resp.status_code in (400, 422),
             )
             return
-        doc = self._json(resp)
+        self._apply_results(batch["batch_id"], self._json(resp), counts, grow=True)
+
+    def _apply_results(
+        self, batch_id: str, doc: Any, counts: dict[str, int], grow: bool = False
+    ) -> None:
+        """A batch's results, the renumbered records (``number_taken``: the service holds the
+        number under another application) and, after an upload, the grown batch size —
+        together."""
         try:
-            with self.store.transaction():  # the results and the grown batch size together
-                result = outbox.apply_results(self.conn, batch["batch_id"], doc)
-                self._adapt(True)
+            with self.store.transaction():
+                result = outbox.apply_results(self.conn, batch_id, doc)
+                taken = outbox.number_taken(self.conn, batch_id)
+                for uuid in taken:
+                    self.store.apps.renumber(uuid)
+                if grow:
+                    self._adapt(True)
         except outbox.BadResponse as exc:
             raise RetryLater(f"bad response: {exc}") from exc
-        counts["sent"] += sum(result.values())
+        result["rejected"] -= len(taken)  # renumbered and sent again, not waiting for a person
+        result["renumbered"] = len(taken)
+        counts["sent"] += sum(result.values()) - len(taken)
         for k, v in result.items():
-            counts[k] += v
+            counts[k] = counts.get(k, 0) + v
 
     def refresh_config(self) -> None:
         """What ``/v1/config`` says beyond the protocol: the key offline exports are sealed to,
@@ -359,15 +413,7 @@ class SyncClient:
         resp = self.request("GET", f"/v1/stations/{self.station_id}/batches/{batch['batch_id']}")
         if resp.status_code != 200:
             return False
-        doc = self._json(resp)
-        try:
-            with self.store.transaction():
-                result = outbox.apply_results(self.conn, batch["batch_id"], doc)
-        except outbox.BadResponse as exc:
-            raise RetryLater(f"bad response: {exc}") from exc
-        counts["sent"] += sum(result.values())
-        for k, v in result.items():
-            counts[k] += v
+        self._apply_results(batch["batch_id"], self._json(resp), counts)
         return True
 
     def _count_items(self, batch_id: str) -> int:
@@ -493,6 +539,9 @@ class SyncClient:
                 sleep(backoff_delay(attempt, exc.after))
                 continue
             for k, v in counts.items():
-                total[k] = v if k == "pending" else total[k] + v
+                total[k] = v if k == "pending" else total.get(k, 0) + v
             if counts["pending"] == 0 or counts["sent"] == 0:
                 return total
+
+
+__all__ = ["REFUSALS", "RetryLater", "SyncClient", "backoff_delay", "enrol", "refusal"]

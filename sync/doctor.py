@@ -26,6 +26,28 @@ def check_central(ctx: DoctorContext) -> Check:
             _("this station is not enrolled"),
             _("Enrol it: station enrol --server URL --code CODE"),
         )
+    from station import trust
+
+    if trust.needs_reenrolment(ctx.store.conn):
+        return Check(
+            "central",
+            FAIL,
+            _("restored from a backup: this station sends nothing until it is enrolled again"),
+            _("station enrol --server URL --code CODE, with a new code from the bureau"),
+        )
+    flag = trust.chain_flag(ctx.store.conn)
+    if flag is not None:
+        from sync.anchors import chain_broken_error
+
+        return Check(
+            "central",
+            FAIL,
+            chain_broken_error(flag).message,
+            _(
+                "Run 'station audit verify --online'; the bureau looks at 'station central "
+                "chains' and gives a new enrolment code for 'station enrol'"
+            ),
+        )
     import requests
 
     from sync.client import RetryLater, SyncClient

@@ -91,7 +91,8 @@ def export(store: Store, folder: Path) -> dict[str, Any]:
                 folder=folder,
             ),
         )
-    client = SyncClient(store)
+    client = SyncClient(store)  # signs as the logged-in operator, with their certificate
+    client.check_allowed()  # a restored copy or a flagged chain exports nothing either
     key = export_key(store)
     with store.transaction():
         # failed rounds while offline halved the batch size down to single records; the stick

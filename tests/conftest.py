@@ -108,7 +108,9 @@ STATION_CODE = "450103000099"
 class StationFixture:
     """A fresh encrypted station in tmp_path with one operator of each role."""
 
-    def __init__(self, data_dir, template=None, profile: bool = True):  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self, data_dir, template=None, profile: bool = True, code: str = STATION_CODE
+    ):
         """Provision a station in ``data_dir`` — or, given ``template`` (a folder a
         ``StationFixture`` provisioned, and its recovery code), copy it: the same real
         encrypted files, without paying five scrypt derivations per test."""
@@ -122,7 +124,7 @@ class StationFixture:
             folder, self.recovery_code = template
             shutil.copytree(folder, data_dir)
         else:
-            self.recovery_code = self.station.init(STATION_CODE, "tech", PASSWORD, "4501")
+            self.recovery_code = self.station.init(code, "tech", PASSWORD, "4501")
             with self.station.login("tech", PASSWORD) as tech:
                 tech.add_operator("coord", "coordinator", PASSWORD)
                 tech.add_operator("super", "supervisor", PASSWORD)

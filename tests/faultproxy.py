@@ -11,8 +11,13 @@ import time
 
 
 class FaultProxy:
-    def __init__(self, target_port: int) -> None:
+    """``spare``: calls whose path contains one of these pass without spending a fault (the
+    audit-head anchor that opens each sync round), so that an injected fault hits the data
+    calls the test is about."""
+
+    def __init__(self, target_port: int, spare: tuple[str, ...] = ("/audit-heads",)) -> None:
         self.target = ("127.0.0.1", target_port)
+        self.spare = spare
         self.faults: list[str] = []
         self.lock = threading.Lock()
         self.sock = socket.socket()
@@ -42,10 +47,8 @@ class FaultProxy:
                 client, _addr = self.sock.accept()
             except OSError:
                 return
-            with self.lock:
-                fault = self.faults.pop(0) if self.faults else ""
             threading.Thread(
-                target=self._handle, args=(client, fault), name="fault-proxy-conn", daemon=True
+                target=self._handle, args=(client,), name="fault-proxy-conn", daemon=True
             ).start()
 
     @staticmethod
@@ -68,9 +71,17 @@ class FaultProxy:
             body += chunk
         return head + b"\r\n\r\n" + body
 
-    def _handle(self, client: socket.socket, fault: str) -> None:
+    def _fault_for(self, request: bytes) -> str:
+        line = request.split(b"\r\n", 1)[0].decode("latin-1")
+        if any(part in line for part in self.spare):
+            return ""
+        with self.lock:
+            return self.faults.pop(0) if self.faults else ""
+
+    def _handle(self, client: socket.socket) -> None:
         try:
             request = self._read_request(client)
+            fault = self._fault_for(request)
             if fault == "drop_before":
                 return
             if fault == "reset_upload":

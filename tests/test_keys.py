@@ -26,7 +26,7 @@ def test_wrong_password_is_auth_error_and_audited(station):
     rows = store.conn.execute(
         "SELECT operator, action, detail FROM audit WHERE action = 'login.failed'"
     ).fetchall()
-    assert ("coord", "login.failed", '{"reason": "bad_password"}') in rows
+    assert ("coord", "login.failed", '{"reason": "bad_password", "via": "queue"}') in rows
 
 
 def test_five_failures_lock_for_15_minutes(station):

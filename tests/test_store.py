@@ -190,11 +190,11 @@ def test_audit_chain_detects_edit_delete_insert(station):
     conn.execute("DELETE FROM audit WHERE seq = 6")
     res = audit.verify(conn)
     assert (res.ok, res.broken_seq) == (False, 6)
-    conn.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+    conn.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
     assert audit.verify(conn).ok
     forged = list(row)
     forged[0] = n + 1
-    conn.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)", forged)
+    conn.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", forged)
     res = audit.verify(conn)
     assert (res.ok, res.broken_seq, res.reason) == (False, n + 1, "chain")
     conn.execute("DELETE FROM audit WHERE seq = ?", (n + 1,))

@@ -159,7 +159,7 @@ def test_a_login_refused_as_disabled_is_audited_and_pending_failures_survive(sta
     rows = tech.conn.execute(
         "SELECT operator, action, detail FROM audit WHERE action LIKE 'login%' ORDER BY seq"
     ).fetchall()
-    assert ("coord", "login.failed", '{"reason": "bad_password"}') in rows
+    assert ("coord", "login.failed", '{"reason": "bad_password", "via": "queue"}') in rows
     assert ("coord", "login.failed", '{"reason": "disabled"}') in rows
     # an audit log that cannot be written: the login fails and its failures go back to the
     # key file, to be recorded by the next login

@@ -63,7 +63,7 @@ class LockDialog(QDialog):
         password = self.password.text()
         self.password.clear()
         run_in_thread(
-            lambda: self.station.keyslots.unlock(self.operator, password),
+            lambda: self.station.keyslots.check_password(self.operator, password),
             self._dispatch,
             lambda _r: self.accept(),
             self._failed,

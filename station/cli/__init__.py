@@ -131,6 +131,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StationError as exc:
         ctx.fail(exc)
         return exc.exit_code
+    except Exception as exc:  # a damaged database or a full disk, as the doctor names it
+        from station.db import storage_error
+
+        error = storage_error(exc)
+        if error is None:
+            raise
+        log.warning("database error: %s", type(exc).__name__)
+        ctx.fail(error)
+        return error.exit_code
     except KeyboardInterrupt:
         print(_("Interrupted"), file=sys.stderr)
         return 1

@@ -8,7 +8,7 @@ from typing import Any
 from station.cli.context import Context
 from station.cli.parser import group
 from station.errors import StationError
-from station.i18n import _
+from station.i18n import N_, _
 from station.roles import COORDINATOR, SUPERVISOR, TECHNICIAN
 
 
@@ -89,7 +89,18 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_config_list)
 
     asub = group(sub, "audit", _("the audit log"))
-    p = asub.add_parser("verify", help=_("check the hash chain of the audit log"))
+    p = asub.add_parser(
+        "verify",
+        help=_(
+            "check the audit log: its hash chain, each entry's signature, the central "
+            "service's receipts, and (when enrolled and reachable) every head the service kept"
+        ),
+    )
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help=_("require the comparison with the central service (exit 6 when it cannot be asked)"),
+    )
     p.set_defaults(func=cmd_audit_verify)
 
 
@@ -182,18 +193,113 @@ def cmd_config_list(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+# What a broken entry means, for the technician who reads it.
+BROKEN_REASONS = {
+    "missing": N_("an entry is missing"),
+    "chain": N_("an entry was inserted or removed"),
+    "edited": N_("an entry was edited"),
+    "truncated": N_("the newest entries were removed"),
+    "unsigned": N_("an unsigned entry after signing began (not written by the station)"),
+    "signer": N_("signed by a key that is not its operator's certified key"),
+    "role": N_("a technician's act signed by an operator who is not a technician"),
+    "signature": N_("its signature does not verify"),
+    "station_key": N_("the station keys were changed outside the station"),
+    "receipt": N_("a receipt of the central service does not verify"),
+    "rewritten": N_("the entry differs from the head the central service receipted"),
+    "went_backwards": N_("the central service saw a longer audit log than this one"),
+}
+
+
+def _online(store: Any, required: bool) -> dict[str, Any] | None:
+    """The comparison with the heads the central service kept; None when it was not asked."""
+    from station import audit, plugins
+    from station.errors import CentralError, UsageError
+
+    entry = next(iter(plugins.entries(plugins.AUDIT_ANCHORS)), None)
+    if entry is None:
+        if required:
+            raise StationError("no_sync", _("This station has no central-service layer"))
+        return None
+    try:
+        found = entry.load()(store)
+    except CentralError as exc:
+        if required:
+            raise
+        return {"checked": False, "why": exc.message}
+    if found is None:
+        if required:
+            raise UsageError(
+                "not_enrolled",
+                _(
+                    "This station is not enrolled with the central service: a technician runs "
+                    "'station enrol --server URL --code CODE'"
+                ),
+            )
+        return None
+    matched, problem = audit.check_heads(store.conn, found["heads"])
+    return {
+        "checked": True,
+        "heads": len(found["heads"]),
+        "matched": matched,
+        "state": found["state"],
+        "problem": problem,
+    }
+
+
 def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
-    result = ctx.session().verify_audit()
-    if result.ok:
-        ctx.emit(result.to_json(), _("Audit log intact: {n} entries", n=result.count))
-        return 0
-    ctx.emit(result.to_json(), None)
-    raise StationError(
-        "audit_broken",
+    store = ctx.session()
+    result = store.verify_audit()
+    online = _online(store, args.online)
+    out = result.to_json()
+    if online is not None:
+        out["online"] = online
+    if not result.ok:
+        ctx.emit(out, None)
+        raise StationError(
+            "audit_broken",
+            _(
+                "The audit log is broken at entry {seq}: {reason}; {n} entries before it verify",
+                seq=result.broken_seq,
+                reason=_(BROKEN_REASONS.get(result.reason or "", result.reason or "?")),
+                n=result.count,
+            ),
+        )
+    if (
+        online is not None
+        and online.get("checked")
+        and (online["problem"] or online["state"] != "ok")
+    ):
+        out["ok"] = False
+        ctx.emit(out, None)
+        kind, _sep, seq = (online["problem"] or f"{online['state']}:?").partition(":")
+        raise StationError(
+            "audit_broken",
+            _(
+                "The audit log contradicts the central service at entry {seq}: {reason}",
+                seq=seq,
+                reason=_(BROKEN_REASONS.get(kind, kind)),
+            ),
+        )
+    lines = [
         _(
-            "The audit log is broken at entry {seq} ({reason}); {n} entries before it verify",
-            seq=result.broken_seq,
-            reason=result.reason,
+            "Audit log intact: {n} entries ({signed} signed, {unsigned} from before signing); "
+            "{anchors} receipt(s) of the central service match",
             n=result.count,
-        ),
-    )
+            signed=result.signed,
+            unsigned=result.unsigned,
+            anchors=result.anchors,
+        )
+    ]
+    if online is None:
+        lines.append(_("Not compared with the central service (not enrolled)"))
+    elif not online["checked"]:
+        lines.append(_("Not compared with the central service: {why}", why=online["why"]))
+    else:
+        lines.append(
+            _(
+                "All {n} head(s) the central service kept match this audit log",
+                n=online["heads"],
+            )
+        )
+    ctx.emit(out, "\n".join(lines))
+    return 0

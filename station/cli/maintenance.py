@@ -102,8 +102,10 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
         result,
         _(
             "Restored station {code} into {folder}; operators log in with their "
-            "usual passwords. The next sync first asks the central service for the "
-            "state of every application.",
+            "usual passwords. Nothing is sent to the central service until a technician "
+            "enrols this PC again ('station enrol --server URL --code CODE', a new code "
+            "from the bureau); the PC the backup came from is then refused. The first sync "
+            "asks the service for the state of every application.",
             code=result["station_code"],
             folder=result["data_dir"],
         ),
@@ -125,6 +127,13 @@ def _doctor(ctx: Context, args: argparse.Namespace) -> list[Any]:
             dctx.settings = dctx.store.settings_map()
         except StationError as exc:
             login_problem = exc.message
+        except Exception as exc:  # noqa: BLE001 - a damaged database is the doctor's finding
+            from station.db import storage_error
+
+            error = storage_error(exc)
+            if error is None:
+                raise
+            login_problem = error.message
     checks = run_checks(dctx, registered_checks())
     if login_problem:
         checks.insert(

@@ -10,7 +10,7 @@ import uuid as uuidlib
 from typing import Any, cast
 
 from station import audit as auditlog
-from station import outbox
+from station import outbox, trust
 from station.errors import AuthError, NotFoundError, UsageError, ValidationError
 from station.i18n import _
 from station.record import content_hash, mask_id
@@ -281,6 +281,63 @@ class Applications(Manager):
                 self.conn, self.operator, "app.correct", old["uuid"], {"version": version}
             )
         return {"uuid": old["uuid"], "number": old["number"], "version": version, "changed": True}
+
+    # -- numbers the central service already holds ----------------------------------------------
+    def renumber(self, uuid: str) -> str:
+        """Give ``uuid`` the next free number of its day (the service holds its number under
+        another application: a clone's, or a restored copy's). A new version goes out with the
+        next batch, and the coordinator is asked to print the receipt again. Inside the sync's
+        transaction; sync runs as any role."""
+        self.require("sync.run")
+        with self.store.transaction():
+            row = self._row(uuid)
+            rec = unpack_application(row["record"])
+            old = str(rec["number"])
+            day = old[len(self.store.station_code) :][:8]
+            try:
+                on = dt.datetime.strptime(day, "%Y%m%d").date()
+            except ValueError:
+                on = dt.date.fromisoformat(str(rec["captured_at"])[:10])
+            rec["number"] = self._next_number(on)
+            chash = content_hash(rec)
+            version = row["version"] + 1
+            self.conn.execute(
+                "INSERT INTO application_versions (uuid, version, content_hash, record, operator,"
+                " saved_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    uuid,
+                    row["version"],
+                    row["content_hash"],
+                    row["record"],
+                    rec["operator"],
+                    row["updated_at"],
+                ),
+            )
+            self.conn.execute(
+                "UPDATE applications SET number = ?, version = ?, content_hash = ?, record = ?,"
+                " updated_at = ? WHERE id = ?",
+                (rec["number"], version, chash, pack_record(rec), stamp(), row["id"]),
+            )
+            outbox.enqueue(self.conn, uuid, version, chash)
+            trust.add_renumbered(self.conn, uuid, old, rec["number"])
+            auditlog.append(
+                self.conn,
+                self.operator,
+                "app.renumber",
+                uuid,
+                {"old": old, "new": rec["number"], "version": version},
+            )
+        return str(rec["number"])
+
+    def raise_sequences(self, sequences: dict[str, int]) -> None:
+        """Continue each day's numbers above ``sequences`` (day ``YYYYMMDD`` → the highest
+        sequence the service has seen for this station code); inside the caller's transaction."""
+        for day, last in sequences.items():
+            self.conn.execute(
+                "INSERT INTO number_seq (day, last) VALUES (?, ?) ON CONFLICT (day)"
+                " DO UPDATE SET last = max(last, excluded.last)",
+                (day, last),
+            )
 
     # -- review flags and imported rows, kept with the applications they belong to ------------
     def note_photo_override(self, uuid: str, reasons: list[str]) -> None:

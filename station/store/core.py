@@ -10,9 +10,10 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from station import audit as auditlog
-from station import db, roles
+from station import db, roles, trust
 from station.errors import StorageError, ValidationError
 from station.i18n import _
+from station.keys import SessionKeys
 from station.store.applications import Applications
 from station.store.config import Config
 from station.store.drafts import Drafts
@@ -20,6 +21,7 @@ from station.store.endorsements import Endorsements
 from station.store.operators import Operators
 from station.store.profiles import Profiles
 from station.store.review import Review
+from station.store.vault import Vault
 from station.typedefs import (
     ApplicationRecord,
     ApplicationSummary,
@@ -48,22 +50,42 @@ class Store:
     long-standing interface, kept as one-line delegates so that the desktop, the CLI and the
     tests did not change."""
 
-    def __init__(self, station: Station, key: bytes, operator: str, role: str) -> None:
+    def __init__(
+        self,
+        station: Station,
+        key: bytes,
+        operator: str,
+        role: str,
+        keys: SessionKeys | None = None,
+    ) -> None:
         self.station = station
         self._key = key
         self.operator = operator
         self.role = role
+        self.keys = keys or SessionKeys()
         self.conn = db.connect(station.db_path, key)
         try:
             version = db.migrate(self.conn)
             log.debug("database at schema version %d", version)
             row = self.conn.execute("SELECT value FROM meta WHERE key = 'station_code'").fetchone()
+            pinned = trust.station_public_key(self.conn)
         except BaseException:
             self.conn.close()
             raise
         if row is None:
             self.conn.close()
             raise StorageError("not_our_database", _("The database has no station code"))
+        if pinned != self.keys.station_public_key:
+            self.conn.close()
+            raise StorageError(
+                "station_key_mismatch",
+                _(
+                    "The key-slot file and the database name different station keys (files "
+                    "from two stations, or one of them was tampered with): a technician "
+                    "restores both from one backup; nothing was changed"
+                ),
+            )
+        self.conn.audit_signer = self.keys.signer  # type: ignore[attr-defined]
         self.station_code: str = row[0]
         self._depth = 0
         self.operators = Operators(self)
@@ -72,6 +94,7 @@ class Store:
         self.drafts = Drafts(self)
         self.endorsements = Endorsements(self)
         self.review = Review(self)
+        self.vault = Vault(self)
         self.profiles = Profiles(self)
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -82,7 +105,12 @@ class Store:
 
     def clone(self) -> Store:
         """Another connection for the same operator (a background thread of its own: sync)."""
-        return Store(self.station, self._key, self.operator, self.role)
+        return Store(self.station, self._key, self.operator, self.role, self.keys)
+
+    def set_keys(self, keys: SessionKeys) -> None:
+        """The session's keys after a rotation (enrolment) re-issued its certificate."""
+        self.keys = keys
+        self.conn.audit_signer = keys.signer  # type: ignore[attr-defined]
 
     def close(self) -> None:
         try:

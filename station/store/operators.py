@@ -38,8 +38,11 @@ class Operators(Manager):
             auditlog.append(
                 self.conn, self.operator, "user.add", detail={"name": name, "role": role}
             )
+            # The new operator's key, certified by the station (the vault's key): a slot made
+            # without it is refused at login.
+            items = store.vault.items_for(name, role)
             # The slot is written last, inside the transaction: if it fails, nothing is committed.
-            store.station.keyslots.add_operator(store.db_key, name, role, password)
+            store.station.keyslots.add_operator(name, role, password, items)
 
     def disable(self, name: str) -> None:
         self.require("user.manage")
@@ -62,7 +65,13 @@ class Operators(Manager):
             self.conn.execute(
                 "UPDATE operators SET active = 0, disabled_at = ? WHERE name = ?", (stamp(), name)
             )
-            auditlog.append(self.conn, self.operator, "user.disable", detail={"name": name})
+            revoked = self.store.vault.revoke_all(name)  # goes to the service with the next sync
+            auditlog.append(
+                self.conn,
+                self.operator,
+                "user.disable",
+                detail={"name": name, "revoked_keys": revoked},
+            )
             self.store.station.keyslots.remove_operator(name)
 
     def all(self) -> list[Operator]:
@@ -89,15 +98,29 @@ class Operators(Manager):
             raise UsageError("no_operator", _("The recovery session has no password"))
         check_password_strength(new)
         keyslots = self.store.station.keyslots
-        keyslots.unlock(self.operator, old)
+        keyslots.check_password(self.operator, old)
         with self.store.transaction():
             auditlog.append(self.conn, self.operator, "user.passwd")
-            keyslots.set_password(self.store.db_key, self.operator, new)
+            # the same key, certificate and vault, wrapped under the new password
+            keyslots.set_password(self.operator, new, self.store.vault.own_items())
 
     def reset_password(self, name: str, new: str) -> None:
         """A technician sets a new password for an operator who forgot theirs."""
         self.require("user.manage")
         check_password_strength(new)
+        keyslots = self.store.station.keyslots
+        role = keyslots.slot_role(name)
+        if role is None:
+            raise UsageError("no_operator", _("No such operator"))
         with self.store.transaction():
-            auditlog.append(self.conn, self.operator, "user.reset_password", detail={"name": name})
-            self.store.station.keyslots.set_password(self.store.db_key, name, new)
+            # the old key stays wrapped under the old password (in backups): it is revoked, and
+            # the operator gets a new key and certificate
+            revoked = self.store.vault.revoke_all(name)
+            items = self.store.vault.items_for(name, role)
+            auditlog.append(
+                self.conn,
+                self.operator,
+                "user.reset_password",
+                detail={"name": name, "revoked_keys": revoked},
+            )
+            keyslots.set_password(name, new, items)

@@ -3,16 +3,19 @@ slot), login and the recovery session."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from station import audit as auditlog
-from station import db, roles
-from station.errors import AuthError, StationError, UsageError
+from station import db, identity, keyfile, keys, roles, trust
+from station.errors import AuthError, StationError, StorageError, UsageError
 from station.i18n import _
-from station.keys import KeySlots, check_password_strength, new_db_key, new_recovery_code
+from station.keys import KeySlots, SlotItems, check_password_strength, new_db_key, new_recovery_code
 from station.settings import check_setting
 from station.store.core import Store
 from station.store.operators import check_operator_name
@@ -48,9 +51,26 @@ class Station:
         os.chmod(self.data_dir, 0o700)
         key = new_db_key()
         recovery = new_recovery_code()
+        vault_key = os.urandom(32)
+        station_key = identity.new_key()  # the station identity, sealed in the vault
+        admin_key = identity.new_key()
+        cert = identity.issue_certificate(
+            station_key, station_code, admin, roles.TECHNICIAN, identity.public_b64(admin_key)
+        )
         try:
-            self._create_database(key, station_code, admin, city)
-            self.keyslots.create(key, admin, password, recovery, station_code)
+            self._create_database(key, station_code, admin, city, station_key, cert)
+            self.keyslots.create(
+                station_code,
+                admin,
+                password,
+                recovery,
+                SlotItems(key, identity.private_raw(admin_key), cert, vault_key),
+                SlotItems(key, vault=vault_key),
+                identity.public_b64(station_key),
+                identity.seal(
+                    vault_key, identity.private_raw(station_key), keys.identity_aad(station_code)
+                ),
+            )
         except BaseException:
             # one action: a database without its key file (or half a database) would make the
             # folder unusable and refuse a second 'init', so what this call created goes
@@ -59,12 +79,23 @@ class Station:
             raise
         return recovery
 
-    def _create_database(self, key: bytes, station_code: str, admin: str, city: str) -> None:
+    def _create_database(
+        self,
+        key: bytes,
+        station_code: str,
+        admin: str,
+        city: str,
+        station_key: Ed25519PrivateKey,
+        cert: dict[str, str],
+    ) -> None:
         conn = db.connect(self.db_path, key, create=True)
         try:
             db.migrate(conn)
+            conn.audit_signer = identity.Signer(station_key)  # type: ignore[attr-defined]
             now = stamp()
             conn.execute("BEGIN IMMEDIATE")
+            trust.add_station_key(conn, identity.public_b64(station_key), None)
+            trust.put_certificate(conn, cert)
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('station_code', ?)", (station_code,)
             )
@@ -78,7 +109,17 @@ class Station:
                 " VALUES (?, 'technician', ?, NULL)",
                 (admin, now),
             )
-            auditlog.append(conn, admin, "station.init", detail={"station_code": station_code})
+            auditlog.append(
+                conn,
+                admin,
+                "station.init",
+                detail={
+                    "station_code": station_code,
+                    # names the key that signs from here on: stripping the signatures would
+                    # mean editing this entry, and every hash after it
+                    "station_key": identity.key_id(identity.public_b64(station_key)),
+                },
+            )
             conn.execute("COMMIT")
         finally:
             conn.close()
@@ -86,12 +127,20 @@ class Station:
 
     def login(self, name: str, password: str) -> Store:
         """Unlock the operator's slot and open the database as them. The failed logins the key
-        file recorded meanwhile and this login are audited in one transaction; if that cannot
-        be written, the failed logins go back to the key file for the next login."""
+        file recorded meanwhile (copied marked as queued, those that break the queue's rules
+        only counted) and this login are audited in one transaction; if that cannot be written,
+        the failed logins go back to the key file for the next login."""
         unlocked = self.keyslots.unlock(name, password)
         pending = unlocked.pending_audit
         try:
-            store = Store(self, unlocked.db_key, unlocked.operator, unlocked.role)
+            store = Store(self, unlocked.db_key, unlocked.operator, unlocked.role, unlocked.keys)
+        except StorageError as exc:
+            if exc.code == "station_key_mismatch":  # refused and on record, like a bad slot
+                pending = pending + [
+                    keyfile.pending_entry(name, "certificate", dt.datetime.now(dt.UTC))
+                ]
+            self._requeue(pending)
+            raise
         except BaseException:
             self._requeue(pending)
             raise
@@ -107,8 +156,15 @@ class Station:
                             store.conn,
                             ev.get("operator"),
                             ev["action"],
-                            detail=ev.get("detail"),
+                            detail=dict(ev.get("detail") or {}, via="queue"),
                             ts=ev.get("ts"),
+                        )
+                    if unlocked.refused_pending:
+                        auditlog.append(
+                            store.conn,
+                            name,
+                            "audit.queue_refused",
+                            detail={"count": unlocked.refused_pending},
                         )
                     if disabled:
                         auditlog.append(
@@ -138,8 +194,8 @@ class Station:
 
     def open_with_recovery(self, code: str) -> Store:
         """Open with the recovery code (restore, lost passwords): acts as a technician."""
-        key = self.keyslots.unlock_recovery(code)
-        store = Store(self, key, "recovery", roles.TECHNICIAN)
+        key, session = self.keyslots.unlock_recovery(code)
+        store = Store(self, key, "recovery", roles.TECHNICIAN, session)
         with store.transaction():
             auditlog.append(store.conn, None, "login.recovery")
         return store

@@ -30,6 +30,9 @@ ROUTES = [
     Route("/v1/applications:lookup", handlers.lookup, methods=["POST"]),
     Route("/v1/stations/{station_id}/changes", handlers.changes, methods=["GET"]),
     Route("/v1/stations/{station_id}/handovers", handlers.handovers, methods=["POST"]),
+    Route("/v1/stations/{station_id}/audit-heads", handlers.anchor, methods=["POST"]),
+    Route("/v1/stations/{station_id}/audit-heads", handlers.chain, methods=["GET"]),
+    Route("/v1/stations/{station_id}/revocations", handlers.revocation, methods=["POST"]),
 ]
 
 

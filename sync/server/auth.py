@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from station import identity
 from sync import wire
 from sync.server.http import Dropped, Limits, Refusal, has_body, read_body
 from sync.server.store import CentralStore
@@ -35,6 +36,20 @@ class Caller:
     body: bytes
     store: CentralStore
     limits: Limits
+    operator: str = "station"  # the certified operator who signed; "station": the station key
+    role: str = "station"
+    station_code: str = ""
+    station_key: str = ""  # the station's pinned public key (base64)
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """Who signed a verified request."""
+
+    operator: str
+    role: str
+    station_code: str
+    station_key: str
 
 
 Handler = Callable[[Request, Caller], Awaitable[Response]]
@@ -88,22 +103,58 @@ def check_headers(request: Request, now: float, limits: Limits) -> wire.SignedRe
     return signed
 
 
-def check_station(
-    request: Request, signed: wire.SignedRequest, store: CentralStore, now: float, keep: float
-) -> None:
-    """The station is enrolled and not revoked, the signature verifies over the request as
-    sent, and it was not used before. Runs in a worker thread (database)."""
+def check_signatory(
+    store: CentralStore,
+    signed: wire.SignedRequest,
+    method: str,
+    path: str,
+    query: str,
+    headers: Mapping[str, str],
+) -> Signatory:
+    """The station is enrolled and not revoked; the request is signed by the station key or
+    by an operator key that the station key certified (``Operator-Certificate``) and did not
+    revoke; the signature verifies over the request as sent. Shared by the HTTP calls and the
+    offline import (sync/server/imports.py)."""
     station = store.station_key(signed.station_id)
     if station is None:
         raise Refusal(403, "unknown_station", "this station is not enrolled")
     if station.revoked:
+        if store.superseded(signed.station_id):
+            raise Refusal(
+                403,
+                "superseded",
+                "this station code was enrolled again with another key; this key is retired",
+            )
         raise Refusal(403, "revoked", "this station's enrolment was revoked")
-    key = wire.load_public(base64.b64decode(station.public_key))
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    if not wire.verify(key, signed, request.method, signed_path(request), query, request.headers):
+    signer = station.public_key
+    who = Signatory("station", "station", station.code, station.public_key)
+    header = headers.get("operator-certificate")
+    if header is not None:
+        cert = identity.decode_certificate(header)
+        if cert is None or not identity.verify_certificate(cert, station.public_key, station.code):
+            raise Refusal(403, "bad_certificate", "the operator certificate is not this station's")
+        if store.key_revoked(cert["public_key"]):
+            raise Refusal(403, "operator_revoked", "this operator's key was revoked")
+        signer = cert["public_key"]
+        who = Signatory(cert["name"], cert["role"], station.code, station.public_key)
+    key = wire.load_public(base64.b64decode(signer))
+    if not wire.verify(key, signed, method, path, query, headers):
         raise Refusal(401, "bad_signature", "the signature does not verify")
+    return who
+
+
+def check_station(
+    request: Request, signed: wire.SignedRequest, store: CentralStore, now: float, keep: float
+) -> Signatory:
+    """``check_signatory`` over the request as sent, and a signature not used before. Runs in
+    a worker thread (database)."""
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    who = check_signatory(
+        store, signed, request.method, signed_path(request), query, request.headers
+    )
     if not store.use_signature(base64.b64encode(signed.signature).decode(), now, keep):
         raise Refusal(401, "replayed", "this signature was already used")
+    return who
 
 
 def _announces_body(request: Request) -> bool:
@@ -135,14 +186,24 @@ def authenticated(body: BodyKind = "none") -> Callable[[Handler], Endpoint]:
             read = False
             try:
                 signed = check_headers(request, now, limits)
-                await run_in_threadpool(
+                who = await run_in_threadpool(
                     check_station, request, signed, store, now, 2 * limits.clock_skew
                 )
                 data = await _body(request, body, limits)
                 read = True
                 if request.headers.get("content-digest") != wire.content_digest(data):
                     raise Refusal(401, "bad_digest", "Content-Digest does not match the body")
-                return await handler(request, Caller(signed.station_id, data, store, limits))
+                caller = Caller(
+                    signed.station_id,
+                    data,
+                    store,
+                    limits,
+                    who.operator,
+                    who.role,
+                    who.station_code,
+                    who.station_key,
+                )
+                return await handler(request, caller)
             except Refusal as refusal:
                 return refusal.response(close=not read and _announces_body(request))
             except Dropped:

@@ -22,7 +22,8 @@ from station.record import content_hash
 from station.validation import check_application
 from sync import wire
 from sync.server.http import Limits, Refusal, load_json
-from sync.server.store import CentralStore, Tx, now_iso
+from sync.server.store import CentralStore, Tx
+from sync.server.trust import now_iso
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -123,7 +124,13 @@ def check_item(
 
 
 def accept(
-    tx: Tx, station_id: str, key: str, item: Item, photos: dict[str, bytes], at: str
+    tx: Tx,
+    station_id: str,
+    key: str,
+    item: Item,
+    photos: dict[str, bytes],
+    at: str,
+    station_code: str,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"uuid": item.uuid}
     stored = tx.application_hash(item.uuid)
@@ -132,10 +139,23 @@ def accept(
             return dict(out, status="duplicate")
         tx.add_conflict(station_id, item.uuid, item.content_hash, item.record, at)
         return dict(out, status="conflict", code="conflict")
+    number = item.record.get("number")
+    if isinstance(number, str):
+        holder = tx.number_holder(number)
+        if holder is not None and holder != item.uuid:  # a clone or a restored copy's number
+            return dict(
+                out,
+                status="rejected",
+                code="number_taken",
+                field="number",
+                message="another application holds this number: renumber and send again",
+            )
     photo_sha = item.record.get("photo")
     if photo_sha:
         tx.add_photo(photo_sha, photos[item.uuid])
     tx.add_application(station_id, item.uuid, item.content_hash, item.record, at, key)
+    if isinstance(number, str):
+        tx.add_number(number, item.uuid, station_code)
     return dict(out, status="accepted")
 
 
@@ -147,8 +167,10 @@ def store_batch(
     items: list[Item],
     photos: dict[str, bytes],
     limits: Limits,
+    sender: tuple[str, str] = ("station", "station"),
 ) -> tuple[dict[str, Any], bool]:
-    """The batch result and whether it is a replay of a stored one (422 on another body)."""
+    """The batch result and whether it is a replay of a stored one (422 on another body);
+    ``sender`` is the (operator, role) whose certified key signed the upload."""
     from sync.server.tables import residence_rules
 
     digest = hashlib.sha256(body).hexdigest()
@@ -163,10 +185,12 @@ def store_batch(
                 )
             return old.response, True
         received = now_iso()
+        code = tx.station_code(station_id)
         results = [
-            rejection or accept(tx, station_id, key, item, photos, received)
+            rejection or accept(tx, station_id, key, item, photos, received, code)
             for item, rejection in checked
         ]
         response = {"batch_id": key, "received_at": received, "results": results}
         tx.save_batch(station_id, key, digest, response)
+        tx.add_sender(station_id, key, *sender)
     return response, False

@@ -16,12 +16,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from station import identity
 from station.profile import version_key
 from sync import wire
 from sync.server import batches, tables
 from sync.server.auth import Caller, authenticated, public
 from sync.server.http import Refusal, json_body, string_field
-from sync.server.store import now_iso
+from sync.server.trust import ChainBroken, now_iso
 
 MAX_CURSOR = 2**63 - 1
 MAX_FIELD = 64
@@ -46,6 +47,7 @@ async def config(request: Request, caller: Caller) -> Response:
                 "max_photo_bytes": limits.max_photo_bytes,
             },
             "time": now_iso(),
+            "service_public_key": await run_in_threadpool(caller.store.service_public_key),
         }
     )
 
@@ -80,15 +82,31 @@ async def enrol(request: Request, caller: Caller) -> Response:
         base64.b64encode(public_key).decode(),
         station_code,
     )
-    if outcome == "bad_code":
+    if outcome.outcome == "bad_code":
         raise Refusal(403, "bad_enrol_code", "unknown or already used enrolment code")
-    if outcome == "already_enrolled":
+    if outcome.outcome == "already_enrolled":
         raise Refusal(409, "already_enrolled", "this key is already enrolled")
-    return JSONResponse({"station_id": station_id, "time": now_iso()}, status_code=201)
+    return JSONResponse(
+        {
+            "station_id": station_id,
+            "time": now_iso(),
+            "service_public_key": await run_in_threadpool(caller.store.service_public_key),
+            "sequences": outcome.sequences,
+            "superseded": outcome.superseded,
+        },
+        status_code=201,
+    )
 
 
 @authenticated(body="batch")
 async def upload(request: Request, caller: Caller) -> Response:
+    if await run_in_threadpool(caller.store.chain_broken, caller.station_id):
+        raise Refusal(
+            403,
+            "chain_broken",
+            "this station's audit chain went backwards or was rewritten: uploads are refused "
+            "until it is enrolled again",
+        )
     key = batches.idempotency_key(request.headers)
     items, photos = batches.parse(
         caller.body, request.headers.get("content-type", ""), key, caller.limits
@@ -102,6 +120,7 @@ async def upload(request: Request, caller: Caller) -> Response:
         items,
         photos,
         caller.limits,
+        (caller.operator, caller.role),
     )
     return JSONResponse(response, headers={"Idempotent-Replay": "true"} if replay else None)
 
@@ -167,3 +186,68 @@ async def handovers(request: Request, caller: Caller) -> Response:
         raise Refusal(409, "not_ready", "the card is not ready for pickup")
     status = 201 if outcome == "recorded" else 200
     return JSONResponse({"uuid": uuid, "state": "collected"}, status_code=status)
+
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _seq_hash(doc: dict[str, object], seq_key: str, hash_key: str) -> tuple[int, str]:
+    seq, h = doc.get(seq_key), doc.get(hash_key)
+    if type(seq) is not int or not 0 <= seq <= MAX_CURSOR:
+        raise Refusal(400, "bad_request", f"{seq_key}: an integer from 0 to {MAX_CURSOR}")
+    if not isinstance(h, str) or not SHA256.match(h):
+        raise Refusal(400, "bad_request", f"{hash_key}: 64 lowercase hex digits")
+    return seq, h
+
+
+@authenticated(body="json")
+async def anchor(request: Request, caller: Caller) -> Response:
+    """A station's audit-chain head: kept, and answered with a signed receipt (or 409)."""
+    doc = json_body(caller.body)
+    if not {"seq", "hash"} <= set(doc) <= {"seq", "hash", "check_seq", "check_hash"}:
+        raise Refusal(400, "bad_request", "expected {seq, hash[, check_seq, check_hash]}")
+    head = _seq_hash(doc, "seq", "hash")
+    check = _seq_hash(doc, "check_seq", "check_hash") if "check_seq" in doc else None
+    try:
+        receipt = await run_in_threadpool(
+            caller.store.anchor,
+            caller.station_id,
+            caller.station_code,
+            head,
+            check,
+            caller.operator,
+        )
+    except ChainBroken as exc:
+        return JSONResponse(
+            {
+                "error": {
+                    "code": "chain_broken",
+                    "message": f"the audit chain {exc.flag['state']} at entry {exc.flag['seq']}",
+                },
+                "chain": {"state": exc.flag["state"], "seq": exc.flag["seq"]},
+            },
+            status_code=409,
+        )
+    return JSONResponse({"receipt": receipt})
+
+
+@authenticated()
+async def chain(request: Request, caller: Caller) -> Response:
+    """The heads kept for this station, and whether its chain is flagged."""
+    since = _integer(request, "since", 0, 0, MAX_CURSOR)
+    limit = _integer(request, "limit", 1000, 1, 1000)
+    found = await run_in_threadpool(caller.store.chain, caller.station_id, since, limit)
+    found["service_public_key"] = await run_in_threadpool(caller.store.service_public_key)
+    return JSONResponse(found)
+
+
+@authenticated(body="json")
+async def revocation(request: Request, caller: Caller) -> Response:
+    """An operator key the station revoked (a statement signed by the station key)."""
+    doc = json_body(caller.body)
+    if not identity.verify_revocation(doc, caller.station_key, caller.station_code):
+        raise Refusal(400, "bad_revocation", "not a revocation signed by this station's key")
+    new = await run_in_threadpool(caller.store.revoke_key, caller.station_code, doc)
+    return JSONResponse(
+        {"public_key": doc["public_key"], "revoked": True}, status_code=201 if new else 200
+    )

@@ -3,9 +3,11 @@ to a USB stick (sync/EXPORT.md), taken in as if they had arrived over HTTP.
 
 Each file is opened with the service's export key (a file sealed for another service, or
 changed by one byte, is refused), each request in it is authenticated from its headers exactly
-as the HTTP path does (signature parameters, Station-Id, the station enrolled and not revoked,
-the Ed25519 signature over method, path, query, Content-Digest, Date and Station-Id, the
-digest of the body) — except the 5-minute Date window and the nonce replay check, which
+as the HTTP path does (signature parameters, Station-Id, the station enrolled and not revoked
+nor retired by a re-enrolment, the operator certificate issued by the station key and not
+revoked, the operator's Ed25519 signature over method, path, query, Content-Digest, Date and
+Station-Id, the digest of the body; a station whose audit chain is flagged has its batches
+refused) — except the 5-minute Date window and the nonce replay check, which
 cannot hold for a file carried for weeks — and then handed to the same code as the HTTP
 handlers: ``batches.parse`` and ``batches.store_batch`` (idempotent by batch id and body
 hash: importing twice adds nothing), ``CentralStore.hand_over`` (a second time: "already").
@@ -25,6 +27,7 @@ from typing import Any
 
 from sync import sealed, wire
 from sync.server import batches, tables
+from sync.server.auth import Signatory, check_signatory
 from sync.server.http import Limits, Refusal
 from sync.server.store import CentralStore
 
@@ -61,8 +64,18 @@ class Outcome:
         return out
 
 
-def verify_request(store: CentralStore, req: Any) -> tuple[str, dict[str, str], bytes]:
-    """(station id, lower-cased headers, body) of an exported request whose signature holds."""
+@dataclass(frozen=True)
+class Verified:
+    station_id: str
+    headers: dict[str, str]  # lower-cased
+    body: bytes
+    who: Signatory  # the certified operator (or the station key) who signed it
+
+
+def verify_request(store: CentralStore, req: Any) -> Verified:
+    """An exported request whose signature holds: the station enrolled under this key (not
+    retired by a re-enrolment), the operator certificate issued by it and not revoked, the
+    request signed by that operator's key — as ``sync.server.auth`` checks a live call."""
     if not isinstance(req, dict) or not isinstance(req.get("headers"), dict):
         raise Refused("bad_export", "a request without headers")
     try:
@@ -90,27 +103,35 @@ def verify_request(store: CentralStore, req: Any) -> tuple[str, dict[str, str], 
         raise Refused("bad_digest", "missing or malformed Content-Digest")
     if headers["content-digest"] != wire.content_digest(body):
         raise Refused("bad_digest", "Content-Digest does not match the body")
-    station = store.station_key(signed.station_id)
-    if station is None:
-        raise Refused("unknown_station", "this station is not enrolled here")
-    if station.revoked:
-        raise Refused("revoked", "this station's enrolment was revoked")
-    key = wire.load_public(base64.b64decode(station.public_key))
-    if not wire.verify(key, signed, method, path, query, headers):
-        raise Refused("bad_signature", "the signature does not verify")
-    return signed.station_id, headers, body
+    try:
+        who = check_signatory(store, signed, method, path, query, headers)
+    except Refusal as refusal:
+        raise Refused(refusal.code, refusal.message) from None
+    return Verified(signed.station_id, headers, body, who)
 
 
 def _apply(store: CentralStore, req: Any, limits: Limits, counts: dict[str, int]) -> None:
-    station_id, headers, body = verify_request(store, req)
+    verified = verify_request(store, req)
+    station_id, headers, body = verified.station_id, verified.headers, verified.body
     try:
         if str(req["path"]).endswith("/batches"):
+            if store.chain_broken(station_id):
+                raise Refused(
+                    "chain_broken", "this station's audit chain went backwards or was rewritten"
+                )
             if len(body) > limits.max_batch_bytes:
                 raise Refused("too_large", "a batch larger than the service takes")
             key = batches.idempotency_key(headers)
             items, photos = batches.parse(body, headers.get("content-type", ""), key, limits)
             response, replay = batches.store_batch(
-                store, station_id, key, body, items, photos, limits
+                store,
+                station_id,
+                key,
+                body,
+                items,
+                photos,
+                limits,
+                (verified.who.operator, verified.who.role),
             )
             if replay:
                 counts["already"] = counts.get("already", 0) + len(response["results"])

@@ -11,7 +11,6 @@ transaction (``with store.tx() as tx: tx.find_batch(…)``).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import secrets
 import sqlite3
@@ -20,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from sync.server.trust import NUMBER, TRUST_SCHEMA, TrustStore, now_iso
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS stations (
@@ -52,12 +53,14 @@ CREATE TABLE IF NOT EXISTS service_keys (
     name TEXT PRIMARY KEY, private_key TEXT NOT NULL, created_at TEXT NOT NULL);
 """
 
+# A station's own resources are those of every key its station code was enrolled with (a
+# restored PC enrolled anew sees what its predecessor sent; the predecessor is retired).
+SAME_STATION = (
+    "station_id IN (SELECT id FROM stations WHERE code = (SELECT code FROM stations WHERE id = ?))"
+)
+
 STATES = ("received", "rejected", "in_production", "card_produced", "ready_for_pickup", "collected")
 PRODUCTION = ("received", "in_production", "card_produced", "ready_for_pickup")
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class StationKey:
 
     public_key: str
     revoked: bool
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,9 @@ class StoredBatch:
     response: dict[str, Any]
 
 
-class CentralStore:
-    """Connections per thread; ``with store.tx() as tx:`` is one write transaction."""
+class CentralStore(TrustStore):
+    """Connections per thread; ``with store.tx() as tx:`` is one write transaction. The trust
+    operations (enrolment, chain heads, revoked keys, numbers) are ``TrustStore``'s."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -84,7 +89,7 @@ class CentralStore:
         with self.tx(lock=False) as tx:
             serial = "BIGSERIAL PRIMARY KEY" if self.pg else "INTEGER PRIMARY KEY AUTOINCREMENT"
             blob = "BYTEA" if self.pg else "BLOB"
-            for stmt in SCHEMA.format(serial=serial, blob=blob).split(";"):
+            for stmt in (SCHEMA.format(serial=serial, blob=blob) + TRUST_SCHEMA).split(";"):
                 if stmt.strip():
                     tx.execute(stmt)
 
@@ -144,31 +149,13 @@ class CentralStore:
             )
         return code
 
-    def enrol(self, code: str, station_id: str, public_key: str, station_code: str) -> str:
-        """``"enrolled"``, ``"again"`` (this code already enrolled this very key: a lost
-        response repeated), ``"bad_code"`` or ``"already_enrolled"`` (the key is known)."""
-        with self.tx() as tx:
-            row = tx.execute("SELECT used_by FROM enrol_codes WHERE code = ?", (code,)).fetchone()
-            if row is None:
-                return "bad_code"
-            if row[0]:
-                return "again" if row[0] == station_id else "bad_code"
-            if tx.execute("SELECT 1 FROM stations WHERE id = ?", (station_id,)).fetchone():
-                return "already_enrolled"
-            tx.execute(
-                "INSERT INTO stations (id, code, public_key, enrolled_at) VALUES (?, ?, ?, ?)",
-                (station_id, station_code, public_key, now_iso()),
-            )
-            tx.execute("UPDATE enrol_codes SET used_by = ? WHERE code = ?", (station_id, code))
-        return "enrolled"
-
     def station_key(self, station_id: str) -> StationKey | None:
         row = (
             self.read()
-            .execute("SELECT public_key, revoked FROM stations WHERE id = ?", (station_id,))
+            .execute("SELECT public_key, revoked, code FROM stations WHERE id = ?", (station_id,))
             .fetchone()
         )
-        return None if row is None else StationKey(str(row[0]), bool(row[1]))
+        return None if row is None else StationKey(str(row[0]), bool(row[1]), str(row[2]))
 
     def use_signature(self, sig: str, now: float, keep: float) -> bool:
         """Record a signature as used; False when it already was (a replay). Signatures older
@@ -246,8 +233,17 @@ class CentralStore:
 
     # -- reads for the station's own resources ------------------------------------------------
     def batch_response(self, station_id: str, batch_id: str) -> dict[str, Any] | None:
-        stored = self.read().find_batch(station_id, batch_id)
-        return None if stored is None else stored.response
+        """A batch's stored result, sent (or imported) under any key of this station code: a
+        station enrolled anew since it exported still finds the answer."""
+        row = (
+            self.read()
+            .execute(
+                "SELECT response FROM batches WHERE batch_id = ? AND " + SAME_STATION,
+                (batch_id, station_id),
+            )
+            .fetchone()
+        )
+        return None if row is None else dict(json.loads(row[0]))
 
     def lookup(self, station_id: str, uuids: list[str]) -> list[dict[str, Any]]:
         """States of this station's applications; another station's uuid reads as unknown."""
@@ -255,7 +251,7 @@ class CentralStore:
         out = []
         for u in uuids:
             row = c.execute(
-                "SELECT state, content_hash FROM applications WHERE uuid = ? AND station_id = ?",
+                "SELECT state, content_hash FROM applications WHERE uuid = ? AND " + SAME_STATION,
                 (u, station_id),
             ).fetchone()
             out.append(
@@ -271,7 +267,9 @@ class CentralStore:
         rows = (
             self.read()
             .execute(
-                "SELECT seq, uuid, type, at, detail FROM events WHERE station_id = ? AND seq > ?"
+                "SELECT seq, uuid, type, at, detail FROM events WHERE "
+                + SAME_STATION
+                + " AND seq > ?"
                 " ORDER BY seq LIMIT ?",
                 (station_id, since, limit),
             )
@@ -359,6 +357,7 @@ class CentralStore:
             c.execute("SELECT state, count(*) FROM applications GROUP BY state").fetchall()
         )
         out["by_state"] = {s: by_state.get(s, 0) for s in STATES}
+        out["broken_chains"] = list(self.iter_broken())
         return out
 
 
@@ -399,7 +398,7 @@ class Tx:
 
     def application_state(self, station_id: str, uuid: str) -> str | None:
         row = self.execute(
-            "SELECT state FROM applications WHERE uuid = ? AND station_id = ?",
+            "SELECT state FROM applications WHERE uuid = ? AND " + SAME_STATION,
             (uuid, station_id),
         ).fetchone()
         return None if row is None else str(row[0])
@@ -441,6 +440,31 @@ class Tx:
             ),
         )
         self.add_event(station_id, uuid, "received")
+
+    def station_code(self, station_id: str) -> str:
+        row = self.execute("SELECT code FROM stations WHERE id = ?", (station_id,)).fetchone()
+        return "" if row is None else str(row[0])
+
+    def number_holder(self, number: str) -> str | None:
+        """The uuid the service holds under application number ``number``."""
+        row = self.execute("SELECT uuid FROM numbers WHERE number = ?", (number,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def add_number(self, number: str, uuid: str, station_code: str) -> None:
+        if NUMBER.match(number):
+            self.execute(
+                "INSERT INTO numbers (number, uuid, station_code) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (number, uuid, station_code),
+            )
+
+    def add_sender(self, station_id: str, batch_id: str, operator: str, role: str) -> None:
+        """Which operator (or ``station``: the station key) sent a batch."""
+        self.execute(
+            "INSERT INTO senders (station_id, batch_id, operator, role) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (station_id, batch_id, operator, role),
+        )
 
     def set_state(self, uuid: str, state: str) -> None:
         self.execute("UPDATE applications SET state = ? WHERE uuid = ?", (state, uuid))

@@ -4,6 +4,7 @@ station's client signs them (for tests that speak HTTP to the service directly).
 from __future__ import annotations
 
 import base64
+import secrets
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -53,16 +54,23 @@ class Enrolled:
         return wire.sign_headers(self.key, self.station_id, method, path, body, time.time(), query)
 
 
-def enrol_body(code: str, key: Ed25519PrivateKey) -> dict[str, str]:
+def enrol_body(
+    code: str, key: Ed25519PrivateKey, station_code: str = "450103000001"
+) -> dict[str, str]:
     return {
         "code": code,
         "public_key": base64.b64encode(wire.public_bytes(key.public_key())).decode(),
-        "station_code": "450103000001",
+        "station_code": station_code,
     }
 
 
-def enrol_key(url: str, code: str) -> Enrolled:
+def enrol_key(url: str, code: str, station_code: str | None = None) -> Enrolled:
+    """A new station key enrolled (each with its own station code unless one is given: a
+    second key of one code retires the first)."""
     key = Ed25519PrivateKey.generate()
-    resp = requests.post(url + "/v1/stations:enrol", json=enrol_body(code, key), timeout=5)
+    station_code = station_code or f"4501{secrets.randbelow(10**8):08d}"
+    resp = requests.post(
+        url + "/v1/stations:enrol", json=enrol_body(code, key, station_code), timeout=5
+    )
     assert resp.status_code == 201, resp.text
     return Enrolled(url, key, resp.json()["station_id"])

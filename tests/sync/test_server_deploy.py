@@ -64,7 +64,7 @@ def test_two_workers_two_stations_concurrently(tmp_path):
     db = str(tmp_path / "central.db")
     CentralStore(db)
     proc, url = start_server(db, workers=2)
-    stations = [StationFixture(tmp_path / f"s{i}") for i in range(2)]
+    stations = [StationFixture(tmp_path / f"s{i}", code=f"45010300009{i}") for i in range(2)]
     try:
         remote = Remote(db, url)
         stores = [enrolled(st, remote) for st in stations]

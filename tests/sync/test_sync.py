@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from station import outbox
-from station.errors import CentralError
+from station.errors import CentralError, UsageError
 from station.samples import synthetic_record
 from sync import wire
 from sync.client import RetryLater, SyncClient, enrol
@@ -143,21 +143,20 @@ def test_refusals_unsigned_wrong_key_other_station_digest_replay(station, centra
 
     forged = wire.sign_headers(Ed25519PrivateKey.generate(), sid, "GET", path, b"", time.time())
     assert requests.get(central.url + path, headers=forged, timeout=5).status_code == 401
-    good = wire.sign_headers(client.key, sid, "GET", path, b"", time.time())
+    good = client.signed_headers("GET", path)  # the operator's key with its certificate
     assert requests.get(central.url + path, headers=good, timeout=5).status_code == 200
     assert requests.get(central.url + path, headers=good, timeout=5).status_code == 401  # replay
-    other = wire.sign_headers(
-        client.key, sid, "GET", "/v1/stations/st-other/changes", b"", time.time()
-    )
+    other = client.signed_headers("GET", "/v1/stations/st-other/changes")
     r = requests.get(central.url + "/v1/stations/st-other/changes", headers=other, timeout=5)
     assert r.status_code == 403
     body = b'{"uuids": []}'
-    h = wire.sign_headers(client.key, sid, "POST", "/v1/applications:lookup", body, time.time())
+    h = client.signed_headers("POST", "/v1/applications:lookup", body)
     r = requests.post(
         central.url + "/v1/applications:lookup", data=b'{"uuids": [1]}', headers=h, timeout=5
     )
     assert r.status_code == 401 and r.json()["error"]["code"] == "bad_digest"
-    stale = wire.sign_headers(client.key, sid, "GET", path, b"", time.time() - 3600)
+    stale = client.signed_headers("GET", path)
+    stale.update(wire.sign_headers(client.key, sid, "GET", path, b"", time.time() - 3600))
     r = requests.get(central.url + path, headers=stale, timeout=5)
     assert r.status_code == 401 and "Date" in r.headers
 
@@ -257,7 +256,7 @@ def test_hostile_responses_change_nothing(station, central):
 def test_two_stations_one_service(station, central, tmp_path):
     from tests.conftest import StationFixture
 
-    other = StationFixture(tmp_path / "second")
+    other = StationFixture(tmp_path / "second", code="450103000098")
     try:
         a = enrolled(station, central)
         b = enrolled(other, central)
@@ -285,6 +284,11 @@ def test_restore_asks_the_service_first(station, central, tmp_path):
     restore_backup(tmp_path / "b.stbk", tmp_path / "new", station.recovery_code)
     restored = Station(tmp_path / "new").login("coord", PASSWORD)
     try:
+        with pytest.raises(UsageError) as exc:  # one identity per station: enrol again first
+            SyncClient(restored).sync_once()
+        assert exc.value.code == "reenrol_required"
+        with Station(tmp_path / "new").login("tech", PASSWORD) as tech:
+            enrol(tech, central.url, central.enrol_code())
         counts = SyncClient(restored).sync_once()
         assert counts["sent"] == 0  # the service already had them: nothing sent twice
         assert states(restored) == {"accepted": 4}
@@ -414,7 +418,7 @@ def test_two_stations_through_faults_match_the_service_exactly(station, central,
     from tests.conftest import StationFixture
 
     proxy = FaultProxy(central.port)
-    other = StationFixture(tmp_path / "second")
+    other = StationFixture(tmp_path / "second", code="450103000098")
     try:
         a = enrolled(station, central, server=proxy.url)
         b = enrolled(other, central, server=proxy.url)
