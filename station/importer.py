@@ -110,6 +110,13 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _cell_value(value: Any) -> Any:
+    """A cell of the file as the error sheet shows it again: numbers stay numbers."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+    return _cell_text(value)
+
+
 def _date(value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -436,19 +443,20 @@ def write_error_sheet(result: ImportResult, out: Path) -> None:
     from openpyxl.comments import Comment
 
     from station.fsutil import atomic_output
+    from station.spreadsheet import append_row, save_workbook, xlsx_text
 
     def write(tmp: Path) -> None:
         wb = Workbook()
         ws = wb.active
         ws.title = "待修正"
         paths = [HEADER_TO_PATH.get(h, h) for h in result.header]
-        ws.append([column_label(p) if p else "" for p in paths] + ["行号", "错误"])
+        append_row(ws, [column_label(p) if p else "" for p in paths] + ["行号", "错误"])
         for cell, path in zip(ws[1], paths, strict=False):
             if "." in path or path in ("services", "kind"):
-                cell.comment = Comment(path, "station")
+                cell.comment = Comment(xlsx_text(path), "station")
         for row_no, row, message in result.bad_rows:
-            ws.append([_cell_text(c) for c in row] + [row_no, message])
-        wb.save(tmp)
+            append_row(ws, [_cell_value(c) for c in row] + [row_no, message])
+        save_workbook(wb, tmp)
 
     atomic_output(out, write)
 
@@ -459,6 +467,7 @@ def write_template(out: Path) -> None:
 
     from station.fsutil import atomic_output
     from station.samples import sample_record
+    from station.spreadsheet import append_row, save_workbook
 
     example = sample_record()
 
@@ -474,20 +483,20 @@ def write_template(out: Path) -> None:
         wb = Workbook()
         ws = wb.active
         ws.title = "登记表"
-        ws.append([zh for _p, zh in TEMPLATE])
+        append_row(ws, [zh for _p, zh in TEMPLATE])
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.number_format = "@"
-        ws.append([value(p) for p, _zh in TEMPLATE])
+        append_row(ws, [value(p) for p, _zh in TEMPLATE])
         for col in ws.iter_cols(min_row=2, max_row=200):
             for cell in col:
                 cell.number_format = "@"  # text: ID numbers keep their digits
         ws.freeze_panes = "A2"
         notes = wb.create_sheet("说明")
-        notes.append(["列", "记录字段"])
+        append_row(notes, ["列", "记录字段"])
         for path, zh in TEMPLATE:
-            notes.append([zh, path])
-        wb.save(tmp)
+            append_row(notes, [zh, path])
+        save_workbook(wb, tmp)
 
     atomic_output(out, write)
 
