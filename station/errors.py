@@ -169,6 +169,7 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "no_sync",
                 "extra_missing",
                 "no_folder",
+                "disk_full",
             }
         ),
     ),

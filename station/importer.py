@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from station import codes
-from station.errors import FieldError, UsageError, ValidationError
+from station.errors import FieldError, StorageError, UsageError, ValidationError
 from station.i18n import _
 from station.record import canonical_json
 
@@ -315,45 +315,59 @@ def import_file(
     result.header = [_cell_text(c) for c in header]
     chunk: list[tuple[int, list[Any], dict[str, Any], str]] = []
     row_no = 1
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            break
-        except FileLost:
-            result.interrupted_at = row_no  # rows read so far are still validated and saved
-            break
-        row_no += 1
-        if cancel is not None and cancel.is_set():
-            result.cancelled = True
-            break
-        if not any(_cell_text(c) for c in row):
-            continue
-        cells = {p: (row[i] if i < len(row) else None) for i, p in mapping.items()}
-        record, problems = row_to_record(cells)
-        if problems:
-            _bad(result, row_no, row, problems)
-            continue
-        digest = hashlib.sha256(canonical_json(record)).hexdigest()
-        chunk.append((row_no, row, record, digest))
-        if len(chunk) >= CHUNK:
+    try:
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except FileLost:
+                result.interrupted_at = row_no  # rows read so far are still validated and saved
+                break
+            row_no += 1
+            if cancel is not None and cancel.is_set():
+                result.cancelled = True
+                break
+            if not any(_cell_text(c) for c in row):
+                continue
+            cells = {p: (row[i] if i < len(row) else None) for i, p in mapping.items()}
+            record, problems = row_to_record(cells)
+            if problems:
+                _bad(result, row_no, row, problems)
+                continue
+            digest = hashlib.sha256(canonical_json(record)).hexdigest()
+            chunk.append((row_no, row, record, digest))
+            if len(chunk) >= CHUNK:
+                _flush(store, chunk, result, dry_run, path.name)
+                chunk = []
+                if progress:
+                    progress(row_no)
+        # the last chunk and the import's audit entry land together
+        with store.transaction():
             _flush(store, chunk, result, dry_run, path.name)
-            chunk = []
-            if progress:
-                progress(row_no)
-    # the last chunk and the import's audit entry land together
-    with store.transaction():
-        _flush(store, chunk, result, dry_run, path.name)
-        store.audit(
-            "app.import",
-            detail={
-                "saved": result.saved,
-                "skipped": result.skipped,
-                "errors": len(result.bad_rows),
-                "dry_run": dry_run,
-                "interrupted_at_row": result.interrupted_at,
-            },
-        )
+            store.audit(
+                "app.import",
+                detail={
+                    "saved": result.saved,
+                    "skipped": result.skipped,
+                    "errors": len(result.bad_rows),
+                    "dry_run": dry_run,
+                    "interrupted_at_row": result.interrupted_at,
+                },
+            )
+    except StorageError as exc:
+        if exc.code not in ("disk_full", "disk_error"):
+            raise
+        raise StorageError(
+            exc.code,
+            _(
+                "{problem} The import stopped after {saved} saved row(s), each chunk of rows "
+                "stored whole; import the file again when there is room: rows already imported "
+                "are skipped.",
+                problem=exc.message,
+                saved=result.saved,
+            ),
+        ) from exc
     if progress:
         progress(row_no)
     return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import re
+import sys
 from pathlib import Path
 
 LOG_DIR = "logs"
@@ -43,6 +44,18 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class LogFile(logging.handlers.RotatingFileHandler):
+    """The rotating log file. A line that cannot be written (a full disk) is dropped with one
+    warning on stderr, not a traceback per line: the command's own error says what failed."""
+
+    warned = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        if not LogFile.warned:
+            LogFile.warned = True
+            sys.stderr.write("WARNING station.logs: the log file cannot be written (disk full?)\n")
+
+
 def log_dir(data_dir: Path) -> Path:
     return Path(data_dir) / LOG_DIR
 
@@ -53,7 +66,7 @@ def setup_file_logging(data_dir: Path, level: int = logging.INFO) -> Path | None
     folder = log_dir(data_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        handler = LogFile(
             folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
         )
     except OSError:

@@ -169,4 +169,8 @@ def test_cli_report_with_a_formula_like_community(station, tmp_path, fmt):
         assert_text_only(tmp_path / "r.xlsx", ["+SUM(A1)", "@cmd"])
     else:
         cells = [c for row in read_csv(tmp_path / "r.csv") for c in row]
-        assert "'+SUM(A1)" in cells and "'@cmd" in cells and not [c for c in cells if looks_like_formula(c)]
+        assert (
+            "'+SUM(A1)" in cells
+            and "'@cmd" in cells
+            and not [c for c in cells if looks_like_formula(c)]
+        )
