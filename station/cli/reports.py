@@ -126,7 +126,8 @@ def import_text(result: Any, dry_run: bool, limit: int = 50) -> str:
 
 
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
-    from station.importer import FileLost, import_file, write_error_sheet, write_template
+    from station.import_read import FileLost
+    from station.importer import import_file, write_error_sheet, write_template
 
     if args.template:
         template = output_path(args.template)
