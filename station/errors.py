@@ -149,6 +149,8 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "unknown_driver",
                 "sim_error_unknown",
                 "unknown_format",
+                "file_too_large",
+                "too_many_columns",
             }
         ),
     ),
