@@ -132,6 +132,29 @@ def abandon_batch(conn: Connection, batch_id: str, code: str, reject: bool = Fal
     )
 
 
+def set_aside(conn: Connection, batch_id: str, code: str) -> int:
+    """The service refused a batch of one record as too large: the record is set aside as
+    rejected (with ``code``, and the photo named when it has one, the usual culprit) for a
+    person to fix; a correction sends it again. Returns how many records were set aside."""
+    rows = conn.execute(
+        "SELECT o.uuid, a.photo FROM outbox o JOIN applications a ON a.uuid = o.uuid"
+        " WHERE o.batch_id = ? AND o.state = 'in_flight'",
+        (batch_id,),
+    ).fetchall()
+    for uuid, photo in rows:
+        conn.execute(
+            "UPDATE outbox SET state = 'rejected', result_code = ?, result_field = ?,"
+            " result_message = NULL, batch_id = NULL, updated_at = ? WHERE uuid = ?",
+            (code, "photo" if photo else None, _now(), uuid),
+        )
+        conn.execute("UPDATE applications SET state = 'rejected' WHERE uuid = ?", (uuid,))
+    conn.execute(
+        "UPDATE batches SET state = 'done', body = NULL, response = ? WHERE batch_id = ?",
+        (json.dumps({"set_aside": code}), batch_id),
+    )
+    return len(rows)
+
+
 def set_clock_offset(conn: Connection, offset: float) -> None:
     """The service's clock minus ours, for signing (and for the doctor's clock check)."""
     put(conn, "clock_offset", f"{offset:.1f}")
@@ -343,6 +366,19 @@ def summary(conn: Connection) -> dict[str, Any]:
         "SELECT count(*) FROM outbox WHERE service_state = 'ready_for_pickup'"
     ).fetchone()[0]
     return out
+
+
+def needing_action(conn: Connection) -> list[dict[str, Any]]:
+    """The records the service refused or set aside, by application number (no personal
+    data), with its code and field: what ``station sync --status`` lists."""
+    return [
+        {"number": r[0], "state": r[1], "code": r[2] or "", "field": r[3] or ""}
+        for r in conn.execute(
+            "SELECT a.number, o.state, o.result_code, o.result_field FROM outbox o"
+            " JOIN applications a ON a.uuid = o.uuid WHERE o.state IN ('rejected', 'conflict')"
+            " ORDER BY o.updated_at, a.number"
+        )
+    ]
 
 
 def record_state(conn: Connection, uuid: str) -> dict[str, Any] | None:

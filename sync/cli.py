@@ -73,8 +73,32 @@ STATUS_LABELS = (
 )
 
 
+# What the service's refusal codes mean, for the records listed by ``station sync --status``
+# (the desktop's sync view has the same words in ui/models.py).
+REASONS = {
+    "record_too_large": N_(
+        "set aside: the record is larger than the service accepts (its photo?); take the photo "
+        "again and save"
+    ),
+    "photo_too_large": N_("the photo is larger than the service accepts: take the photo again"),
+    "photo_not_jpeg": N_("the photo is not a JPEG picture: take the photo again"),
+    "photo_missing": N_("the photo did not arrive with the record"),
+    "photo_quality": N_("the photo does not meet the card standard"),
+    "address_unknown": N_("the address could not be verified"),
+    "conflict": N_("the service holds another version of this record"),
+}
+
+
+def reason_text(item: dict[str, Any]) -> str:
+    """One listed record's refusal in words (the code itself when it has none)."""
+    code = item["code"] or item["state"]
+    words = _(REASONS[code]) if code in REASONS else code
+    return f"{words} ({item['field']})" if item["field"] and code not in REASONS else words
+
+
 def status_text(summary: dict[str, Any]) -> str:
-    """``station sync --status`` for people: translated labels; empty values left out."""
+    """``station sync --status`` for people: translated labels; empty values left out; then
+    each record needing a correction with the reason."""
     rows = [
         (_(label), summary[key])
         for key, label in STATUS_LABELS
@@ -83,7 +107,9 @@ def status_text(summary: dict[str, Any]) -> str:
     from station.cli.context import display_width, pad
 
     width = max(display_width(label) for label, _v in rows)
-    return "\n".join(f"{pad(label, width)}  {value}" for label, value in rows)
+    lines = [f"{pad(label, width)}  {value}" for label, value in rows]
+    lines += [f"  {item['number']}  {reason_text(item)}" for item in summary.get("records", [])]
+    return "\n".join(lines)
 
 
 def sync_text(counts: dict[str, int]) -> str:
@@ -118,6 +144,7 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
     store.require("sync.run")
     if args.status:
         summary = outbox.summary(store.conn)
+        summary["records"] = outbox.needing_action(store.conn)
         ctx.emit(summary, status_text(summary))
         return 0
     client = SyncClient(store)

@@ -302,10 +302,7 @@ class SyncClient:
             self._adapt(False)
             raise
         if resp.status_code == 413:
-            with self.store.transaction():  # the batch goes back and the next one is smaller
-                self._abandon(batch["batch_id"], "too_large")
-                self._adapt(False)
-            counts["retry"] += self._count_items(batch["batch_id"])
+            self._too_large(batch["batch_id"], self._error_code(resp), counts)
             return
         if resp.status_code != 200:
             self._abandon(
@@ -324,6 +321,20 @@ class SyncClient:
         counts["sent"] += sum(result.values())
         for k, v in result.items():
             counts[k] += v
+
+    def _too_large(self, batch_id: str, code: str, counts: dict[str, int]) -> None:
+        """413: a batch of several records goes back and the next one is smaller; a record
+        too large on its own is set aside for a person (a new photo), so that it cannot hold
+        up the rest of the outbox and the feed."""
+        n = self._count_items(batch_id)
+        with self.store.transaction():
+            if n == 1 and code != "too_many_records":
+                counts["rejected"] += outbox.set_aside(self.conn, batch_id, "record_too_large")
+                log.warning("a record too large for the service was set aside")
+                return
+            outbox.abandon_batch(self.conn, batch_id, "too_large")
+            self._adapt(False)
+        counts["retry"] += n
 
     def _count_items(self, batch_id: str) -> int:
         return outbox.batch_size(self.conn, batch_id)
