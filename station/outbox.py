@@ -249,6 +249,31 @@ class BadResponse(ValueError):
     """A service answer that does not fit what was sent: nothing is applied."""
 
 
+MAX_SEQ = 2**63 - 1  # what SQLite's INTEGER holds
+TEXT_LIMITS = {"code": 64, "field": 200, "message": 2000, "at": 64}
+MAX_DETAIL = 4096
+
+
+def _is_seq(value: Any) -> bool:
+    return type(value) is int and 0 <= value <= MAX_SEQ  # not bool, not past 2^63
+
+
+def _text_ok(doc: dict[str, Any], key: str) -> bool:
+    """``doc[key]`` absent, null or a string of a sane length (a service answer is stored)."""
+    value = doc.get(key)
+    return value is None or (isinstance(value, str) and len(value) <= TEXT_LIMITS[key])
+
+
+def _detail(ev: dict[str, Any]) -> str | None:
+    """An event's detail as stored: kept as the service sent it (the sync overview takes what
+    it can use from it) when small, dropped when larger than MAX_DETAIL — the event itself
+    still counts."""
+    if not ev.get("detail"):
+        return None
+    text = json.dumps(ev["detail"])
+    return text if len(text) <= MAX_DETAIL else None
+
+
 def apply_results(conn: Connection, batch_id: str, response: dict[str, Any]) -> dict[str, int]:
     """Apply a batch's per-record results (inside the caller's transaction)."""
     items = {
@@ -257,6 +282,8 @@ def apply_results(conn: Connection, batch_id: str, response: dict[str, Any]) -> 
             "SELECT uuid, version, content_hash FROM batch_items WHERE batch_id = ?", (batch_id,)
         )
     }
+    if not isinstance(response, dict):
+        raise BadResponse("the response is not an object")
     results = response.get("results")
     if response.get("batch_id") != batch_id or not isinstance(results, list):
         raise BadResponse("the response is for another batch")
@@ -264,11 +291,14 @@ def apply_results(conn: Connection, batch_id: str, response: dict[str, Any]) -> 
     for res in results:
         if (
             not isinstance(res, dict)
-            or res.get("uuid") not in items
+            or not isinstance(res.get("uuid"), str)
+            or res["uuid"] not in items
             or res["uuid"] in seen
             or res.get("status") not in (*FINAL, "retry")
         ):
             raise BadResponse("a result for a record that was not sent, or twice")
+        if not all(_text_ok(res, k) for k in ("code", "field", "message")):
+            raise BadResponse("a result's code, field or message is not a short text")
         seen.add(res["uuid"])
     if seen != set(items):
         raise BadResponse("results missing for some records")
@@ -314,16 +344,18 @@ def apply_events(conn: Connection, events: Any, cursor: int, next_cursor: Any) -
     """Apply change-feed events and move the cursor, in the caller's transaction. Applying an
     event twice changes nothing; a cursor that goes backwards or events out of order are
     refused."""
-    if not isinstance(events, list) or not isinstance(next_cursor, int) or next_cursor < cursor:
+    if not isinstance(events, list) or not _is_seq(next_cursor) or next_cursor < cursor:
         raise BadResponse("the change feed went backwards")
     last = cursor
     applied = 0
     for ev in events:
         if (
             not isinstance(ev, dict)
-            or not isinstance(ev.get("seq"), int)
+            or not _is_seq(ev.get("seq"))
             or ev.get("type") not in SERVICE_STATES
             or not isinstance(ev.get("uuid"), str)
+            or len(ev["uuid"]) > 64
+            or not _text_ok(ev, "at")
         ):
             raise BadResponse("a malformed event")
         if ev["seq"] <= last:
@@ -340,7 +372,7 @@ def apply_events(conn: Connection, events: Any, cursor: int, next_cursor: Any) -
                 ev["uuid"],
                 ev["type"],
                 str(ev.get("at", "")),
-                json.dumps(ev.get("detail")) if ev.get("detail") else None,
+                _detail(ev),
             ),
         )
         if cur.rowcount:

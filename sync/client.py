@@ -14,7 +14,9 @@ import base64
 import hashlib
 import json
 import logging
+import math
 import random
+import re
 import time
 import uuid as uuidlib
 from collections.abc import Callable
@@ -38,6 +40,8 @@ MIN_BYTES = 256 * 1024
 MAX_RECORDS = 200
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 600.0
+MAX_RESPONSE = 16 * 1024 * 1024  # decoded bytes of one answer; more is a broken service
+ERROR_CODE = re.compile(r"^[a-z0-9_]{1,64}$")
 
 
 class RetryLater(Exception):
@@ -52,12 +56,29 @@ def _retry_after(resp: requests.Response) -> float | None:
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        after = float(value)
     except ValueError:
         try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
+            after = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, OverflowError):
             return None
+    return min(BACKOFF_CAP, max(0.0, after)) if math.isfinite(after) else None
+
+
+def _read_capped(resp: requests.Response, deadline: float) -> None:
+    """Read an answer's body (decompressed) up to MAX_RESPONSE bytes and before ``deadline``;
+    a longer or endless body, or a compression bomb, is a failed call (retry later)."""
+    data = bytearray()
+    try:
+        for chunk in resp.iter_content(65536):
+            data += chunk
+            if len(data) > MAX_RESPONSE or time.monotonic() > deadline:
+                raise RetryLater("oversized or endless response")
+    except requests.RequestException as exc:
+        raise RetryLater(type(exc).__name__) from exc
+    finally:
+        resp.close()
+    resp._content = bytes(data)
 
 
 def backoff_delay(
@@ -151,6 +172,9 @@ class SyncClient:
     ) -> requests.Response:
         from urllib.parse import urlencode
 
+        from requests.utils import requote_uri
+
+        path = requote_uri(path)  # percent-encoded as requests sends it, and signed so
         query = urlencode(params or {})
         signed = wire.sign_headers(
             self.key, str(self.station_id), method, path, body, time.time() + self.offset, query
@@ -163,11 +187,12 @@ class SyncClient:
                 data=body or None,
                 headers={**signed, **(headers or {})},
                 timeout=self.timeout,
+                stream=True,  # read with a cap below
+                allow_redirects=False,  # the station talks to its configured service only
             )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise RetryLater(type(exc).__name__) from exc
         except requests.RequestException as exc:
             raise RetryLater(type(exc).__name__) from exc
+        _read_capped(resp, time.monotonic() + 4 * self.timeout)
         if resp.status_code == 401 and not _retried and self._clock_skew(resp):
             return self.request(method, path, body, headers, params, _retried=True)
         if resp.status_code in (401, 403):
@@ -184,14 +209,18 @@ class SyncClient:
             )
         if resp.status_code == 429 or resp.status_code >= 500:
             raise RetryLater(f"HTTP {resp.status_code}", _retry_after(resp))
+        if 300 <= resp.status_code < 400:
+            raise RetryLater(f"HTTP {resp.status_code}")
         return resp
 
     @staticmethod
     def _error_code(resp: requests.Response) -> str:
+        """The error code of a refusal when it is one (a short snake_case word), else ""."""
         try:
-            return str(resp.json()["error"]["code"])
-        except (ValueError, KeyError, TypeError):
+            code = resp.json()["error"]["code"]
+        except (ValueError, KeyError, TypeError, IndexError, RecursionError):
             return ""
+        return code if isinstance(code, str) and ERROR_CODE.match(code) else ""
 
     def _clock_skew(self, resp: requests.Response) -> bool:
         if self._error_code(resp) != "clock_skew" or "Date" not in resp.headers:
@@ -207,9 +236,14 @@ class SyncClient:
         return True
 
     def _json(self, resp: requests.Response) -> Any:
+        """A success answer's JSON document; anything else (another content type, broken,
+        too deep, numbers too long) is a failed call, retried later."""
+        ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            raise RetryLater("not a JSON response")
         try:
             return resp.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise RetryLater("malformed response") from exc
 
     # -- the sync round --------------------------------------------------------------------------
@@ -229,9 +263,8 @@ class SyncClient:
             self._send(batch, counts)
         while True:
             nxt = self._next_batch()
-            if nxt is None:
-                break
-            self._send(nxt, counts)
+            if nxt is None or self._send(nxt, counts):
+                break  # records the service asked for again wait for the next round
         counts["handovers"] = self.send_handovers()
         counts["events"] = self.pull_changes()
         counts["pending"] = outbox.summary(self.conn)["pending"]
@@ -284,7 +317,9 @@ class SyncClient:
             outbox.record_batch(self.conn, batch_id, body, digest, ctype, items)
         return {"batch_id": batch_id, "body_sha256": digest, "content_type": ctype, "body": body}
 
-    def _send(self, batch: dict[str, Any], counts: dict[str, int]) -> None:
+    def _send(self, batch: dict[str, Any], counts: dict[str, int]) -> bool:
+        """Send one batch and apply its answer; True when the service asked for some of its
+        records again later ("retry")."""
         path = f"/v1/stations/{self.station_id}/batches"
         body = batch["body"]
         if hashlib.sha256(body).hexdigest() != batch["body_sha256"]:
@@ -303,14 +338,22 @@ class SyncClient:
             raise
         if resp.status_code == 413:
             self._too_large(batch["batch_id"], self._error_code(resp), counts)
-            return
+            return False
+        if resp.status_code == 408:  # too slow: like a timeout, a smaller batch next time
+            n = self._count_items(batch["batch_id"])
+            with self.store.transaction():
+                outbox.abandon_batch(self.conn, batch["batch_id"], "too_slow")
+                self._adapt(False)
+            counts["retry"] += n
+            raise RetryLater("HTTP 408")
         if resp.status_code != 200:
+            reject = resp.status_code in (400, 422)
             self._abandon(
-                batch["batch_id"],
-                self._error_code(resp) or str(resp.status_code),
-                reject=resp.status_code in (400, 422),
+                batch["batch_id"], self._error_code(resp) or str(resp.status_code), reject
             )
-            return
+            if not reject:  # not a refusal of the records: the service fails, try later
+                raise RetryLater(f"batch HTTP {resp.status_code}")
+            return False
         doc = self._json(resp)
         try:
             with self.store.transaction():  # the results and the grown batch size together
@@ -318,9 +361,10 @@ class SyncClient:
                 self._adapt(True)
         except outbox.BadResponse as exc:
             raise RetryLater(f"bad response: {exc}") from exc
-        counts["sent"] += sum(result.values())
+        counts["sent"] += sum(result.values()) - result["retry"]
         for k, v in result.items():
             counts[k] += v
+        return result["retry"] > 0
 
     def _too_large(self, batch_id: str, code: str, counts: dict[str, int]) -> None:
         """413: a batch of several records goes back and the next one is smaller; a record
