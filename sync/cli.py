@@ -20,7 +20,12 @@ def register(sub: Any) -> None:
     p.add_argument("--code", required=True, metavar="CODE", help=_("the one-time enrolment code"))
     p.set_defaults(func=cmd_enrol)
     p = sub.add_parser(
-        "sync", help=_("send pending applications and pull status changes; prints counts")
+        "sync",
+        help=_(
+            "send pending applications and pull status changes; prints counts. One sync per "
+            "station at a time: a second one waits for the running one (exit 6 if it is still "
+            "running after 15 minutes)"
+        ),
     )
     p.add_argument("--once", action="store_true", help=_("one round, no retries"))
     p.add_argument("--status", action="store_true", help=_("only show the sync state"))
@@ -139,6 +144,7 @@ def sync_text(counts: dict[str, int]) -> str:
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
     from station import outbox
     from sync.client import RetryLater, SyncClient
+    from sync.lock import one_sync_at_a_time
 
     store = ctx.session()
     store.require("sync.run")
@@ -149,7 +155,8 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     client = SyncClient(store)
     try:
-        counts = client.sync_once() if args.once else client.run(max_attempts=4)
+        with one_sync_at_a_time(store):  # a second sync waits: nothing is sent twice
+            counts = client.sync_once() if args.once else client.run(max_attempts=4)
     except RetryLater as exc:
         raise CentralError(
             "unreachable",
@@ -168,14 +175,16 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_handover(ctx: Context, args: argparse.Namespace) -> int:
     from station import desk, outbox
     from sync.client import RetryLater, SyncClient
+    from sync.lock import SyncBusy, one_sync_at_a_time
 
     store = ctx.session()
     done = desk.record_handover(store, args.ref, id_checked=False)
     sent = False
     if outbox.get(store.conn, "station_id"):
         try:
-            sent = SyncClient(store).send_handovers() > 0
-        except RetryLater:
+            with one_sync_at_a_time(store, wait=0):
+                sent = SyncClient(store).send_handovers() > 0
+        except (RetryLater, SyncBusy):  # the running or the next sync reports it
             sent = False
     ctx.emit(
         dict(done, sent=sent),

@@ -133,7 +133,7 @@ def test_three_syncs_at_once_send_every_record_once(station, central):
 
 
 def test_a_busy_station_says_so(station, central):
-    from sync.client import SyncBusy, one_sync_at_a_time
+    from sync.lock import SyncBusy, one_sync_at_a_time
 
     coord = enrolled(station, central)
     with one_sync_at_a_time(coord, 0), pytest.raises(SyncBusy) as busy:
@@ -147,7 +147,7 @@ def test_a_busy_station_says_so(station, central):
 def test_the_desktop_service_waits_for_a_running_sync(station, central):
     import threading
 
-    from sync.client import SyncBusy, one_sync_at_a_time
+    from sync.lock import SyncBusy, one_sync_at_a_time
     from sync.service import SyncService
 
     coord = enrolled(station, central)
