@@ -186,7 +186,7 @@ def settle_after_restore(
         chash = conn.execute("SELECT content_hash FROM outbox WHERE uuid = ?", (uuid,)).fetchone()[
             0
         ]
-        if res and res.get("state") != "unknown" and res.get("content_hash") == chash:
+        if res and res.get("state") in SERVICE_STATES and res.get("content_hash") == chash:
             conn.execute(
                 "UPDATE outbox SET state = 'accepted', batch_id = NULL,"
                 " service_state = ? WHERE uuid = ?",

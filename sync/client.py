@@ -81,6 +81,14 @@ def _read_capped(resp: requests.Response, deadline: float) -> None:
     resp._content = bytes(data)
 
 
+def _lookup_results(doc: Any) -> dict[str, dict[str, Any]]:
+    """A lookup answer's results by uuid; a malformed answer is a failed call (retry)."""
+    results = doc.get("results") if isinstance(doc, dict) else None
+    if not isinstance(results, list):
+        raise RetryLater("malformed lookup")
+    return {r["uuid"]: r for r in results if isinstance(r, dict) and isinstance(r.get("uuid"), str)}
+
+
 def backoff_delay(
     attempt: int, retry_after: float | None = None, rng: random.Random | None = None
 ) -> float:
@@ -426,8 +434,7 @@ class SyncClient:
             )
             if resp.status_code != 200:
                 raise RetryLater(f"lookup HTTP {resp.status_code}")
-            for res in self._json(resp).get("results", []):
-                known[res["uuid"]] = res
+            known.update(_lookup_results(self._json(resp)))
         with self.store.transaction():
             outbox.settle_after_restore(self.conn, uuids, known)
 

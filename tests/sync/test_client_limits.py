@@ -178,3 +178,15 @@ def test_the_service_codes_in_words():
     for code in ("record_too_large", "photo_too_large", "photo_not_jpeg"):
         words = service_message(code, None)
         assert words and words != code
+
+
+def test_the_cli_names_the_service_codes_in_words():
+    from station import i18n
+    from sync.cli import REASONS, reason_text
+
+    for code in ("record_too_large", "photo_too_large", "photo_not_jpeg"):
+        words = reason_text({"number": "1", "state": "rejected", "code": code, "field": "photo"})
+        assert words and code not in words and "(photo)" not in words
+        assert REASONS[code] in i18n.catalog("zh_CN")
+    odd = {"number": "1", "state": "rejected", "code": "odd", "field": "x"}
+    assert reason_text(odd) == "odd (x)"

@@ -185,3 +185,52 @@ def feed_once(since, detail):
     if since >= 10**6:
         return {"events": [], "next": since}
     return {"events": [dict(event(10**6), detail=detail)], "next": 10**6}
+
+
+LOOKUP_ANSWERS = {
+    "a_list": lambda uuids: [],
+    "results_an_object": lambda uuids: {"results": {"a": 1}},
+    "odd_results": lambda uuids: {"results": [5, {"uuid": 7}, {"uuid": [uuids[0]]}]},
+    "state_an_object": lambda uuids: {
+        "results": [{"uuid": u, "state": {"s": 1}, "content_hash": "x"} for u in uuids]
+    },
+}
+
+
+@pytest.mark.parametrize("answer", list(LOOKUP_ANSWERS))
+def test_hostile_lookup_after_a_restore(station, central, hostile, tmp_path, answer):
+    """The recovery lookup after a restore: a malformed answer is a retry (exit 6) or, for
+    results it cannot use, the records go out again (the service answers duplicate)."""
+    from station.backup import create_backup, restore_backup
+    from station.store import Station
+    from tests.conftest import PASSWORD
+
+    coord = enrolled(station, central)
+    fill(coord, 2, photos=False)
+    create_backup(station.login("tech"), tmp_path / "b.stbk")
+    SyncClient(coord).run(sleep=no_sleep)
+    new = tmp_path / "new"
+    restore_backup(tmp_path / "b.stbk", new, station.recovery_code)
+    restored = Station(new).login("coord", PASSWORD)
+    try:
+        point_at(restored, hostile.url)
+
+        def lookup(path, req):
+            if not path.endswith(":lookup"):
+                return as_json({"error": {"code": "x"}}, 500)
+            return as_json(LOOKUP_ANSWERS[answer](json.loads(req["body"])["uuids"]))
+
+        hostile.batches = lookup
+        out = run_cli(
+            "--json", "sync", "--once", env=dict(station.env(), STATION_DATA_DIR=str(new))
+        )
+        assert out.returncode == 6, (out.stdout, out.stderr)
+        assert "Traceback" not in out.stderr
+        assert set(states(restored)) <= {"pending", "in_flight", "accepted"}
+        point_at(restored, central.url)
+        SyncClient(restored).run(sleep=no_sleep)
+        assert set(states(restored)) <= {"accepted", "duplicate"}  # sent again: duplicates
+        assert sum(states(restored).values()) == 2
+        assert central.store.status()["applications"] == 2
+    finally:
+        restored.close()
