@@ -123,6 +123,9 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "no_endorse_key",
                 "endorse_key_invalid",
                 "station_code_invalid",
+                "profile_not_newer",
+                "profile_other_city",
+                "no_export_key",
             }
         ),
     ),
@@ -151,6 +154,7 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "unknown_format",
                 "file_too_large",
                 "too_many_columns",
+                "bad_usage",
             }
         ),
     ),
@@ -172,6 +176,7 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "extra_missing",
                 "no_folder",
                 "disk_full",
+                "batch_damaged",
             }
         ),
     ),

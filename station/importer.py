@@ -4,7 +4,9 @@ sheet for the bad rows, and no duplicates when the same file is imported twice.
 
 Columns are named by the record's dotted paths (``person.id_number``, ``members.0.name``) or by
 the Chinese headers of the template (``station import --template``). Cells may hold Excel dates,
-Excel serial numbers, or text dates; code fields accept the code or its Chinese label.
+Excel serial numbers, or text dates; code fields accept the code or its Chinese label. With the
+station profile loaded, the district may be given by name and the community by its 12-digit
+code (its district then follows from the code).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from station.validation.record import (
 )
 
 if TYPE_CHECKING:
+    from station.profile import Profile
     from station.store import Store
 
 # (dotted path, Chinese header) — the template's columns, in order.
@@ -270,6 +273,26 @@ def row_to_record(cells: dict[str, Any]) -> tuple[dict[str, Any], list[FieldErro
     return record, problems
 
 
+def resolve_places(record: dict[str, Any], profile: Profile | None) -> None:
+    """The residence as the station profile names it: a district given by its name becomes
+    its code; a community given by its 12-digit code becomes its name, and an empty district
+    its district. What the profile does not know is left for validation to name."""
+    residence = record.get("residence")
+    if profile is None or not isinstance(residence, dict):
+        return
+    district = residence.get("division_code")
+    if isinstance(district, str) and district and not district.isdigit():
+        by_name = {name: code for code, name in profile.districts.items()}
+        residence["division_code"] = by_name.get(district, district)
+    community = residence.get("community")
+    if isinstance(community, str) and len(community) == 12 and community.isdigit():
+        found = profile.community(community)
+        if found is not None:
+            residence["community"] = found.name
+            if not residence.get("division_code"):
+                residence["division_code"] = found.district
+
+
 def map_header(header: list[Any]) -> dict[int, str]:
     mapping: dict[int, str] = {}
     for i, cell in enumerate(header):
@@ -322,6 +345,7 @@ def import_file(
             ),
         )
     result.header = [_cell_text(c) for c in header]
+    profile = store.station_profile()
     chunk: list[tuple[int, list[Any], dict[str, Any], str]] = []
     row_no = 1
     try:
@@ -342,6 +366,7 @@ def import_file(
             row = row[:width]
             cells = {p: (row[i] if i < len(row) else None) for i, p in mapping.items()}
             record, problems = row_to_record(cells)
+            resolve_places(record, profile)
             if problems:
                 _bad(result, row_no, row, problems)
                 continue
@@ -427,10 +452,10 @@ def _flush(
     from station.validation import check_application
 
     if dry_run:
-        city = store.config_get("station.city")
+        places = store.places()
         for row_no, row, record, _digest in _fresh(store, chunk, result):
             try:
-                check_application(record, city=city)
+                check_application(record, **places)
                 result.saved += 1
             except ValidationError as exc:
                 _bad(result, row_no, row, exc.errors)
@@ -490,7 +515,9 @@ def write_error_sheet(result: ImportResult, out: Path) -> None:
     atomic_output(out, write)
 
 
-def write_template(out: Path) -> None:
+def write_template(out: Path, profile: Profile | None = None) -> None:
+    """The sheet for door-to-door drives, with one example row; with the station profile, the
+    example lives in one of its communities and a sheet lists them all (codes and names)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -499,6 +526,9 @@ def write_template(out: Path) -> None:
     from station.spreadsheet import append_row, save_workbook
 
     example = sample_record()
+    if profile is not None and profile.communities:
+        first = profile.communities[0]
+        example["residence"].update(division_code=first.district, community=first.name)
 
     def value(path: str) -> Any:
         cur: Any = example
@@ -525,6 +555,16 @@ def write_template(out: Path) -> None:
         append_row(notes, ["列", "记录字段"])
         for path, zh in TEMPLATE:
             append_row(notes, [zh, path])
+        if profile is not None:
+            places = wb.create_sheet("社区")
+            append_row(places, ["区县代码", "区县", "街道", "社区代码", "社区"])
+            for cell in places[1]:
+                cell.font = Font(bold=True)
+            districts = profile.districts
+            for c in profile.communities:
+                append_row(
+                    places, [c.district, districts.get(c.district, ""), c.street, c.code, c.name]
+                )
         save_workbook(wb, tmp)
 
     atomic_output(out, write)

@@ -215,7 +215,7 @@ class ImportDialog(QDialog):
         if path:
             from station.importer import write_template
 
-            write_template(Path(path))
+            write_template(Path(path), self.bridge.profile)
 
     def start(self) -> None:
         path, dry = Path(self.path), self.dry_run.isChecked()

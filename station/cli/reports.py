@@ -131,8 +131,10 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
 
     if args.template:
         template = output_path(args.template)
+        # with an operator named, the example row and the list of communities are the station's
+        profile = ctx.session().station_profile() if ctx.has_operator() else None
         with writing(template):
-            write_template(template)
+            write_template(template, profile)
         ctx.emit({"template": args.template}, _("Template written: {out}", out=args.template))
         return 0
     if not args.file:

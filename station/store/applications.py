@@ -55,14 +55,14 @@ _SUMMARY = (
 )
 
 
-def _check_new(record: Any, today: dt.date | None, city: str | None) -> ApplicationRecord:
+def _check_new(record: Any, today: dt.date | None, places: dict[str, Any]) -> ApplicationRecord:
     """A new application, validated; the station's own keys given by the caller are refused
     with the other problems (``given_station_keys``)."""
     from station.validation import check_application, given_station_keys
 
     refused = given_station_keys(record)
     try:
-        clean = check_application(record, today=today, city=city)
+        clean = check_application(record, today=today, **places)
     except ValidationError as exc:
         raise ValidationError(refused + exc.errors) from None
     if refused:
@@ -132,7 +132,7 @@ class Applications(Manager):
         ``photo_override`` (the reasons a photo was kept although a check failed), the review
         flag is stored in the same transaction: the record and its flag, or neither."""
         self.require("app.create")
-        clean = _check_new(record, today, self.store.config.get("station.city"))
+        clean = _check_new(record, today, self.store.places())
         with self.store.transaction():
             if photo is not None:
                 clean["photo"] = self.put_photo(photo)
@@ -147,12 +147,12 @@ class Applications(Manager):
         """Validate every record, then store the valid ones in ONE transaction (imports,
         synthetic data). Returns, per input, the saved ``{uuid, number}`` or its errors."""
         self.require("app.create")
-        city = self.store.config.get("station.city")
+        places = self.store.places()
         results: list[SavedApplication | ValidationError | None] = []
         cleaned: list[tuple[int, ApplicationRecord]] = []
         for i, record in enumerate(records):
             try:
-                cleaned.append((i, _check_new(record, today, city)))
+                cleaned.append((i, _check_new(record, today, places)))
                 results.append(None)
             except ValidationError as exc:
                 results.append(exc)
@@ -252,7 +252,7 @@ class Applications(Manager):
                     _("Only a supervisor may correct another coordinator's application"),
                 )
             _same_application(record, old, photo is not None)
-            clean = check_application(record, city=self.store.config.get("station.city"))
+            clean = check_application(record, **self.store.places())
             for key in ("uuid", "number", "captured_at", "operator"):
                 clean[key] = old[key]
             if photo is not None:

@@ -18,6 +18,7 @@ from station.store.config import Config
 from station.store.drafts import Drafts
 from station.store.endorsements import Endorsements
 from station.store.operators import Operators
+from station.store.profiles import Profiles
 from station.store.review import Review
 from station.typedefs import (
     ApplicationRecord,
@@ -33,6 +34,7 @@ from station.typedefs import (
 )
 
 if TYPE_CHECKING:
+    from station.profile import Profile
     from station.store.station import Station
 
 log = logging.getLogger(__name__)
@@ -42,8 +44,9 @@ class Store:
     """An unlocked station database, bound to one operator and role.
 
     The tables are worked on by its managers (``operators``, ``config``, ``apps``, ``drafts``,
-    ``endorsements``, ``review``); the methods below the plumbing are the store's long-standing interface,
-    kept as one-line delegates so that the desktop, the CLI and the tests did not change."""
+    ``endorsements``, ``review``, ``profiles``); the methods below the plumbing are the store's
+    long-standing interface, kept as one-line delegates so that the desktop, the CLI and the
+    tests did not change."""
 
     def __init__(self, station: Station, key: bytes, operator: str, role: str) -> None:
         self.station = station
@@ -69,6 +72,7 @@ class Store:
         self.drafts = Drafts(self)
         self.endorsements = Endorsements(self)
         self.review = Review(self)
+        self.profiles = Profiles(self)
 
     # -- plumbing ----------------------------------------------------------------------------
     @property
@@ -168,6 +172,16 @@ class Store:
 
     def settings_map(self) -> dict[str, str]:
         return self.config.settings_map()
+
+    # -- the station profile (store.profiles) --------------------------------------------------
+    def station_profile(self) -> Profile | None:
+        """The loaded profile (the city's streets and communities), None before one is."""
+        return self.profiles.current()
+
+    def places(self) -> dict[str, Any]:
+        """What validation checks a residence against: ``check_application(record,
+        **store.places())`` — the loaded profile and the station's city."""
+        return {"profile": self.profiles.current(), "city": self.config.get("station.city")}
 
     # -- applications and photos (store.apps) --------------------------------------------------
     def put_photo(self, jpeg: bytes) -> str:

@@ -174,3 +174,23 @@ def test_cli_report_with_a_formula_like_community(station, tmp_path, fmt):
             and "'@cmd" in cells
             and not [c for c in cells if looks_like_formula(c)]
         )
+
+
+def test_profile_and_import_templates_keep_text(tmp_path):
+    """The station profile's own template and the import template with the profile's sheet of
+    communities (names that came from a file or the central service) keep text as text."""
+    from station.profile import Community, Profile, StationInfo, Street
+    from station.profile.files import write_template as write_profile_template
+
+    payload = PAYLOADS[0]
+    profile = Profile(
+        version="2026.1",
+        city="4501",
+        streets=(Street("450103001", payload),),
+        communities=(Community("450103001001", PAYLOADS[1], "450103001", payload),),
+        station=StationInfo(name=PAYLOADS[2], address=PAYLOADS[3], phone="0771-5550000"),
+    )
+    write_profile_template(tmp_path / "profile.xlsx", profile)
+    assert_text_only(tmp_path / "profile.xlsx", PAYLOADS[:4])
+    write_template(tmp_path / "import.xlsx", profile)
+    assert_text_only(tmp_path / "import.xlsx", PAYLOADS[:2])
