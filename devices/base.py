@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 
 from station.errors import DeviceError, UsageError
 from station.i18n import _
+from station.settings import SETTINGS
 
 if TYPE_CHECKING:
     from devices.camera import Camera
@@ -338,6 +339,15 @@ def load_driver(kind: str, name: str) -> type[Any]:
         ) from exc
 
 
+def default_settings(kind: str) -> dict[str, str]:
+    """The ``<kind>.*`` defaults of the station's settings (no secrets: they have none)."""
+    return {
+        k: s.default
+        for k, s in SETTINGS.items()
+        if k.startswith(kind + ".") and s.default is not None and not s.secret
+    }
+
+
 @overload
 def open_device(
     kind: Literal["idreader"], config: Mapping[str, str], **overrides: Any
@@ -354,8 +364,15 @@ def open_device(kind: str, config: Mapping[str, str], **overrides: Any) -> Any: 
 
 def open_device(kind: str, config: Mapping[str, str], **overrides: Any) -> Any:
     """Instantiate the driver named by ``<kind>.driver`` in ``config`` with the ``<kind>.*``
-    settings (minus the ``driver`` key) as keyword arguments, ``overrides`` winning."""
-    name = overrides.pop("driver", None) or config.get(f"{kind}.driver") or "sim"
+    settings (minus the ``driver`` key) as keyword arguments, ``overrides`` winning. What
+    ``config`` leaves out has the station's defaults (``station/settings.py``: the real
+    drivers, never the simulator — ``sim`` only when configured, for demos and tests)."""
+    config = {**default_settings(kind), **config}
+    name = overrides.pop("driver", None) or config.get(f"{kind}.driver")
+    if not name:
+        raise UsageError(
+            "unknown_driver", _("No {kind} driver is configured ({kind}.driver)", kind=kind)
+        )
     settings = {
         k.split(".", 1)[1]: v
         for k, v in config.items()

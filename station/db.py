@@ -33,6 +33,31 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+def disk_error(exc: BaseException) -> StorageError | None:
+    """The typed error for SQLite's "the disk is full" (SQLITE_FULL) or "the disk failed to
+    write" (SQLITE_IOERR), else None. The transaction was rolled back: nothing was stored."""
+    if not isinstance(exc, sqlcipher3.OperationalError):
+        return None
+    text = str(exc).lower()
+    if "database or disk is full" in text:
+        return StorageError(
+            "disk_full",
+            _(
+                "The disk of the data folder is full: nothing was stored. Free some space and "
+                "try again"
+            ),
+        )
+    if "disk i/o error" in text:
+        return StorageError(
+            "disk_error",
+            _(
+                "The disk of the data folder could not be written: nothing was stored. Check "
+                "the disk (station doctor) and try again"
+            ),
+        )
+    return None
+
+
 def latest_version() -> int:
     return len(migrations())
 

@@ -45,10 +45,14 @@ def versions() -> dict[str, Any]:
 
 def write_bundle(data_dir: Path, out: Path, doctor: list[dict[str, Any]]) -> dict[str, Any]:
     """Zip the logs (re-redacted), the doctor results and the versions into ``out``."""
+    import io
+
+    from station.fsutil import atomic_write
+
     out = Path(out)
-    tmp = out.with_name(f".{out.name}.tmp")
     names = []
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    buf = io.BytesIO()  # built in memory, written atomically: a full disk leaves no half file
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("versions.json", json.dumps(versions(), indent=1))
         zf.writestr("doctor.json", json.dumps(doctor, ensure_ascii=False, indent=1))
         folder = log_dir(data_dir)
@@ -63,5 +67,5 @@ def write_bundle(data_dir: Path, out: Path, doctor: list[dict[str, Any]]) -> dic
             f"{dt.datetime.now().isoformat(timespec='seconds')}. It holds no database, "
             "no key slots and no personal data.\n",
         )
-    tmp.replace(out)
+    atomic_write(out, buf.getvalue(), 0o644)
     return {"out": str(out), "logs": names, "bytes": out.stat().st_size}

@@ -154,6 +154,7 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "sim_error_unknown",
                 "unknown_format",
                 "file_too_large",
+                "too_many_columns",
                 "bad_usage",
             }
         ),
@@ -175,6 +176,7 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "no_sync",
                 "extra_missing",
                 "no_folder",
+                "disk_full",
                 "batch_damaged",
             }
         ),

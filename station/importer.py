@@ -11,23 +11,30 @@ code (its district then follows from the code).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import functools
 import hashlib
-import io
 import threading
-import zipfile
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.etree import ElementTree
 
 from station import codes
-from station.errors import FieldError, UsageError, ValidationError
+from station.errors import FieldError, StorageError, UsageError, ValidationError
 from station.i18n import _
+from station.import_read import MAX_COLUMNS, FileLost, read_rows
 from station.record import canonical_json
+from station.validation.fields import MESSAGES
+from station.validation.record import (
+    EMPLOYER_KEYS,
+    GUARDIAN_KEYS,
+    LANDLORD_KEYS,
+    MAX_MEMBERS,
+    MEMBER_KEYS,
+    PERSON_KEYS,
+    RESIDENCE_KEYS,
+)
 
 if TYPE_CHECKING:
     from station.profile import Profile
@@ -113,6 +120,13 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _cell_value(value: Any) -> Any:
+    """A cell of the file as the error sheet shows it again: numbers stay numbers."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+    return _cell_text(value)
+
+
 def _date(value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -131,15 +145,61 @@ def _date(value: Any) -> str | None:
         .replace("月", "-")
         .replace("日", "")
     )
-    if len(text) == 8 and text.isdigit():
+    if len(text) == 8 and _digits(text, 8):
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
     parts = text.split("-")
-    if len(parts) == 3 and all(p.isdigit() for p in parts):
+    if len(parts) == 3 and all(_digits(p, 4) for p in parts):
         return f"{int(parts[0]):04d}-{int(parts[1]):02d}-{int(parts[2]):02d}"
-    return text
+    return text  # as typed: validation names what is wrong with it
+
+
+def _digits(text: str, most: int) -> bool:
+    """ASCII digits only, at most ``most`` of them (``isdigit`` alone takes ``３`` and ``٣``,
+    and ``int()`` of 5,000 digits raises)."""
+    return 0 < len(text) <= most and text.isascii() and text.isdigit()
+
+
+# The fields a column may name: (section, key) or members.N.key.
+_SECTIONS = {
+    "person": PERSON_KEYS,
+    "residence": RESIDENCE_KEYS,
+    "employer": EMPLOYER_KEYS,
+    "guardian": GUARDIAN_KEYS,
+}
+
+
+@functools.lru_cache(maxsize=1024)
+def column_problem(path: str) -> FieldError | None:
+    """Why a column's dotted path names no field of the record (``person.name.x``,
+    ``members.50000000.name``), or None. A cell under such a column is its row's error."""
+    parts = path.split(".")
+    if path in ("kind", "services"):
+        return None
+    if len(parts) == 2 and parts[1] in _SECTIONS.get(parts[0], ()):
+        return None
+    if parts[0] == "dwelling" and (
+        parts[1:] == ["type"]
+        or (len(parts) == 3 and parts[1] == "landlord" and parts[2] in LANDLORD_KEYS)
+    ):
+        return None
+    if len(parts) == 3 and parts[0] == "members" and parts[2] in MEMBER_KEYS:
+        if _digits(parts[1], 6) and int(parts[1]) < MAX_MEMBERS:
+            return None
+        if _digits(parts[1], len(parts[1])):
+            return FieldError(
+                path,
+                "too_many_members",
+                _(
+                    "A record has at most {n} members (members.0 to members.{last})",
+                    n=MAX_MEMBERS,
+                    last=MAX_MEMBERS - 1,
+                ),
+            )
+    return FieldError(path, "unknown_field", _(MESSAGES["unknown_field"]))
 
 
 def _set(record: dict[str, Any], path: str, value: Any) -> None:
+    """Put ``value`` at ``path`` (one that ``column_problem`` accepts)."""
     parts = path.split(".")
     cur: Any = record
     for i, part in enumerate(parts[:-1]):
@@ -160,6 +220,10 @@ def row_to_record(cells: dict[str, Any]) -> tuple[dict[str, Any], list[FieldErro
     problems: list[FieldError] = []
     for path, value in cells.items():
         if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        problem = column_problem(path)
+        if problem is not None:
+            problems.append(problem)
             continue
         if path in ID_PATHS:
             if isinstance(value, int | float):
@@ -192,7 +256,7 @@ def row_to_record(cells: dict[str, Any]) -> tuple[dict[str, Any], list[FieldErro
             _set(record, path, _date(value))
         elif path == "residence.intended_months":
             text = _cell_text(value)
-            _set(record, path, int(text) if text.isdigit() else text)
+            _set(record, path, int(text) if _digits(text, 6) else text)
         elif path == "services":
             names = str(value).replace("、", ",").replace("，", ",").split(",")
             reverse = _reverse("services")
@@ -229,66 +293,6 @@ def resolve_places(record: dict[str, Any], profile: Profile | None) -> None:
                 residence["division_code"] = found.district
 
 
-class FileLost(UsageError):
-    """The file stopped being readable part-way through."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "file_lost",
-            _("The file could not be read to the end (removed or changed while importing?)"),
-        )
-
-
-def read_rows(path: Path) -> Iterator[list[Any]]:
-    """Rows of an XLSX or CSV file (CSV in UTF-8, UTF-8 with BOM or GBK/GB18030)."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".xlsx":
-            from openpyxl import load_workbook
-
-            try:
-                wb = load_workbook(path, read_only=True, data_only=True)
-            except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
-                raise UsageError("bad_file", _("The file is not a readable XLSX workbook")) from exc
-            try:
-                rows = wb.worksheets[0].iter_rows(values_only=True)
-                while True:
-                    try:
-                        row = next(rows)
-                    except StopIteration:
-                        break
-                    except (
-                        OSError,
-                        EOFError,
-                        zipfile.BadZipFile,
-                        zlib.error,
-                        ElementTree.ParseError,
-                    ) as exc:
-                        # removed, truncated or replaced while being read (a USB stick
-                        # pulled, a network share gone)
-                        raise FileLost() from exc
-                    yield list(row)
-            finally:
-                wb.close()
-        elif suffix == ".csv":
-            raw = path.read_bytes()
-            for enc in ("utf-8-sig", "gb18030"):
-                try:
-                    text = raw.decode(enc)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            else:  # pragma: no cover - gb18030 decodes any byte sequence
-                raise UsageError("bad_file", _("The CSV file's encoding is not recognised"))
-            yield from csv.reader(io.StringIO(text))
-        else:
-            raise UsageError("bad_format", _("Import takes .xlsx or .csv files"))
-    except FileNotFoundError as exc:
-        raise UsageError("no_file", _("The file is not there (moved or deleted?)")) from exc
-    except OSError as exc:
-        raise FileLost() from exc
-
-
 def map_header(header: list[Any]) -> dict[int, str]:
     mapping: dict[int, str] = {}
     for i, cell in enumerate(header):
@@ -314,11 +318,23 @@ def import_file(
     result = ImportResult()
     header: list[Any] | None = None
     for row in rows:
-        if any(_cell_text(c) for c in row):
+        if not _blank(row):
             header = row
             break
     if header is None:
         raise UsageError("empty_file", _("The file is empty"))
+    while header and not _cell_text(header[-1]):
+        header = header[:-1]
+    if len(header) > MAX_COLUMNS:
+        raise UsageError(
+            "too_many_columns",
+            _(
+                "The file has more than {n} columns; the template has {t}",
+                n=MAX_COLUMNS,
+                t=len(TEMPLATE),
+            ),
+        )
+    width = len(header)
     mapping = map_header(header)
     if "person.id_number" not in mapping.values():
         raise UsageError(
@@ -332,49 +348,69 @@ def import_file(
     profile = store.station_profile()
     chunk: list[tuple[int, list[Any], dict[str, Any], str]] = []
     row_no = 1
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            break
-        except FileLost:
-            result.interrupted_at = row_no  # rows read so far are still validated and saved
-            break
-        row_no += 1
-        if cancel is not None and cancel.is_set():
-            result.cancelled = True
-            break
-        if not any(_cell_text(c) for c in row):
-            continue
-        cells = {p: (row[i] if i < len(row) else None) for i, p in mapping.items()}
-        record, problems = row_to_record(cells)
-        resolve_places(record, profile)
-        if problems:
-            _bad(result, row_no, row, problems)
-            continue
-        digest = hashlib.sha256(canonical_json(record)).hexdigest()
-        chunk.append((row_no, row, record, digest))
-        if len(chunk) >= CHUNK:
+    try:
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except FileLost:
+                result.interrupted_at = row_no  # rows read so far are still validated and saved
+                break
+            row_no += 1
+            if cancel is not None and cancel.is_set():
+                result.cancelled = True
+                break
+            if _blank(row):
+                continue
+            row = row[:width]
+            cells = {p: (row[i] if i < len(row) else None) for i, p in mapping.items()}
+            record, problems = row_to_record(cells)
+            resolve_places(record, profile)
+            if problems:
+                _bad(result, row_no, row, problems)
+                continue
+            digest = hashlib.sha256(canonical_json(record)).hexdigest()
+            chunk.append((row_no, row, record, digest))
+            if len(chunk) >= CHUNK:
+                _flush(store, chunk, result, dry_run, path.name)
+                chunk = []
+                if progress:
+                    progress(row_no)
+        # the last chunk and the import's audit entry land together
+        with store.transaction():
             _flush(store, chunk, result, dry_run, path.name)
-            chunk = []
-            if progress:
-                progress(row_no)
-    # the last chunk and the import's audit entry land together
-    with store.transaction():
-        _flush(store, chunk, result, dry_run, path.name)
-        store.audit(
-            "app.import",
-            detail={
-                "saved": result.saved,
-                "skipped": result.skipped,
-                "errors": len(result.bad_rows),
-                "dry_run": dry_run,
-                "interrupted_at_row": result.interrupted_at,
-            },
-        )
+            store.audit(
+                "app.import",
+                detail={
+                    "saved": result.saved,
+                    "skipped": result.skipped,
+                    "errors": len(result.bad_rows),
+                    "dry_run": dry_run,
+                    "interrupted_at_row": result.interrupted_at,
+                },
+            )
+    except StorageError as exc:
+        if exc.code not in ("disk_full", "disk_error"):
+            raise
+        raise StorageError(
+            exc.code,
+            _(
+                "{problem} The import stopped after {saved} saved row(s), each chunk of rows "
+                "stored whole; import the file again when there is room: rows already imported "
+                "are skipped.",
+                problem=exc.message,
+                saved=result.saved,
+            ),
+        ) from exc
     if progress:
         progress(row_no)
     return result
+
+
+def _blank(row: list[Any]) -> bool:
+    """No text in any cell (the quick test first: a gap of a million empty rows is cheap)."""
+    return row.count(None) == len(row) or not any(_cell_text(c) for c in row)
 
 
 def column_label(path: str) -> str:
@@ -461,19 +497,20 @@ def write_error_sheet(result: ImportResult, out: Path) -> None:
     from openpyxl.comments import Comment
 
     from station.fsutil import atomic_output
+    from station.spreadsheet import append_row, save_workbook, xlsx_text
 
     def write(tmp: Path) -> None:
         wb = Workbook()
         ws = wb.active
         ws.title = "待修正"
         paths = [HEADER_TO_PATH.get(h, h) for h in result.header]
-        ws.append([column_label(p) if p else "" for p in paths] + ["行号", "错误"])
+        append_row(ws, [column_label(p) if p else "" for p in paths] + ["行号", "错误"])
         for cell, path in zip(ws[1], paths, strict=False):
             if "." in path or path in ("services", "kind"):
-                cell.comment = Comment(path, "station")
+                cell.comment = Comment(xlsx_text(path), "station")
         for row_no, row, message in result.bad_rows:
-            ws.append([_cell_text(c) for c in row] + [row_no, message])
-        wb.save(tmp)
+            append_row(ws, [_cell_value(c) for c in row] + [row_no, message])
+        save_workbook(wb, tmp)
 
     atomic_output(out, write)
 
@@ -486,6 +523,7 @@ def write_template(out: Path, profile: Profile | None = None) -> None:
 
     from station.fsutil import atomic_output
     from station.samples import sample_record
+    from station.spreadsheet import append_row, save_workbook
 
     example = sample_record()
     if profile is not None and profile.communities:
@@ -504,28 +542,30 @@ def write_template(out: Path, profile: Profile | None = None) -> None:
         wb = Workbook()
         ws = wb.active
         ws.title = "登记表"
-        ws.append([zh for _p, zh in TEMPLATE])
+        append_row(ws, [zh for _p, zh in TEMPLATE])
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.number_format = "@"
-        ws.append([value(p) for p, _zh in TEMPLATE])
+        append_row(ws, [value(p) for p, _zh in TEMPLATE])
         for col in ws.iter_cols(min_row=2, max_row=200):
             for cell in col:
                 cell.number_format = "@"  # text: ID numbers keep their digits
         ws.freeze_panes = "A2"
         notes = wb.create_sheet("说明")
-        notes.append(["列", "记录字段"])
+        append_row(notes, ["列", "记录字段"])
         for path, zh in TEMPLATE:
-            notes.append([zh, path])
+            append_row(notes, [zh, path])
         if profile is not None:
             places = wb.create_sheet("社区")
-            places.append(["区县代码", "区县", "街道", "社区代码", "社区"])
+            append_row(places, ["区县代码", "区县", "街道", "社区代码", "社区"])
             for cell in places[1]:
                 cell.font = Font(bold=True)
             districts = profile.districts
             for c in profile.communities:
-                places.append([c.district, districts.get(c.district, ""), c.street, c.code, c.name])
-        wb.save(tmp)
+                append_row(
+                    places, [c.district, districts.get(c.district, ""), c.street, c.code, c.name]
+                )
+        save_workbook(wb, tmp)
 
     atomic_output(out, write)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import re
+import sys
 from pathlib import Path
 
 LOG_DIR = "logs"
@@ -43,18 +44,16 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-class QuietFileHandler(logging.handlers.RotatingFileHandler):
-    """A log file that cannot be written (the disk is full) costs the log line, not a
-    traceback on the operator's screen: one warning on stderr, then silence."""
+class LogFile(logging.handlers.RotatingFileHandler):
+    """The rotating log file. A line that cannot be written (a full disk) is dropped with one
+    warning on stderr, not a traceback per line: the command's own error says what failed."""
 
     warned = False
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
-        if not QuietFileHandler.warned:
-            QuietFileHandler.warned = True
-            import sys
-
-            print("WARNING: the log file cannot be written (disk full?)", file=sys.stderr)
+        if not LogFile.warned:
+            LogFile.warned = True
+            sys.stderr.write("WARNING station.logs: the log file cannot be written (disk full?)\n")
 
 
 def log_dir(data_dir: Path) -> Path:
@@ -67,7 +66,7 @@ def setup_file_logging(data_dir: Path, level: int = logging.INFO) -> Path | None
     folder = log_dir(data_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handler = QuietFileHandler(
+        handler = LogFile(
             folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
         )
     except OSError:

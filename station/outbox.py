@@ -192,6 +192,29 @@ def abandon_batch(conn: Connection, batch_id: str, code: str, reject: bool = Fal
     )
 
 
+def set_aside(conn: Connection, batch_id: str, code: str) -> int:
+    """The service refused a batch of one record as too large: the record is set aside as
+    rejected (with ``code``, and the photo named when it has one, the usual culprit) for a
+    person to fix; a correction sends it again. Returns how many records were set aside."""
+    rows = conn.execute(
+        "SELECT o.uuid, a.photo FROM outbox o JOIN applications a ON a.uuid = o.uuid"
+        " WHERE o.batch_id = ? AND o.state = 'in_flight'",
+        (batch_id,),
+    ).fetchall()
+    for uuid, photo in rows:
+        conn.execute(
+            "UPDATE outbox SET state = 'rejected', result_code = ?, result_field = ?,"
+            " result_message = NULL, batch_id = NULL, updated_at = ? WHERE uuid = ?",
+            (code, "photo" if photo else None, _now(), uuid),
+        )
+        conn.execute("UPDATE applications SET state = 'rejected' WHERE uuid = ?", (uuid,))
+    conn.execute(
+        "UPDATE batches SET state = 'done', body = NULL, response = ? WHERE batch_id = ?",
+        (json.dumps({"set_aside": code}), batch_id),
+    )
+    return len(rows)
+
+
 def set_clock_offset(conn: Connection, offset: float) -> None:
     """The service's clock minus ours, for signing (and for the doctor's clock check)."""
     put(conn, "clock_offset", f"{offset:.1f}")
@@ -223,7 +246,7 @@ def settle_after_restore(
         chash = conn.execute("SELECT content_hash FROM outbox WHERE uuid = ?", (uuid,)).fetchone()[
             0
         ]
-        if res and res.get("state") != "unknown" and res.get("content_hash") == chash:
+        if res and res.get("state") in SERVICE_STATES and res.get("content_hash") == chash:
             conn.execute(
                 "UPDATE outbox SET state = 'accepted', batch_id = NULL,"
                 " service_state = ? WHERE uuid = ?",
@@ -286,6 +309,31 @@ class BadResponse(ValueError):
     """A service answer that does not fit what was sent: nothing is applied."""
 
 
+MAX_SEQ = 2**63 - 1  # what SQLite's INTEGER holds
+TEXT_LIMITS = {"code": 64, "field": 200, "message": 2000, "at": 64}
+MAX_DETAIL = 4096
+
+
+def _is_seq(value: Any) -> bool:
+    return type(value) is int and 0 <= value <= MAX_SEQ  # not bool, not past 2^63
+
+
+def _text_ok(doc: dict[str, Any], key: str) -> bool:
+    """``doc[key]`` absent, null or a string of a sane length (a service answer is stored)."""
+    value = doc.get(key)
+    return value is None or (isinstance(value, str) and len(value) <= TEXT_LIMITS[key])
+
+
+def _detail(ev: dict[str, Any]) -> str | None:
+    """An event's detail as stored: kept as the service sent it (the sync overview takes what
+    it can use from it) when small, dropped when larger than MAX_DETAIL — the event itself
+    still counts."""
+    if not ev.get("detail"):
+        return None
+    text = json.dumps(ev["detail"])
+    return text if len(text) <= MAX_DETAIL else None
+
+
 def apply_results(conn: Connection, batch_id: str, response: dict[str, Any]) -> dict[str, int]:
     """Apply a batch's per-record results (inside the caller's transaction)."""
     items = {
@@ -294,6 +342,8 @@ def apply_results(conn: Connection, batch_id: str, response: dict[str, Any]) -> 
             "SELECT uuid, version, content_hash FROM batch_items WHERE batch_id = ?", (batch_id,)
         )
     }
+    if not isinstance(response, dict):
+        raise BadResponse("the response is not an object")
     results = response.get("results")
     if response.get("batch_id") != batch_id or not isinstance(results, list):
         raise BadResponse("the response is for another batch")
@@ -301,11 +351,14 @@ def apply_results(conn: Connection, batch_id: str, response: dict[str, Any]) -> 
     for res in results:
         if (
             not isinstance(res, dict)
-            or res.get("uuid") not in items
+            or not isinstance(res.get("uuid"), str)
+            or res["uuid"] not in items
             or res["uuid"] in seen
             or res.get("status") not in (*FINAL, "retry")
         ):
             raise BadResponse("a result for a record that was not sent, or twice")
+        if not all(_text_ok(res, k) for k in ("code", "field", "message")):
+            raise BadResponse("a result's code, field or message is not a short text")
         seen.add(res["uuid"])
     if seen != set(items):
         raise BadResponse("results missing for some records")
@@ -364,16 +417,18 @@ def apply_events(conn: Connection, events: Any, cursor: int, next_cursor: Any) -
     """Apply change-feed events and move the cursor, in the caller's transaction. Applying an
     event twice changes nothing; a cursor that goes backwards or events out of order are
     refused."""
-    if not isinstance(events, list) or not isinstance(next_cursor, int) or next_cursor < cursor:
+    if not isinstance(events, list) or not _is_seq(next_cursor) or next_cursor < cursor:
         raise BadResponse("the change feed went backwards")
     last = cursor
     applied = 0
     for ev in events:
         if (
             not isinstance(ev, dict)
-            or not isinstance(ev.get("seq"), int)
+            or not _is_seq(ev.get("seq"))
             or ev.get("type") not in SERVICE_STATES
             or not isinstance(ev.get("uuid"), str)
+            or len(ev["uuid"]) > 64
+            or not _text_ok(ev, "at")
         ):
             raise BadResponse("a malformed event")
         if ev["seq"] <= last:
@@ -390,7 +445,7 @@ def apply_events(conn: Connection, events: Any, cursor: int, next_cursor: Any) -
                 ev["uuid"],
                 ev["type"],
                 str(ev.get("at", "")),
-                json.dumps(ev.get("detail")) if ev.get("detail") else None,
+                _detail(ev),
             ),
         )
         if cur.rowcount:
@@ -437,6 +492,19 @@ def blocked(conn: Connection) -> str | None:
     if trust.chain_flag(conn):
         return "chain_broken"
     return None
+
+
+def needing_action(conn: Connection) -> list[dict[str, Any]]:
+    """The records the service refused or set aside, by application number (no personal
+    data), with its code and field: what ``station sync --status`` lists."""
+    return [
+        {"number": r[0], "state": r[1], "code": r[2] or "", "field": r[3] or ""}
+        for r in conn.execute(
+            "SELECT a.number, o.state, o.result_code, o.result_field FROM outbox o"
+            " JOIN applications a ON a.uuid = o.uuid WHERE o.state IN ('rejected', 'conflict')"
+            " ORDER BY o.updated_at, a.number"
+        )
+    ]
 
 
 def record_state(conn: Connection, uuid: str) -> dict[str, Any] | None:

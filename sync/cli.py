@@ -20,7 +20,12 @@ def register(sub: Any) -> None:
     p.add_argument("--code", required=True, metavar="CODE", help=_("the one-time enrolment code"))
     p.set_defaults(func=cmd_enrol)
     p = sub.add_parser(
-        "sync", help=_("send pending applications and pull status changes; prints counts")
+        "sync",
+        help=_(
+            "send pending applications and pull status changes; prints counts. One sync per "
+            "station at a time: a second one waits for the running one (exit 6 if it is still "
+            "running after 15 minutes)"
+        ),
     )
     p.add_argument("--once", action="store_true", help=_("one round, no retries"))
     p.add_argument("--status", action="store_true", help=_("only show the sync state"))
@@ -121,8 +126,32 @@ BLOCKED = {
 }
 
 
+# What the service's refusal codes mean, for the records listed by ``station sync --status``
+# (the desktop's sync view has the same words in ui/models.py).
+REASONS = {
+    "record_too_large": N_(
+        "set aside: the record is larger than the service accepts (its photo?); take the photo "
+        "again and save"
+    ),
+    "photo_too_large": N_("the photo is larger than the service accepts: take the photo again"),
+    "photo_not_jpeg": N_("the photo is not a JPEG picture: take the photo again"),
+    "photo_missing": N_("the photo did not arrive with the record"),
+    "photo_quality": N_("the photo does not meet the card standard"),
+    "address_unknown": N_("the address could not be verified"),
+    "conflict": N_("the service holds another version of this record"),
+}
+
+
+def reason_text(item: dict[str, Any]) -> str:
+    """One listed record's refusal in words (the code itself when it has none)."""
+    code = item["code"] or item["state"]
+    words = _(REASONS[code]) if code in REASONS else code
+    return f"{words} ({item['field']})" if item["field"] and code not in REASONS else words
+
+
 def status_text(summary: dict[str, Any]) -> str:
-    """``station sync --status`` for people: translated labels; empty values left out."""
+    """``station sync --status`` for people: translated labels; empty values left out; then
+    each record needing a correction with the reason."""
     rows = [
         (_(label), summary[key])
         for key, label in STATUS_LABELS
@@ -133,7 +162,9 @@ def status_text(summary: dict[str, Any]) -> str:
     from station.cli.context import display_width, pad
 
     width = max(display_width(label) for label, _v in rows)
-    return "\n".join(f"{pad(label, width)}  {value}" for label, value in rows)
+    lines = [f"{pad(label, width)}  {value}" for label, value in rows]
+    lines += [f"  {item['number']}  {reason_text(item)}" for item in summary.get("records", [])]
+    return "\n".join(lines)
 
 
 def sync_text(counts: dict[str, int]) -> str:
@@ -171,6 +202,7 @@ def sync_text(counts: dict[str, int]) -> str:
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
     from station import outbox
     from sync.client import RetryLater, SyncClient
+    from sync.lock import one_sync_at_a_time
 
     store = ctx.session()
     store.require("sync.run")
@@ -179,7 +211,8 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
 
         from sync.export import export
 
-        done = export(store, Path(args.export))
+        with one_sync_at_a_time(store):  # not while a sync sends the same batches
+            done = export(store, Path(args.export))
         if done["manifest"] is None:
             ctx.emit(done, _("Nothing to export: no application or handover is waiting"))
             return 0
@@ -195,11 +228,13 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     if args.status:
         summary = outbox.summary(store.conn)
+        summary["records"] = outbox.needing_action(store.conn)
         ctx.emit(summary, status_text(summary))
         return 0
     client = SyncClient(store)
     try:
-        counts = client.sync_once() if args.once else client.run(max_attempts=4)
+        with one_sync_at_a_time(store):  # a second sync waits: nothing is sent twice
+            counts = client.sync_once() if args.once else client.run(max_attempts=4)
     except RetryLater as exc:
         raise CentralError(
             "unreachable",
@@ -219,14 +254,16 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_handover(ctx: Context, args: argparse.Namespace) -> int:
     from station import desk, outbox
     from sync.client import RetryLater, SyncClient
+    from sync.lock import SyncBusy, one_sync_at_a_time
 
     store = ctx.session()
     done = desk.record_handover(store, args.ref, id_checked=False)
     sent = False
     if outbox.get(store.conn, "station_id"):
         try:
-            sent = SyncClient(store).send_handovers() > 0
-        except RetryLater:
+            with one_sync_at_a_time(store, wait=0):
+                sent = SyncClient(store).send_handovers() > 0
+        except (RetryLater, SyncBusy):  # the running or the next sync reports it
             sent = False
     ctx.emit(
         dict(done, sent=sent),

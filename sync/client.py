@@ -25,10 +25,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from station import identity, outbox, trust
 from station.errors import CentralError, StationError, UsageError
-from station.i18n import N_, _
+from station.i18n import _
 from station.store import Store
 from sync import anchors, enrolment, wire
 from sync.errors import RetryLater
+from sync.responses import (
+    REFUSALS,
+    error_code,
+    lookup_results,
+    read_capped,
+    refusal,
+    retry_after,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,19 +48,6 @@ BACKOFF_BASE = 1.0
 BACKOFF_CAP = 600.0
 
 
-def _retry_after(resp: requests.Response) -> float | None:
-    value = resp.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
-
-
 def backoff_delay(
     attempt: int, retry_after: float | None = None, rng: random.Random | None = None
 ) -> float:
@@ -60,42 +55,6 @@ def backoff_delay(
     rng = rng or random.Random()
     delay = rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
     return max(delay, retry_after or 0.0)
-
-
-REFUSALS = {
-    "superseded": N_(
-        "The central service retired this PC's enrolment: the station code was enrolled again "
-        "on another PC (a restored backup). This PC must not send anything any more; a "
-        "technician moves its unsent work to the enrolled PC"
-    ),
-    "operator_revoked": N_(
-        "The central service refuses your operator key (it was revoked when the operator was "
-        "disabled or the password reset): log in again, or ask a technician"
-    ),
-    "bad_certificate": N_(
-        "The central service does not accept this operator's certificate (the station's key "
-        "changed since it was issued): a technician checks the enrolment"
-    ),
-    "chain_broken": N_(
-        "The central service refuses uploads: it found this station's audit log gone "
-        "backwards or rewritten. A technician checks it ('station audit verify --online') and "
-        "the bureau enrols the station again"
-    ),
-}
-
-
-def refusal(code: str, status: int) -> CentralError:
-    """A 401/403 as the error a person reads: sync stops until someone acts."""
-    if code in REFUSALS:
-        return CentralError(code, _(REFUSALS[code]))
-    return CentralError(
-        code or "refused",
-        _(
-            "The central service refuses this station ({code}): syncing stops until a "
-            "technician checks the enrolment",
-            code=code or status,
-        ),
-    )
 
 
 def enrol(store: Store, server: str, code: str, timeout: float = 20) -> dict[str, Any]:
@@ -184,6 +143,9 @@ class SyncClient:
     ) -> requests.Response:
         from urllib.parse import urlencode
 
+        from requests.utils import requote_uri
+
+        path = requote_uri(path)  # percent-encoded as requests sends it, and signed so
         query = urlencode(params or {})
         signed = self.signed_headers(method, path, body, query)
         url = self.server + path + (f"?{query}" if query else "")
@@ -194,11 +156,12 @@ class SyncClient:
                 data=body or None,
                 headers={**signed, **(headers or {})},
                 timeout=self.timeout,
+                stream=True,  # read with a cap below
+                allow_redirects=False,  # the station talks to its configured service only
             )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise RetryLater(type(exc).__name__) from exc
         except requests.RequestException as exc:
             raise RetryLater(type(exc).__name__) from exc
+        read_capped(resp, time.monotonic() + 4 * self.timeout)
         if resp.status_code == 401 and not _retried and self._clock_skew(resp):
             return self.request(method, path, body, headers, params, _retried=True)
         if resp.status_code in (401, 403):
@@ -207,15 +170,14 @@ class SyncClient:
                 outbox.put(self.conn, "last_error", f"{resp.status_code} {code}")
             raise refusal(code, resp.status_code)
         if resp.status_code == 429 or resp.status_code >= 500:
-            raise RetryLater(f"HTTP {resp.status_code}", _retry_after(resp))
+            raise RetryLater(f"HTTP {resp.status_code}", retry_after(resp))
+        if 300 <= resp.status_code < 400:
+            raise RetryLater(f"HTTP {resp.status_code}")
         return resp
 
     @staticmethod
     def _error_code(resp: requests.Response) -> str:
-        try:
-            return str(resp.json()["error"]["code"])
-        except (ValueError, KeyError, TypeError):
-            return ""
+        return error_code(resp)
 
     def _clock_skew(self, resp: requests.Response) -> bool:
         if self._error_code(resp) != "clock_skew" or "Date" not in resp.headers:
@@ -231,9 +193,14 @@ class SyncClient:
         return True
 
     def _json(self, resp: requests.Response) -> Any:
+        """A success answer's JSON document; anything else (another content type, broken,
+        too deep, numbers too long) is a failed call, retried later."""
+        ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            raise RetryLater("not a JSON response")
         try:
             return resp.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise RetryLater("malformed response") from exc
 
     # -- the sync round --------------------------------------------------------------------------
@@ -264,9 +231,8 @@ class SyncClient:
             self._send(batch, counts)
         while True:
             nxt = self._next_batch()
-            if nxt is None:
-                break
-            self._send(nxt, counts)
+            if nxt is None or self._send(nxt, counts):
+                break  # records the service asked for again wait for the next round
         counts["handovers"] = self.send_handovers()
         anchors.send_revocations(self)
         counts["events"] = self.pull_changes()
@@ -336,7 +302,9 @@ class SyncClient:
             outbox.record_batch(self.conn, batch_id, body, digest, ctype, items)
         return {"batch_id": batch_id, "body_sha256": digest, "content_type": ctype, "body": body}
 
-    def _send(self, batch: dict[str, Any], counts: dict[str, int]) -> None:
+    def _send(self, batch: dict[str, Any], counts: dict[str, int]) -> bool:
+        """Send one batch and apply its answer; True when the service asked for some of its
+        records again later ("retry")."""
         path = f"/v1/stations/{self.station_id}/batches"
         body = batch["body"]
         if hashlib.sha256(body).hexdigest() != batch["body_sha256"]:
@@ -354,26 +322,32 @@ class SyncClient:
             self._adapt(False)
             raise
         if resp.status_code == 413:
-            with self.store.transaction():  # the batch goes back and the next one is smaller
-                self._abandon(batch["batch_id"], "too_large")
+            self._too_large(batch["batch_id"], self._error_code(resp), counts)
+            return False
+        if resp.status_code == 408:  # too slow: like a timeout, a smaller batch next time
+            n = self._count_items(batch["batch_id"])
+            with self.store.transaction():
+                outbox.abandon_batch(self.conn, batch["batch_id"], "too_slow")
                 self._adapt(False)
-            counts["retry"] += self._count_items(batch["batch_id"])
-            return
+            counts["retry"] += n
+            raise RetryLater("HTTP 408")
         if resp.status_code != 200:
+            reject = resp.status_code in (400, 422)
             self._abandon(
-                batch["batch_id"],
-                self._error_code(resp) or str(resp.status_code),
-                reject=resp.status_code in (400, 422),
+                batch["batch_id"], self._error_code(resp) or str(resp.status_code), reject
             )
-            return
-        self._apply_results(batch["batch_id"], self._json(resp), counts, grow=True)
+            if not reject:  # not a refusal of the records: the service fails, try later
+                raise RetryLater(f"batch HTTP {resp.status_code}")
+            return False
+        return self._apply_results(batch["batch_id"], self._json(resp), counts, grow=True)
 
     def _apply_results(
         self, batch_id: str, doc: Any, counts: dict[str, int], grow: bool = False
-    ) -> None:
+    ) -> bool:
         """A batch's results, the renumbered records (``number_taken``: the service holds the
         number under another application) and, after an upload, the grown batch size —
-        together."""
+        together. True when the service asked for some records again (they wait for the next
+        round)."""
         try:
             with self.store.transaction():
                 result = outbox.apply_results(self.conn, batch_id, doc)
@@ -386,9 +360,24 @@ class SyncClient:
             raise RetryLater(f"bad response: {exc}") from exc
         result["rejected"] -= len(taken)  # renumbered and sent again, not waiting for a person
         result["renumbered"] = len(taken)
-        counts["sent"] += sum(result.values()) - len(taken)
+        counts["sent"] += sum(result.values()) - len(taken) - result["retry"]
         for k, v in result.items():
             counts[k] = counts.get(k, 0) + v
+        return result["retry"] > 0
+
+    def _too_large(self, batch_id: str, code: str, counts: dict[str, int]) -> None:
+        """413: a batch of several records goes back and the next one is smaller; a record
+        too large on its own is set aside for a person (a new photo), so that it cannot hold
+        up the rest of the outbox and the feed."""
+        n = self._count_items(batch_id)
+        with self.store.transaction():
+            if n == 1 and code != "too_many_records":
+                counts["rejected"] += outbox.set_aside(self.conn, batch_id, "record_too_large")
+                log.warning("a record too large for the service was set aside")
+                return
+            outbox.abandon_batch(self.conn, batch_id, "too_large")
+            self._adapt(False)
+        counts["retry"] += n
 
     def refresh_config(self) -> None:
         """What ``/v1/config`` says beyond the protocol: the key offline exports are sealed to,
@@ -397,14 +386,20 @@ class SyncClient:
         from sync import code_tables
 
         try:
-            resp = self.http.get(self.server + "/v1/config", timeout=self.timeout)
+            resp = self.http.get(
+                self.server + "/v1/config",
+                timeout=self.timeout,
+                stream=True,
+                allow_redirects=False,
+            )
+            read_capped(resp, time.monotonic() + 4 * self.timeout)
             config = resp.json() if resp.status_code == 200 else None
             wanted = code_tables.take_config(self.store, config)
             if wanted is not None:
                 resp = self.request("GET", "/v1/code-tables")
                 doc = resp.json() if resp.status_code == 200 else None
                 code_tables.take_tables(self.store, wanted, doc, self.server)
-        except (requests.RequestException, ValueError, RetryLater) as exc:
+        except (requests.RequestException, ValueError, RecursionError, RetryLater) as exc:
             log.warning("the central service's configuration was not read: %s", exc)
 
     def _fetch_result(self, batch: dict[str, Any], counts: dict[str, int]) -> bool:
@@ -462,8 +457,7 @@ class SyncClient:
             )
             if resp.status_code != 200:
                 raise RetryLater(f"lookup HTTP {resp.status_code}")
-            for res in self._json(resp).get("results", []):
-                known[res["uuid"]] = res
+            known.update(lookup_results(self._json(resp)))
         with self.store.transaction():
             outbox.settle_after_restore(self.conn, uuids, known)
 

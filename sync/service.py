@@ -13,6 +13,9 @@ from station import outbox
 from station.errors import StationError
 from station.store import Store
 from sync.client import RetryLater, SyncClient, backoff_delay
+from sync.lock import SyncBusy, one_sync_at_a_time
+
+BUSY_DELAY = 30.0  # another sync (``station sync`` at a terminal) holds the lock: look again
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +58,14 @@ class SyncService:
             while not self._stop.is_set():
                 delay = self.interval
                 try:
-                    self._report(running=True)
-                    counts = SyncClient(self._store, timeout=30).sync_once()
+                    with one_sync_at_a_time(self._store, wait=0):
+                        self._report(running=True)
+                        counts = SyncClient(self._store, timeout=30).sync_once()
                     self.attempt = 0
                     self._report(running=False, last=counts)
+                except SyncBusy as exc:
+                    delay = min(self.interval, BUSY_DELAY)
+                    self._report(running=False, error=exc.message)
                 except RetryLater as exc:
                     self.attempt += 1
                     delay = min(self.interval, backoff_delay(self.attempt, exc.after))

@@ -87,6 +87,17 @@ def service_message(code: str | None, message: str | None) -> str:
         "hash_mismatch": QCoreApplication.translate(
             "service", "The record arrived damaged; it is sent again"
         ),
+        "photo_too_large": QCoreApplication.translate(
+            "service", "The photo is larger than the service accepts: take the photo again"
+        ),
+        "photo_not_jpeg": QCoreApplication.translate(
+            "service", "The photo is not a JPEG picture: take the photo again"
+        ),
+        "record_too_large": QCoreApplication.translate(
+            "service",
+            "Set aside: the record is larger than the service accepts (its photo?); take the "
+            "photo again and save",
+        ),
     }
     return known.get(code or "", code or "")
 

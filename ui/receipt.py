@@ -72,15 +72,16 @@ def render(painter: QPainter, data: Mapping[str, Any], width: int) -> None:
 
 def save_pdf(data: Mapping[str, Any], path: Path) -> None:
     from station.fsutil import atomic_output
+    from ui.pdf_file import begin, finish
     from ui.qt import QPageSize, QPdfWriter
 
     def write(tmp: Path) -> None:
         pdf = QPdfWriter(str(tmp))
         pdf.setPageSize(QPageSize(QPageSize.PageSizeId.A5))
         pdf.setResolution(200)
-        painter = QPainter(pdf)
+        painter = begin(pdf, tmp)
         render(painter, data, pdf.width())
-        painter.end()
+        finish(painter, tmp)  # a full disk: OSError, the old file stays
 
     atomic_output(path, write)
 

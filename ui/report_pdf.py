@@ -13,6 +13,7 @@ from station.fsutil import atomic_output
 from station.i18n import _
 from station.reports import title
 from station.reports.writers import sections
+from ui.pdf_file import begin, finish
 from ui.qt import (
     QColor,
     QCoreApplication,
@@ -22,7 +23,6 @@ from ui.qt import (
     QMarginsF,
     QPageLayout,
     QPageSize,
-    QPainter,
     QPdfWriter,
     QRectF,
     Qt,
@@ -60,7 +60,7 @@ def write_pdf(data: dict[str, Any], path: Path) -> None:
         )
         pdf.setResolution(150)
         pdf.setTitle(title(data))
-        p = QPainter(pdf)
+        p = begin(pdf, tmp)
         width = pdf.width()
         height = pdf.height()
         y = 0
@@ -118,7 +118,7 @@ def write_pdf(data: dict[str, Any], path: Path) -> None:
                     )
                     p.drawText(int(width * 0.35) + max(w, 2) + 8, y + bar_h - 6, str(n))
                     y += bar_h + 8
-        p.end()
+        finish(p, tmp)
 
     atomic_output(path, write)
 

@@ -1990,6 +1990,18 @@
       <source>The record arrived damaged; it is sent again</source>
       <translation>记录传输损坏，将重新发送</translation>
     </message>
+    <message>
+      <source>The photo is larger than the service accepts: take the photo again</source>
+      <translation>照片超过中心服务允许的大小：请重新拍照</translation>
+    </message>
+    <message>
+      <source>The photo is not a JPEG picture: take the photo again</source>
+      <translation>照片不是 JPEG 图片：请重新拍照</translation>
+    </message>
+    <message>
+      <source>Set aside: the record is larger than the service accepts (its photo?); take the photo again and save</source>
+      <translation>已暂缓发送：记录超过中心服务允许的大小（可能是照片）；请重新拍照并保存</translation>
+    </message>
   </context>
   <context>
     <name>states</name>

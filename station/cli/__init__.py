@@ -13,6 +13,7 @@ inside the handlers that need them, so a plain ``station app search`` starts fas
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
 import sys
@@ -131,6 +132,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StationError as exc:
         ctx.fail(exc)
         return exc.exit_code
+    except OSError as exc:  # a full disk where no writer expected one: still no traceback
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        full = StationError(
+            "disk_full", _("The disk is full: {why}. Free some space and try again", why=exc)
+        )
+        ctx.fail(full)
+        return full.exit_code
     except Exception as exc:  # a damaged database or a full disk, as the doctor names it
         from station.db import storage_error
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from station.errors import StationError, UsageError, ValidationError
+from station.errors import FieldError, StationError, UsageError, ValidationError
 from station.i18n import _
 
 
@@ -148,8 +148,6 @@ def pad(text: str, width: int) -> str:
 
 def _utf8(value: str, env: str) -> str:
     """An environment variable's text, refused when it is not UTF-8 (exit 4)."""
-    from station.errors import FieldError
-
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -159,45 +157,106 @@ def _utf8(value: str, env: str) -> str:
     return value
 
 
-def read_json_input(source: str) -> Any:
-    """Parse a JSON document (UTF-8) from a file path or ``-`` (stdin); a typed error when it is
-    not one."""
-    from station.errors import FieldError
+MAX_JSON_INPUT = 1024 * 1024  # an application record is a few kilobytes
+MAX_JSON_DEPTH = 32  # the record nests four levels deep (members.0.name)
+MAX_JSON_DIGITS = 20  # no number in a record needs more
 
+
+def read_json_input(source: str) -> Any:
+    """Parse a JSON document (UTF-8, a leading BOM allowed) from a file path or ``-`` (stdin);
+    a typed error (exit 4) when it is not one, or is larger, deeper or holds longer numbers
+    than any application record."""
     try:
-        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        if source == "-":
+            raw = sys.stdin.buffer.read(MAX_JSON_INPUT + 1)
+        else:
+            with Path(source).open("rb") as fh:
+                raw = fh.read(MAX_JSON_INPUT + 1)
     except OSError as exc:
         raise UsageError(
             "unreadable_input", _("Cannot read the input file: {why}", why=type(exc).__name__)
         ) from exc
+
+    def refused(code: str, message: str) -> ValidationError:
+        return ValidationError([FieldError("", code, message)])
+
+    if len(raw) > MAX_JSON_INPUT:
+        raise refused(
+            "input_too_large",
+            _(
+                "The input is larger than {kb} KB; an application is a few KB",
+                kb=MAX_JSON_INPUT // 1024,
+            ),
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValidationError(
-            [
-                FieldError(
-                    "",
-                    "not_utf8",
-                    _("The input is not UTF-8 text (byte {pos})", pos=exc.start + 1),
-                )
-            ]
+        raise refused(
+            "not_utf8", _("The input is not UTF-8 text (byte {pos})", pos=exc.start + 1)
         ) from exc
     try:
-        return json.loads(text)
+        doc = json.loads(
+            text, parse_int=_json_int, parse_constant=_json_constant, parse_float=_json_float
+        )
     except json.JSONDecodeError as exc:
-        raise ValidationError(
-            [
-                FieldError(
-                    "",
-                    "invalid_json",
-                    _(
-                        "The input is not valid JSON (line {line}, column {col})",
-                        line=exc.lineno,
-                        col=exc.colno,
-                    ),
-                )
-            ]
+        raise refused(
+            "invalid_json",
+            _(
+                "The input is not valid JSON (line {line}, column {col})",
+                line=exc.lineno,
+                col=exc.colno,
+            ),
         ) from exc
+    except RecursionError as exc:
+        raise refused(
+            "too_deep", _("The input is nested more deeply than an application record")
+        ) from exc
+    except ValueError as exc:  # a number too long, NaN or Infinity
+        raise refused(
+            "bad_number",
+            _("The input holds a number that no application field takes (too long, NaN, Infinity)"),
+        ) from exc
+    _check_depth(doc)
+    return doc
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_JSON_DIGITS:
+        raise ValueError("number too long")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    if len(text) > 2 * MAX_JSON_DIGITS:
+        raise ValueError("number too long")
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("number out of range")
+    return value
+
+
+def _json_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_depth(doc: Any) -> None:
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise ValidationError(
+                    [
+                        FieldError(
+                            "",
+                            "too_deep",
+                            _("The input is nested more deeply than an application record"),
+                        )
+                    ]
+                )
+            stack.extend(
+                (v, depth + 1) for v in (node.values() if isinstance(node, dict) else node)
+            )
 
 
 def output_path(out: str | Path) -> Path:

@@ -10,7 +10,7 @@ from typing import Any
 from station import plugins
 from station.cli.context import Context, output_path, writing
 from station.cli.parser import group
-from station.errors import UsageError
+from station.errors import StationError, UsageError
 from station.i18n import _
 
 
@@ -126,7 +126,8 @@ def import_text(result: Any, dry_run: bool, limit: int = 50) -> str:
 
 
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
-    from station.importer import FileLost, import_file, write_error_sheet, write_template
+    from station.import_read import FileLost
+    from station.importer import import_file, write_error_sheet, write_template
 
     if args.template:
         template = output_path(args.template)
@@ -141,8 +142,19 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     errors_out = output_path(args.errors) if args.errors else None
     result = import_file(ctx.session(), Path(args.file), dry_run=args.dry_run)
     if errors_out is not None and result.bad_rows:
-        with writing(errors_out):
-            write_error_sheet(result, errors_out)
+        try:
+            with writing(errors_out):
+                write_error_sheet(result, errors_out)
+        except StationError as exc:  # the rows are stored: say so, and how to get the sheet
+            ctx.message(import_text(result, args.dry_run))
+            raise StationError(
+                "cannot_write",
+                _(
+                    "{problem}. The file was imported as listed above; import it again with "
+                    "--errors to write the rejected rows (rows already imported are skipped)",
+                    problem=exc.message,
+                ),
+            ) from exc
     ctx.emit(result.to_json(), import_text(result, args.dry_run))
     if result.interrupted_at is not None:
         return FileLost().exit_code

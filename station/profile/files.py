@@ -278,6 +278,7 @@ def write_template(out: Path, profile: Profile | None = None) -> None:
     from openpyxl.styles import Font
 
     from station.fsutil import atomic_output
+    from station.spreadsheet import append_row, save_workbook
 
     if profile is not None:
         info = {
@@ -304,17 +305,17 @@ def write_template(out: Path, profile: Profile | None = None) -> None:
         wb = Workbook()
         ws = wb.active
         ws.title = STATION_SHEET
-        ws.append(["项目", "内容"])
+        append_row(ws, ["项目", "内容"])
         for path, zh in STATION_LABELS.items():
-            ws.append([zh, info[path]])
+            append_row(ws, [zh, info[path]])
         for title, heading, data in (
             (STREET_SHEET, ["街道代码", "街道名称"], streets),
             (COMMUNITY_SHEET, ["社区代码", "社区名称"], communities),
         ):
             sheet = wb.create_sheet(title)
-            sheet.append(heading)
+            append_row(sheet, heading)
             for code, name in data:
-                sheet.append([code, name])
+                append_row(sheet, [code, name])
             sheet.freeze_panes = "A2"
             for col in sheet.iter_cols(min_row=1, max_row=max(2, len(data) + 1)):
                 for cell in col:
@@ -334,8 +335,8 @@ def write_template(out: Path, profile: Profile | None = None) -> None:
             "社区代码：12 位，前 9 位为所属街道代码。",
             "导入：station profile import 本文件.xlsx（技术员）。",
         ):
-            notes.append([line])
-        wb.save(tmp)
+            append_row(notes, [line])
+        save_workbook(wb, tmp)
 
     atomic_output(out, write)
 

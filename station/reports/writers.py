@@ -3,7 +3,8 @@ formats come from the ``station.report_writers`` entry-point group (``pdf``: ``u
 drawn with Qt, which the core does not import). ``writer(fmt)`` finds either.
 
 Every file is written to a temporary name in the same folder and renamed when complete, so a
-failure (disk full, a crash) never leaves a half-written report under the final name."""
+failure (disk full, a crash) never leaves a half-written report under the final name; every
+cell goes through ``station.spreadsheet`` (text that looks like a formula stays text)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from station.errors import UsageError
 from station.fsutil import atomic_output
 from station.i18n import _
 from station.reports import title
+from station.spreadsheet import append_row, csv_row, save_workbook
 
 Writer = Callable[[dict[str, Any], Path], None]
 
@@ -107,12 +109,12 @@ def write_csv(data: dict[str, Any], path: Path) -> None:
     def write(tmp: Path) -> None:
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow([title(data)])
+        w.writerow(csv_row([title(data)]))
         for name, header, rows in sections(data):
             w.writerow([])
-            w.writerow([name])
-            w.writerow(header)
-            w.writerows(rows)
+            w.writerow(csv_row([name]))
+            w.writerow(csv_row(header))
+            w.writerows(csv_row(row) for row in rows)
         tmp.write_bytes(buf.getvalue().encode("utf-8-sig"))
 
     atomic_output(path, write)
@@ -130,14 +132,14 @@ def write_xlsx(data: dict[str, Any], path: Path) -> None:
         head_fill = PatternFill("solid", fgColor="1F4E79")
         for i, (name, header, rows) in enumerate(sections(data)):
             ws = wb.create_sheet(name[:30])
-            ws.append([title(data) if i == 0 else name])
+            append_row(ws, [title(data) if i == 0 else name])
             ws["A1"].font = Font(bold=True, size=14)
-            ws.append(header)
+            append_row(ws, header)
             for cell in ws[2]:
                 cell.font, cell.fill = head_font, head_fill
                 cell.alignment = Alignment(horizontal="center")
             for row in rows:
-                ws.append(row)
+                append_row(ws, row)
             ws.freeze_panes = "A3"
             ws.column_dimensions["A"].width = 34
             for col in "BCDE"[: max(1, len(header) - 1)]:
@@ -152,7 +154,7 @@ def write_xlsx(data: dict[str, Any], path: Path) -> None:
                 chart.set_categories(labels)
                 chart.height, chart.width = 8, 16
                 ws.add_chart(chart, "D3" if len(header) == 2 else "G3")
-        wb.save(tmp)
+        save_workbook(wb, tmp)
 
     atomic_output(path, write)
 
@@ -216,13 +218,13 @@ def write_referrals(lists: dict[str, list[dict[str, str]]], folder: Path) -> lis
             wb = Workbook()
             ws = wb.active
             ws.title = codes.label("services", service)[:30]
-            ws.append([headers[k] for k in keys])
+            append_row(ws, [headers[k] for k in keys])
             for cell in ws[1]:
                 cell.font = Font(bold=True)
             for r in rows:
-                ws.append([r.get(k, "") for k in keys])
+                append_row(ws, [r.get(k, "") for k in keys])
             ws.freeze_panes = "A2"
-            wb.save(tmp)
+            save_workbook(wb, tmp)
 
         atomic_output(folder / name, write)
         written.append(name)

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from station import audit as auditlog
 from station import outbox, trust
-from station.errors import AuthError, NotFoundError, UsageError, ValidationError
+from station.errors import AuthError, FieldError, NotFoundError, UsageError, ValidationError
 from station.i18n import _
 from station.record import content_hash, mask_id
 from station.search import classify, fts_query
@@ -53,6 +53,40 @@ _SUMMARY = (
     "captured_at",
     "operator",
 )
+
+
+def _check_new(record: Any, today: dt.date | None, places: dict[str, Any]) -> ApplicationRecord:
+    """A new application, validated; the station's own keys given by the caller are refused
+    with the other problems (``given_station_keys``)."""
+    from station.validation import check_application, given_station_keys
+
+    refused = given_station_keys(record)
+    try:
+        clean = check_application(record, today=today, **places)
+    except ValidationError as exc:
+        raise ValidationError(refused + exc.errors) from None
+    if refused:
+        raise ValidationError(refused)
+    return clean
+
+
+def _same_application(record: Any, old: ApplicationRecord, new_photo: bool) -> None:
+    """A new version names the application it corrects, if at all, by its own uuid and number,
+    and keeps its stored photo unless a new picture comes with it: a hash is never trusted."""
+    from station.validation import MESSAGES
+
+    if not isinstance(record, dict):
+        return
+    problems = [
+        FieldError(key, "other_application", _(MESSAGES["other_application"]))
+        for key in ("uuid", "number")
+        if record.get(key) is not None and record.get(key) != old.get(key)
+    ]
+    given = record.get("photo")
+    if not new_photo and given is not None and given != old.get("photo"):
+        problems.append(FieldError("photo", "photo_unknown", _(MESSAGES["photo_unknown"])))
+    if problems:
+        raise ValidationError(problems)
 
 
 class Applications(Manager):
@@ -98,9 +132,7 @@ class Applications(Manager):
         ``photo_override`` (the reasons a photo was kept although a check failed), the review
         flag is stored in the same transaction: the record and its flag, or neither."""
         self.require("app.create")
-        from station.validation import check_application
-
-        clean = check_application(record, today=today, **self.store.places())
+        clean = _check_new(record, today, self.store.places())
         with self.store.transaction():
             if photo is not None:
                 clean["photo"] = self.put_photo(photo)
@@ -115,14 +147,12 @@ class Applications(Manager):
         """Validate every record, then store the valid ones in ONE transaction (imports,
         synthetic data). Returns, per input, the saved ``{uuid, number}`` or its errors."""
         self.require("app.create")
-        from station.validation import check_application
-
         places = self.store.places()
         results: list[SavedApplication | ValidationError | None] = []
         cleaned: list[tuple[int, ApplicationRecord]] = []
         for i, record in enumerate(records):
             try:
-                cleaned.append((i, check_application(record, today=today, **places)))
+                cleaned.append((i, _check_new(record, today, places)))
                 results.append(None)
             except ValidationError as exc:
                 results.append(exc)
@@ -143,7 +173,7 @@ class Applications(Manager):
             ).fetchone()
         ):
             raise UsageError("no_photo", _("The photo is not in the database"))
-        clean["uuid"] = str(clean.get("uuid") or uuidlib.uuid4())
+        clean["uuid"] = str(uuidlib.uuid4())  # the station's, never the caller's
         clean["number"] = self._next_number(at.date())
         clean["captured_at"] = at.isoformat(timespec="seconds")
         clean["operator"] = self.operator
@@ -221,6 +251,7 @@ class Applications(Manager):
                     "forbidden",
                     _("Only a supervisor may correct another coordinator's application"),
                 )
+            _same_application(record, old, photo is not None)
             clean = check_application(record, **self.store.places())
             for key in ("uuid", "number", "captured_at", "operator"):
                 clean[key] = old[key]
@@ -499,14 +530,15 @@ class Applications(Manager):
         """Applications of the same person already at this station: the same ID number, or the
         same name and birth date (a mistyped number). For the intake's warning and the review."""
         self.require("app.search")
-        person = record.get("person") or {}
-        idn = str(person.get("id_number") or "").strip().upper()
-        name, birth = person.get("name"), person.get("birth_date")
+        person = record.get("person") if isinstance(record, dict) else None
+        person = person if isinstance(person, dict) else {}
+        raw_id, name, birth = (person.get(k) for k in ("id_number", "name", "birth_date"))
+        idn = raw_id.strip().upper() if isinstance(raw_id, str) else ""
         unique: dict[str, ApplicationSummary] = {}
         if idn:
             for d in self._summaries("id_number = ? AND purged = 0", (idn,), 20):
                 unique.setdefault(d["uuid"], {**d, "match": "id_number"})
-        if name and birth:
+        if isinstance(name, str) and isinstance(birth, str) and name and birth:  # not yet valid
             for d in self._summaries(
                 "name = ? AND birth_date = ? AND purged = 0", (name, birth), 20
             ):

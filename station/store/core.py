@@ -126,7 +126,8 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """BEGIN IMMEDIATE … COMMIT; nested use joins the outer transaction."""
+        """BEGIN IMMEDIATE … COMMIT; nested use joins the outer transaction. A full disk (at a
+        statement or at COMMIT) rolls back and raises ``StorageError`` ``disk_full``."""
         if self._depth:
             self._depth += 1
             try:
@@ -138,12 +139,16 @@ class Store:
         self._depth = 1
         try:
             yield self.conn
-        except BaseException:
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite may have rolled back already (a full disk)
+                self.conn.execute("ROLLBACK")
+            typed = db.disk_error(exc)
+            if typed is not None:
+                raise typed from exc
             raise
         self._depth = 0
-        self.conn.execute("COMMIT")
 
     def require(self, permission: str) -> None:
         roles.require(self.role, permission)

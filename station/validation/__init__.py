@@ -20,6 +20,7 @@ from station.validation.eligibility import eligibility
 from station.validation.fields import MESSAGES
 from station.validation.record import (
     check_application,
+    given_station_keys,
     normalize_application,
     validate_application,
     validate_person,
@@ -28,6 +29,7 @@ from station.validation.record import (
 __all__ = [
     "validate_application",
     "check_application",
+    "given_station_keys",
     "normalize_application",
     "validate_person",
     "eligibility",

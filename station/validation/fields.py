@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 from station import codes
@@ -14,9 +15,9 @@ from station.errors import FieldError
 from station.i18n import N_, _
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$", re.ASCII)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 _NAME = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffffA-Za-z·•. ]+$")
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -68,7 +69,34 @@ MESSAGES: dict[str, str] = {
     "bad_value": N_("Invalid value"),
     "kind": N_("Unknown kind of application"),
     "negative": N_("Must be a whole number"),
+    "control_chars": N_(
+        "Holds a control or invisible formatting character (such as a right-to-left mark); "
+        "type the text again"
+    ),
+    "digits_not_ascii": N_("Type the digits 0-9 (half-width), not full-width or other digits"),
+    "station_key": N_(
+        "Set by the station, not by the input: leave it out (the photo comes with --photo)"
+    ),
+    "other_application": N_("This record belongs to another application"),
+    "photo_unknown": N_(
+        "The photo is not the one stored with this application; a new photo comes with --photo"
+    ),
 }
+
+# Unicode categories no typed text needs: controls, format characters (bidi overrides and
+# isolates U+202A–202E, U+2066–2069, zero-width marks, the BOM), private use, surrogates, and
+# the line and paragraph separators.
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+
+
+def hidden_char(value: str) -> bool:
+    """Does ``value`` hold a character of ``HIDDEN_CATEGORIES`` (a tab or a NUL too)?"""
+    return any(unicodedata.category(c) in HIDDEN_CATEGORIES for c in value)
+
+
+def foreign_digit(value: str) -> bool:
+    """Does ``value`` hold a digit other than ASCII 0-9 (``１``, ``١``, ``٣``…)?"""
+    return any(not c.isascii() and c.isdigit() for c in value)
 
 
 class Collector:
@@ -97,8 +125,16 @@ class Collector:
         return value
 
     def text(
-        self, parent: dict[str, Any], key: str, field: str, required: bool, max_len: int
+        self,
+        parent: dict[str, Any],
+        key: str,
+        field: str,
+        required: bool,
+        max_len: int,
+        numeric: bool = False,
     ) -> str | None:
+        """A string field, stripped; refused when it holds a hidden character, or (``numeric``:
+        phones, dates, ID numbers, codes) a digit other than ASCII 0-9."""
         value = parent.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
@@ -111,8 +147,11 @@ class Collector:
         if len(value) > max_len:
             self.add(field, "too_long", n=max_len)
             return None
-        if any(ord(c) < 32 for c in value):
-            self.add(field, "bad_value")
+        if hidden_char(value):
+            self.add(field, "control_chars")
+            return None
+        if numeric and foreign_digit(value):
+            self.add(field, "digits_not_ascii")
             return None
         return value
 
@@ -126,7 +165,7 @@ class Collector:
     def code(
         self, parent: dict[str, Any], key: str, field: str, required: bool, table: str
     ) -> str | None:
-        value = self.text(parent, key, field, required, 8)
+        value = self.text(parent, key, field, required, 8, numeric=True)
         if value is not None and value not in codes.table(table):
             self.add(field, "code_unknown")
             return None
@@ -135,7 +174,7 @@ class Collector:
     def date(
         self, parent: dict[str, Any], key: str, field: str, required: bool, past: bool = True
     ) -> dt.date | None:
-        value = self.text(parent, key, field, required, 10)
+        value = self.text(parent, key, field, required, 10, numeric=True)
         if value is None:
             return None
         if not _ISO_DATE.match(value):
@@ -152,7 +191,7 @@ class Collector:
         return day
 
     def phone(self, parent: dict[str, Any], key: str, field: str, required: bool) -> None:
-        value = self.text(parent, key, field, required, 20)
+        value = self.text(parent, key, field, required, 20, numeric=True)
         if value is not None and not (_MOBILE.match(value) or _LANDLINE.match(value)):
             self.add(field, "phone")
 
@@ -164,7 +203,7 @@ class Collector:
         required: bool,
         permit_holder: bool = False,
     ) -> str | None:
-        value = self.text(parent, key, field, required, 18)
+        value = self.text(parent, key, field, required, 18, numeric=True)
         if value is None:
             return None
         value = value.upper()

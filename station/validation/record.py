@@ -58,6 +58,7 @@ GUARDIAN_KEYS = {"name", "id_number", "relation", "phone"}
 MEMBER_KEYS = {"relation", "name", "id_number", "birth_date"}
 
 LONG_TERM = "长期"
+MAX_MEMBERS = 50
 MIN_AGE = 16
 MIN_MONTHS = 6
 MAX_MONTHS = 1200
@@ -121,7 +122,7 @@ def _person(c: Collector, person: dict[str, Any], path: str, full: bool) -> dict
 def _residence(
     c: Collector, res: dict[str, Any], places: Places, birth: dt.date | None
 ) -> str | None:
-    division = c.text(res, "division_code", "residence.division_code", True, 6)
+    division = c.text(res, "division_code", "residence.division_code", True, 6, numeric=True)
     if division is not None and division not in places.districts:
         c.add("residence.division_code", "division_not_in_city")
         division = None
@@ -170,7 +171,7 @@ def _dwelling(c: Collector, dwelling: dict[str, Any]) -> None:
 
 def _employer(c: Collector, employer: dict[str, Any]) -> None:
     c.text(employer, "name", "employer.name", True, 100)
-    uscc = c.text(employer, "uscc", "employer.uscc", True, 18)
+    uscc = c.text(employer, "uscc", "employer.uscc", True, 18, numeric=True)
     if uscc is not None:
         problem = uscc_problem(uscc)
         if problem:
@@ -192,7 +193,7 @@ def _members(c: Collector, members: Any) -> None:
     if not isinstance(members, list):
         c.add("members", "type")
         return
-    for i, raw in enumerate(members[:50]):
+    for i, raw in enumerate(members[:MAX_MEMBERS]):
         path = f"members.{i}"
         member = c.obj(raw, path, MEMBER_KEYS, True)
         if member is None:
@@ -205,8 +206,8 @@ def _members(c: Collector, members: Any) -> None:
         birth = c.date(member, "birth_date", f"{path}.birth_date", True)
         if idn and birth and id_birth_date(idn) != birth:
             c.add(f"{path}.birth_date", "birth_date_mismatch")
-    if len(members) > 50:
-        c.add("members", "too_long", n=50)
+    if len(members) > MAX_MEMBERS:
+        c.add("members", "too_long", n=MAX_MEMBERS)
 
 
 def _services(c: Collector, services: Any) -> None:
@@ -241,6 +242,20 @@ def _station_keys(c: Collector, record: dict[str, Any]) -> None:
         isinstance(record["version"], bool) or not isinstance(record["version"], int)
     ):
         c.add("version", "type")
+
+
+def given_station_keys(record: object) -> list[FieldError]:
+    """A new application from outside (the command line, an import, the desktop) carries none
+    of the keys the station sets: the station makes the uuid, the number, the time and the
+    operator, and the photo arrives as a picture, not as a hash. ``uuid`` etc. set to null
+    count as absent."""
+    if not isinstance(record, dict):
+        return []
+    return [
+        FieldError(key, "station_key", _(MESSAGES["station_key"]))
+        for key in sorted(STATION_KEYS)
+        if record.get(key) is not None
+    ]
 
 
 def validate_application(

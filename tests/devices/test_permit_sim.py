@@ -46,7 +46,7 @@ def test_factory_picks_the_drivers():
         },
     ) as pcsc:
         assert isinstance(pcsc, PcscPermitCardReader) and pcsc.reader_name == "Virtual PCD 00 01"
-    with open_device("permit", {}, delay="0") as device:
+    with open_device("permit", {"permit.driver": "sim"}, delay="0") as device:
         assert isinstance(device, SimulatedPermitCardReader)
         assert isinstance(device, PermitCardReader)
 

@@ -20,12 +20,16 @@ def free_port() -> int:
 
 
 class Central:
-    def __init__(self, db: str) -> None:
+    def __init__(self, db: str, limits=None) -> None:  # type: ignore[no-untyped-def]
         self.db = db
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            create_app(db), host="127.0.0.1", port=self.port, log_level="error", lifespan="off"
+            create_app(db, limits),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="error",
+            lifespan="off",
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="central-service", daemon=True)
