@@ -19,6 +19,7 @@ TABLES = (
     "dwelling",
     "relations",
     "kinds",
+    "marital",
 )
 
 

@@ -123,6 +123,8 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "no_endorse_key",
                 "endorse_key_invalid",
                 "station_code_invalid",
+                "has_photo",
+                "photo_not_needed",
             }
         ),
     ),
@@ -149,6 +151,8 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "unknown_driver",
                 "sim_error_unknown",
                 "unknown_format",
+                "no_photo_folder",
+                "photos_with_outcomes",
             }
         ),
     ),

@@ -32,6 +32,7 @@ BUILTIN = (
     "station.cli.core",
     "station.cli.apps",
     "station.cli.reports",
+    "station.cli.figures",
     "station.cli.maintenance",
     "station.cli.bench",
 )

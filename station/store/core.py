@@ -13,11 +13,13 @@ from station import audit as auditlog
 from station import db, roles
 from station.errors import StorageError, ValidationError
 from station.i18n import _
+from station.store import upkeep
 from station.store.applications import Applications
 from station.store.config import Config
 from station.store.drafts import Drafts
 from station.store.endorsements import Endorsements
 from station.store.operators import Operators
+from station.store.referrals import Referrals
 from station.store.review import Review
 from station.typedefs import (
     ApplicationRecord,
@@ -42,8 +44,9 @@ class Store:
     """An unlocked station database, bound to one operator and role.
 
     The tables are worked on by its managers (``operators``, ``config``, ``apps``, ``drafts``,
-    ``endorsements``, ``review``); the methods below the plumbing are the store's long-standing interface,
-    kept as one-line delegates so that the desktop, the CLI and the tests did not change."""
+    ``endorsements``, ``review``, ``referrals``); the methods below the plumbing are the store's
+    long-standing interface, kept as one-line delegates so that the desktop, the CLI and the
+    tests did not change."""
 
     def __init__(self, station: Station, key: bytes, operator: str, role: str) -> None:
         self.station = station
@@ -69,6 +72,13 @@ class Store:
         self.drafts = Drafts(self)
         self.endorsements = Endorsements(self)
         self.review = Review(self)
+        self.referrals = Referrals(self)
+        self._person_secret: bytes | None = None
+        try:
+            upkeep.backfill(self)  # once, after migration 0010
+        except BaseException:
+            self.conn.close()
+            raise
 
     # -- plumbing ----------------------------------------------------------------------------
     @property
@@ -115,6 +125,12 @@ class Store:
 
     def require(self, permission: str) -> None:
         roles.require(self.role, permission)
+
+    def person_key(self, id_number: str | None) -> str | None:
+        """The keyed hash of an ID number that reports count persons by (store/upkeep.py)."""
+        if self._person_secret is None:
+            self._person_secret = upkeep.secret(self)
+        return upkeep.person_key(self._person_secret, id_number)
 
     def can(self, permission: str) -> bool:
         return roles.allowed(self.role, permission)
@@ -182,9 +198,14 @@ class Store:
         return self.apps.save(record, photo, today=today, photo_override=photo_override)
 
     def save_many(
-        self, records: list[dict[str, Any]], *, today: dt.date | None = None, source: str = "import"
+        self,
+        records: list[dict[str, Any]],
+        *,
+        today: dt.date | None = None,
+        source: str = "import",
+        photos: list[bytes | None] | None = None,
     ) -> list[SavedApplication | ValidationError]:
-        return self.apps.save_many(records, today=today, source=source)
+        return self.apps.save_many(records, today=today, source=source, photos=photos)
 
     def correct_application(
         self,
