@@ -111,6 +111,7 @@ class ImportResult:
     photos_added: int = 0  # photos of the folder that went to rows imported before
     waiting_photo: int = 0  # rows saved that print a card and have no photo yet
     referrals: int | None = None  # outcomes recorded (a referral-outcome file), else None
+    photo_folder: bool = False  # imported with a folder of photos
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"saved": self.saved, "skipped": self.skipped, "errors": self.errors}
@@ -118,7 +119,7 @@ class ImportResult:
             out["interrupted_at_row"] = self.interrupted_at
         if self.referrals is not None:
             out["referrals"] = self.referrals
-        else:
+        if self.photo_folder:  # only with --photos: cli.md fixes the plain import's document
             out["waiting_photo"] = self.waiting_photo
             out["photos_added"] = self.photos_added
         return out
@@ -324,7 +325,7 @@ def import_file(
 
         folder = photo_folder(photos)  # a missing folder is refused before anything is read
     rows = read_rows(path)
-    result = ImportResult()
+    result = ImportResult(photo_folder=folder is not None)
     header: list[Any] | None = None
     for row in rows:
         if any(_cell_text(c) for c in row):

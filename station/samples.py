@@ -79,7 +79,6 @@ def sample_record(**overrides: Any) -> dict[str, Any]:
             "phone": "13800000001",
             "education": "61",
             "occupation": "5",
-            "marital": "20",
         },
         "residence": {
             "division_code": "450103",

@@ -110,15 +110,15 @@ def cmd_add(ctx: Context, args: argparse.Namespace) -> int:
                 )
             )
     result = store.save_application(record, photo)
-    human = _("Saved: application number {number}", number=result["number"])
-    waiting = store.get_application(result["uuid"], audit_view=False).get("state")
-    if waiting == "photo_needed":
-        human += "\n" + _(
-            "It prints a card and has no photo: it waits until 'station photo add {number} "
-            "FILE' adds one, then goes to the central service",
-            number=result["number"],
+    if store.apps.state_of(result["uuid"]) == "photo_needed":  # said on stderr: cli.md fixes
+        ctx.message(  # the JSON document of app add
+            _(
+                "It prints a card and has no photo: it waits until 'station photo add {number} "
+                "FILE' adds one, then goes to the central service",
+                number=result["number"],
+            )
         )
-    ctx.emit(dict(result, state=waiting), human)
+    ctx.emit(result, _("Saved: application number {number}", number=result["number"]))
     return 0
 
 

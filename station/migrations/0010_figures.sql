@@ -9,7 +9,14 @@
 -- of the services they asked for.
 ALTER TABLE applications ADD COLUMN person_key TEXT;
 ALTER TABLE applications ADD COLUMN marital TEXT;  -- GB/T 2261.2, for the period report
-CREATE INDEX applications_person ON applications (person_key, updated_at);
+-- written: the order in which versions were written (updated_at has whole seconds): a
+-- person's latest application is the one written last.
+ALTER TABLE applications ADD COLUMN written INTEGER NOT NULL DEFAULT 0;
+UPDATE applications SET written = w.n
+FROM (SELECT id, row_number() OVER (ORDER BY updated_at, id) AS n FROM applications) AS w
+WHERE applications.id = w.id;
+CREATE INDEX applications_written ON applications (written);
+CREATE INDEX applications_person ON applications (person_key, written);
 CREATE INDEX applications_photo_needed ON applications (captured_at) WHERE state = 'photo_needed';
 INSERT OR IGNORE INTO meta (key, value) VALUES ('person_key_secret', lower(hex(randomblob(32))));
 INSERT OR REPLACE INTO meta (key, value) VALUES ('backfill_0010', 'pending');

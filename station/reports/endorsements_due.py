@@ -65,7 +65,7 @@ def endorsements_due(
         str(key)
         for (key,) in conn.execute(
             "SELECT k FROM (SELECT coalesce(person_key, uuid) AS k, kind, row_number() OVER ("
-            " PARTITION BY coalesce(person_key, uuid) ORDER BY updated_at DESC, id DESC) AS rn"
+            " PARTITION BY coalesce(person_key, uuid) ORDER BY written DESC, id DESC) AS rn"
             " FROM applications) WHERE rn = 1 AND kind = 'deregistration'"
         )
     }
@@ -104,7 +104,7 @@ def endorsements_due(
         holder: Holder = (permit, None, idn, None, None, None)
         app = conn.execute(
             "SELECT name, phone, community, record FROM applications WHERE person_key = ?"
-            " AND purged = 0 ORDER BY updated_at DESC LIMIT 1",
+            " AND purged = 0 ORDER BY written DESC LIMIT 1",
             (key,),
         ).fetchone()
         if app is not None:

@@ -46,7 +46,7 @@ CHILDBEARING = (15, 49)  # ages, inclusive
 # its own person): the window keeps one row per person.
 _LATEST = (
     "SELECT community, kind, id_number, birth_date, marital, row_number() OVER ("
-    " PARTITION BY coalesce(person_key, uuid) ORDER BY updated_at DESC, id DESC) AS rn"
+    " PARTITION BY coalesce(person_key, uuid) ORDER BY written DESC, id DESC) AS rn"
     " FROM applications"
 )
 

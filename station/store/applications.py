@@ -24,6 +24,8 @@ from station.typedefs import (
     Version,
 )
 
+# the next value of ``applications.written``: versions in the order they were written
+_NEXT_WRITTEN = "(SELECT coalesce(max(written), 0) + 1 FROM applications)"
 _COLUMNS = (
     "id",
     "uuid",
@@ -154,8 +156,8 @@ class Applications(Photos):
         cur = self.conn.execute(
             "INSERT INTO applications (uuid, number, version, kind, state, id_number, name,"
             " phone, birth_date, division_code, community, day, captured_at, operator,"
-            " updated_at, photo, content_hash, record, person_key, marital) VALUES (?, ?, 1, ?,"
-            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " updated_at, photo, content_hash, record, person_key, marital, written) VALUES"
+            f" (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {_NEXT_WRITTEN})",
             (
                 rec["uuid"],
                 rec["number"],
@@ -270,7 +272,8 @@ class Applications(Photos):
         self.conn.execute(
             "UPDATE applications SET version = ?, kind = ?, state = ?, id_number = ?, name = ?,"
             " phone = ?, birth_date = ?, division_code = ?, community = ?, updated_at = ?,"
-            " photo = ?, content_hash = ?, record = ?, person_key = ?, marital = ? WHERE id = ?",
+            " photo = ?, content_hash = ?, record = ?, person_key = ?, marital = ?,"
+            f" written = {_NEXT_WRITTEN} WHERE id = ?",
             (
                 version,
                 clean["kind"],

@@ -70,8 +70,10 @@ class Photos(Manager):
                         "record ('station app change NUMBER FILE --photo JPEG')"
                     ),
                 )
+            waiting = row["state"] == PHOTO_NEEDED  # e.g. a change of address after a sync
             refused = sent is not None and sent["code"] == "photo_required"
-            if sent is not None and sent["state"] not in ("pending", "rejected") and not refused:
+            done = sent is not None and sent["state"] not in ("pending", "rejected")
+            if done and not (waiting or refused):
                 raise UsageError(
                     "photo_not_needed",
                     _("This application has gone to the central service without a photo"),
