@@ -75,7 +75,7 @@ class Store:
         self.referrals = Referrals(self)
         self._person_secret: bytes | None = None
         try:
-            upkeep.backfill(self)  # once, after migration 0010
+            upkeep.backfill(self)  # once, after migration 0012
         except BaseException:
             self.conn.close()
             raise

@@ -1,13 +1,13 @@
 """Person keys, and the data a migration's SQL cannot compute.
 
 A person key is a keyed hash of the applicant's ID number: HMAC-SHA256 with the station's
-random secret (``meta.person_key_secret``, made by migration 0010), 32 hex digits. The reports
+random secret (``meta.person_key_secret``, made by migration 0012), 32 hex digits. The reports
 count distinct persons by it (coverage, staffing, the married women of the family-planning
 indicators), and it survives the retention purge, which removes the ID number itself: a purged
 registration is still the same person as a later one, and the key cannot be turned back into
 the number without the secret, which never leaves the encrypted database.
 
-Migration 0010 leaves ``meta.backfill_0010`` behind; the first store opened afterwards fills the
+Migration 0012 leaves ``meta.backfill_0012`` behind; the first store opened afterwards fills the
 person keys and the referrals of the applications already there (one transaction), then removes
 it.
 """
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BACKFILL = "backfill_0010"
+BACKFILL = "backfill_0012"
 
 
 def person_key(secret: bytes, id_number: str | None) -> str | None:
@@ -40,13 +40,13 @@ def person_key(secret: bytes, id_number: str | None) -> str | None:
 
 def secret(store: Store) -> bytes:
     value = db.meta_get(store.conn, "person_key_secret")
-    if not value:  # pragma: no cover - migration 0010 makes it
+    if not value:  # pragma: no cover - migration 0012 makes it
         raise RuntimeError("the database has no person-key secret")
     return bytes.fromhex(value)
 
 
 def backfill(store: Store) -> None:
-    """After migration 0010: person keys and referrals of the rows already there (once)."""
+    """After migration 0012: person keys and referrals of the rows already there (once)."""
     if db.meta_get(store.conn, BACKFILL) is None:
         return
     key = secret(store)

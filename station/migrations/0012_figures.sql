@@ -5,7 +5,7 @@
 -- purge has removed the ID number itself (the key is not the number, and cannot be turned back
 -- into it without the station's secret). Filled in by the store for new rows (with the marital
 -- status, which the record keeps inside its compressed blob); the rows already there are
--- filled at the next login (meta 'backfill_0010', station/store/upkeep.py), with the referrals
+-- filled at the next login (meta 'backfill_0012', station/store/upkeep.py), with the referrals
 -- of the services they asked for.
 ALTER TABLE applications ADD COLUMN person_key TEXT;
 ALTER TABLE applications ADD COLUMN marital TEXT;  -- GB/T 2261.2, for the period report
@@ -19,7 +19,7 @@ CREATE INDEX applications_written ON applications (written);
 CREATE INDEX applications_person ON applications (person_key, written);
 CREATE INDEX applications_photo_needed ON applications (captured_at) WHERE state = 'photo_needed';
 INSERT OR IGNORE INTO meta (key, value) VALUES ('person_key_secret', lower(hex(randomblob(32))));
-INSERT OR REPLACE INTO meta (key, value) VALUES ('backfill_0010', 'pending');
+INSERT OR REPLACE INTO meta (key, value) VALUES ('backfill_0012', 'pending');
 
 -- The 7+1 referrals: one row per application and service asked for, 'referred' when the
 -- application is saved, later 'delivered' or 'declined' on a date, recorded by an operator.
