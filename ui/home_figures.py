@@ -1,6 +1,7 @@
 """The home panel's figures of what waits for a person: applications waiting for their photo
 (opens the list filtered to them), records rejected in production (opens the sync status),
-permits whose endorsement falls due in the next 30 days (opens that list)."""
+permits whose endorsement falls due in the next 30 days (opens that list). Only the figures
+above zero are shown, highlighted."""
 
 from __future__ import annotations
 
@@ -42,11 +43,28 @@ class HomeFigures(QWidget):
         button.setObjectName(name)
         button.setFlat(True)
         button.setAutoDefault(False)
+        button.setProperty("figure", True)
         button.clicked.connect(signal.emit)
         return button
 
+    @staticmethod
+    def _mark(button: QPushButton, count: int) -> None:
+        """A figure above zero stands out (something waits for a person); a zero is not shown
+        (the panel must fit 1366×768 with every workflow's entry)."""
+        button.setVisible(count > 0)
+        if bool(button.property("attention")) != (count > 0):
+            button.setProperty("attention", count > 0)
+            button.style().unpolish(button)
+            button.style().polish(button)
+
     def show_figures(self, figures: dict[str, int]) -> None:
         self.figures = figures
+        for button, key in (
+            (self.photo_needed, "photo_needed"),
+            (self.rejections, "rejected_in_production"),
+            (self.endorsements, "endorsements_due"),
+        ):
+            self._mark(button, int(figures.get(key, 0)))
         self.photo_needed.setText(
             self.tr("Waiting for a photo: %1").replace("%1", str(figures.get("photo_needed", 0)))
         )

@@ -51,6 +51,7 @@ def test_wizard_change_waits_for_the_photo_added_in_the_record_view(
     try:
         win = session.window
         qtbot.waitUntil(lambda: "0" in win.figures.photo_needed.text(), timeout=10_000)
+        assert win.figures.photo_needed.isHidden()  # a zero is not shown
         view = open_record(win, qtbot, old["uuid"])
         assert view.photo_button.isHidden()
         # a change of address through the wizard: a new card, so it waits for the photo
@@ -69,6 +70,8 @@ def test_wizard_change_waits_for_the_photo_added_in_the_record_view(
         # the home panel counts it, and its button opens the filtered list
         win.refresh()
         qtbot.waitUntil(lambda: win.figures.figures.get("photo_needed") == 1, timeout=10_000)
+        assert win.figures.photo_needed.property("attention")  # above zero: it stands out
+        assert not win.figures.rejections.property("attention")
         win.figures.photo_needed.click()
         assert win.photo_filter.isChecked()
         qtbot.waitUntil(lambda: win.model.rowCount() == 1, timeout=10_000)
