@@ -6,6 +6,7 @@ production."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 
@@ -86,6 +87,14 @@ def test_app_add_without_photo_waits_then_photo_add_sends_it(station, central, t
     assert [r["number"] for r in listed["results"]] == [saved["number"]]
     out, status = cli(station, "sync", "--status")
     assert status["photo_needed"] == 1 and status["pending"] == 0
+    # the daily report has its line (what waits, for whoever reads the day's figures)
+    report = tmp_path / "day.csv"
+    day = dt.date.today().isoformat()
+    out = run_cli("report", "daily", "--date", day, "--format", "csv", "--out", str(report),
+                  env=dict(station.env("super"), STATION_LANG="en"))  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    line = next(r for r in report.read_text(encoding="utf-8-sig").splitlines() if "photo" in r)
+    assert line.startswith("Waiting for a photo") and line.endswith("1")
     out, counts = cli(station, "sync")
     assert out.returncode == 0 and counts["sent"] == 0
     assert central.store.status()["applications"] == 0  # nothing left without the photo
@@ -196,7 +205,6 @@ def applicant(idn, birth, sex):
 def drive(tmp_path):
     """A drive's sheet of three applicants and a photo folder: a good picture for the first,
     a dark one for the second (its file named with a lower-case x), none for the third."""
-    import datetime as dt
 
     from station.checks import make_id_number
     from tests.reports.test_import import flat, write_xlsx

@@ -16,6 +16,7 @@ from tests import media
 from tests.sync.conftest import central  # noqa: F401  (the reference service fixture)
 from tests.sync.test_sync import enrolled, no_sleep
 from tests.ui.test_first_window import login
+from tests.ui.test_wizard import make  # noqa: F401  (the wizard fixture)
 
 
 def open_desk(station, qtbot):
@@ -46,10 +47,22 @@ def test_wizard_change_waits_for_the_photo_added_in_the_record_view(
     coord = enrolled(station, central)
     # a record the service holds without a photo (an endorsement: written onto the card)
     old = coord.save_application(sample_record(kind="endorsement"))
+    other = coord.save_application(sample_record(), media.photo_jpeg(1))
     SyncClient(coord).run(sleep=no_sleep)
+    central.store.produce(other["uuid"], reject="photo_quality", field="photo")
+    SyncClient(coord).sync_once()
     session = open_desk(station, qtbot)
     try:
         win = session.window
+        # a rejection in production: counted, highlighted, opens the sync status
+        qtbot.waitUntil(
+            lambda: win.figures.figures.get("rejected_in_production") == 1, timeout=10_000
+        )
+        assert win.figures.rejections.property("attention")
+        win.figures.rejections.click()
+        qtbot.waitUntil(lambda: getattr(win, "sync_dialog", None) is not None, timeout=10_000)
+        qtbot.addWidget(win.sync_dialog)
+        win.sync_dialog.close()
         qtbot.waitUntil(lambda: "0" in win.figures.photo_needed.text(), timeout=10_000)
         assert win.figures.photo_needed.isHidden()  # a zero is not shown
         view = open_record(win, qtbot, old["uuid"])
@@ -71,7 +84,6 @@ def test_wizard_change_waits_for_the_photo_added_in_the_record_view(
         win.refresh()
         qtbot.waitUntil(lambda: win.figures.figures.get("photo_needed") == 1, timeout=10_000)
         assert win.figures.photo_needed.property("attention")  # above zero: it stands out
-        assert not win.figures.rejections.property("attention")
         win.figures.photo_needed.click()
         assert win.photo_filter.isChecked()
         qtbot.waitUntil(lambda: win.model.rowCount() == 1, timeout=10_000)
@@ -144,3 +156,87 @@ def test_referral_outcome_and_endorsements_due_from_the_desktop(app, station, qt
     assert done.returncode == 0, done.stderr
     with out.open(encoding="utf-8-sig") as fh:
         assert len(list(csv.reader(fh))) == 2
+
+
+def bridge_for(station, user):
+    from tests.conftest import PASSWORD
+    from ui.adapter import StationBridge
+    from ui.app import make_app
+
+    make_app()
+    return StationBridge(station.station.login(user, PASSWORD))
+
+
+def test_import_dialog_takes_a_photo_folder(app, station, qtbot, tmp_path):
+    from tests.sync.test_photo_needed import drive as make_drive
+    from ui.exports_view import ImportDialog
+
+    sheet, photos, _ids = make_drive.__wrapped__(tmp_path)
+    bridge = bridge_for(station, "coord")
+    try:
+        dlg = ImportDialog(bridge)
+        qtbot.addWidget(dlg)
+        dlg.choose(str(sheet))
+        dlg.choose_photos(str(photos))
+        dlg.start()
+        qtbot.waitUntil(lambda: dlg.result is not None, timeout=20_000)
+        assert dlg.result.saved == 2 and dlg.result.waiting_photo == 1
+        assert dlg.table.rowCount() == 1 and dlg.table.item(0, 1).text() == "photo"
+        assert "1" in dlg.summary.text()
+    finally:
+        bridge.stop()
+    with station.login("coord") as coord:
+        assert coord.apps.photo_needed_count() == 1
+
+
+def test_report_settings_on_the_reports_screen(app, station, qtbot):
+    from ui.report_settings import ReportSettings
+
+    tech = bridge_for(station, "tech")
+    try:
+        seen = ReportSettings(tech)
+        qtbot.addWidget(seen)
+        assert seen.save_button.isHidden()
+        assert all(e.isReadOnly() for e in seen.edits.values())
+    finally:
+        tech.stop()
+    sup = bridge_for(station, "super")
+    try:
+        box = ReportSettings(sup)
+        qtbot.addWidget(box)
+        qtbot.waitUntil(lambda: box.edits["report.staff_ratio"].text() != "", timeout=10_000)
+        box.edits["report.coverage_target"].setText("101")
+        box.save()
+        qtbot.waitUntil(lambda: box.status.text() != "", timeout=10_000)
+        assert "coverage_target" in box.status.text()
+        box.status.setText("")
+        box.edits["report.coverage_target"].setText("88")
+        box.edits["report.estimated_population"].setText("5000")
+        box.save()
+        qtbot.waitUntil(lambda: box.status.text() != "", timeout=10_000)
+    finally:
+        sup.stop()
+    with station.login("super") as s:
+        assert s.config_get("report.coverage_target") == "88"
+        keys = [
+            d
+            for (d,) in s.conn.execute("SELECT detail FROM audit WHERE action = 'config.set'")
+            if "report.coverage_target" in d
+        ]
+    assert len(keys) == 1  # the refused value stored nothing
+
+
+def test_wizard_keeps_the_marital_status(make, qtbot):  # noqa: F811
+    from station.codes import label
+    from ui.record_html import record_html
+
+    dlg = make()
+    rec = sample_record()
+    rec["person"]["marital"] = "22"
+    dlg.load_record(rec)
+    assert dlg.applicant.marital.currentData() == "22"
+    assert dlg.record()["person"]["marital"] == "22"
+    assert label("marital", "22", "zh") in record_html(dlg.record())
+    dlg.applicant.marital.setCurrentIndex(0)  # not stated: optional
+    assert not dlg.record()["person"].get("marital")
+    assert "person.marital" not in {e.field for e in dlg._changed()}
