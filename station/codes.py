@@ -1,4 +1,7 @@
-"""The reference code tables (resources/codes/*.json), loaded once and cached."""
+"""The reference code tables (resources/codes/*.json), loaded once and cached.
+
+The city's streets and communities are not here: they come from the station profile
+(``station.profile``; the demo table reaches the product only as a profile)."""
 
 from __future__ import annotations
 
@@ -68,12 +71,3 @@ def retired_divisions() -> dict[str, str]:
     for entry in _load("divisions").values():
         out.update(entry.get("retired", {}))
     return out
-
-
-def communities(division_code: str) -> list[dict[str, str]]:
-    """Communities of a district: ``{"code", "name", "street_code", "street"}``."""
-    return list(_load("communities").get(division_code, []))
-
-
-def community_names(division_code: str) -> frozenset[str]:
-    return frozenset(c["name"] for c in communities(division_code))

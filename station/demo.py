@@ -70,6 +70,9 @@ class DemoStation:
                 if name != "tech":
                     tech.add_operator(name, role, PASSWORD)
             tech.config_set_many(SETTINGS)
+            from station.profile.demo import install_demo
+
+            install_demo(tech)
         if self.records:
             self.add_synthetic(self.records)
 

@@ -240,11 +240,55 @@ def check_translations(ctx: DoctorContext) -> Check:
     return Check("translations", OK, _("Chinese and English"))
 
 
+def check_profile(ctx: DoctorContext) -> Check:
+    """The station profile: loaded (which version), and whether the central service's last
+    published table was refused."""
+    if ctx.store is None:
+        return Check(
+            "profile",
+            WARN,
+            _("not checked (no operator given)"),
+            _("Run doctor with --user and a password to check the station profile"),
+        )
+    from station import outbox
+
+    profile = ctx.store.station_profile()
+    if profile is None:
+        return Check(
+            "profile",
+            FAIL,
+            _("no station profile: intake refuses every community"),
+            _("A technician imports the city's profile: station profile import FILE"),
+        )
+    detail = _(
+        "version {version}, {city}: {communities} communities",
+        version=profile.version,
+        city=profile.city_name,
+        communities=len(profile.communities),
+    )
+    refused = outbox.code_tables_problem(ctx.store.conn)
+    if refused is not None:
+        return Check(
+            "profile",
+            WARN,
+            detail
+            + "; "
+            + _(
+                "the central service's version {version} was refused ({code})",
+                version=refused.get("version", "?"),
+                code=refused.get("code", "?"),
+            ),
+            _("The loaded version stays in use; tell the central service's operator"),
+        )
+    return Check("profile", OK, detail)
+
+
 CORE_CHECKS: list[CheckFn] = [
     check_version,
     check_data_dir,
     check_keyslots,
     check_database,
+    check_profile,
     check_disk,
     check_clock,
     check_translations,

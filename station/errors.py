@@ -125,6 +125,9 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "station_code_invalid",
                 "has_photo",
                 "photo_not_needed",
+                "profile_not_newer",
+                "profile_other_city",
+                "no_export_key",
             }
         ),
     ),
@@ -153,6 +156,8 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "unknown_format",
                 "no_photo_folder",
                 "photos_with_outcomes",
+                "file_too_large",
+                "bad_usage",
             }
         ),
     ),
@@ -173,6 +178,7 @@ EXIT_RULES: tuple[ExitRule, ...] = (
                 "no_sync",
                 "extra_missing",
                 "no_folder",
+                "batch_damaged",
             }
         ),
     ),

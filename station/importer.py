@@ -4,7 +4,9 @@ sheet for the bad rows, and no duplicates when the same file is imported twice.
 
 Columns are named by the record's dotted paths (``person.id_number``, ``members.0.name``) or by
 the Chinese headers of the template (``station import --template``). Cells may hold Excel dates,
-Excel serial numbers, or text dates; code fields accept the code or its Chinese label.
+Excel serial numbers, or text dates; code fields accept the code or its Chinese label. With the
+station profile loaded, the district may be given by name and the community by its 12-digit
+code (its district then follows from the code).
 
 Photos (``photos``, a folder): the row whose ID number names a file ``<ID number>.jpg`` there
 gets that picture as its photo, after the checks of a still picture (station/photo_files.py); a
@@ -37,6 +39,7 @@ from station.i18n import _
 from station.record import canonical_json
 
 if TYPE_CHECKING:
+    from station.profile import Profile
     from station.store import Store
 
 # (dotted path, Chinese header) — the template's columns, in order.
@@ -237,6 +240,26 @@ def row_to_record(cells: dict[str, Any]) -> tuple[dict[str, Any], list[FieldErro
     return record, problems
 
 
+def resolve_places(record: dict[str, Any], profile: Profile | None) -> None:
+    """The residence as the station profile names it: a district given by its name becomes
+    its code; a community given by its 12-digit code becomes its name, and an empty district
+    its district. What the profile does not know is left for validation to name."""
+    residence = record.get("residence")
+    if profile is None or not isinstance(residence, dict):
+        return
+    district = residence.get("division_code")
+    if isinstance(district, str) and district and not district.isdigit():
+        by_name = {name: code for code, name in profile.districts.items()}
+        residence["division_code"] = by_name.get(district, district)
+    community = residence.get("community")
+    if isinstance(community, str) and len(community) == 12 and community.isdigit():
+        found = profile.community(community)
+        if found is not None:
+            residence["community"] = found.name
+            if not residence.get("division_code"):
+                residence["division_code"] = found.district
+
+
 class FileLost(UsageError):
     """The file stopped being readable part-way through."""
 
@@ -343,6 +366,7 @@ def import_file(
             ),
         )
     result.header = [_cell_text(c) for c in header]
+    profile = store.station_profile()
     chunk: list[tuple[int, list[Any], dict[str, Any], str]] = []
     row_no = 1
     while True:
@@ -361,6 +385,7 @@ def import_file(
             continue
         cells = {p: (row[i] if i < len(row) else None) for i, p in mapping.items()}
         record, problems = row_to_record(cells)
+        resolve_places(record, profile)
         if problems:
             _bad(result, row_no, row, problems)
             continue
@@ -435,10 +460,10 @@ def _flush(
     from station.validation import check_application
 
     if dry_run:
-        city = store.config_get("station.city")
+        places = store.places()
         for row_no, row, record, _digest in _fresh(store, chunk, result):
             try:
-                check_application(record, city=city)
+                check_application(record, **places)
                 photo_for_row(folder, record)
                 result.saved += 1
             except ValidationError as exc:
@@ -518,7 +543,9 @@ def write_error_sheet(result: ImportResult, out: Path) -> None:
     atomic_output(out, write)
 
 
-def write_template(out: Path) -> None:
+def write_template(out: Path, profile: Profile | None = None) -> None:
+    """The sheet for door-to-door drives, with one example row; with the station profile, the
+    example lives in one of its communities and a sheet lists them all (codes and names)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -526,6 +553,9 @@ def write_template(out: Path) -> None:
     from station.samples import sample_record
 
     example = sample_record()
+    if profile is not None and profile.communities:
+        first = profile.communities[0]
+        example["residence"].update(division_code=first.district, community=first.name)
 
     def value(path: str) -> Any:
         cur: Any = example
@@ -554,6 +584,14 @@ def write_template(out: Path) -> None:
             notes.append([zh, path])
         for line in TEMPLATE_NOTES:
             notes.append([line])
+        if profile is not None:
+            places = wb.create_sheet("社区")
+            places.append(["区县代码", "区县", "街道", "社区代码", "社区"])
+            for cell in places[1]:
+                cell.font = Font(bold=True)
+            districts = profile.districts
+            for c in profile.communities:
+                places.append([c.district, districts.get(c.district, ""), c.street, c.code, c.name])
         wb.save(tmp)
 
     atomic_output(out, write)

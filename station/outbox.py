@@ -80,13 +80,69 @@ def pending(conn: Connection, limit: int) -> list[tuple[str, int, str]]:
 
 def open_batches(conn: Connection) -> list[dict[str, Any]]:
     rows = conn.execute(
-        "SELECT batch_id, body_sha256, content_type, body FROM batches"
+        "SELECT batch_id, body_sha256, content_type, body, exported_at FROM batches"
         " WHERE state = 'sending' ORDER BY created_at"
     ).fetchall()
     return [
-        {"batch_id": r[0], "body_sha256": r[1], "content_type": r[2], "body": bytes(r[3])}
+        {
+            "batch_id": r[0],
+            "body_sha256": r[1],
+            "content_type": r[2],
+            "body": bytes(r[3]),
+            "exported_at": r[4],
+        }
         for r in rows
     ]
+
+
+def open_batch_ids(conn: Connection) -> list[str]:
+    """The batches sent (or exported) and not answered yet, oldest first."""
+    return [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT batch_id FROM batches WHERE state = 'sending' ORDER BY created_at"
+        )
+    ]
+
+
+def stored_batch(conn: Connection, batch_id: str) -> dict[str, Any]:
+    """One stored batch with its exact bytes (as ``open_batches`` gives them)."""
+    r = conn.execute(
+        "SELECT batch_id, body_sha256, content_type, body, exported_at FROM batches"
+        " WHERE batch_id = ?",
+        (batch_id,),
+    ).fetchone()
+    return {
+        "batch_id": r[0],
+        "body_sha256": r[1],
+        "content_type": r[2],
+        "body": bytes(r[3]),
+        "exported_at": r[4],
+    }
+
+
+def mark_exported(conn: Connection, batch_id: str, at: str) -> None:
+    """The batch was written to an export (``station sync --export``): the next online sync
+    asks the service for its stored result before sending it again."""
+    conn.execute("UPDATE batches SET exported_at = ? WHERE batch_id = ?", (at, batch_id))
+
+
+# -- the central service's code tables (station profile) ----------------------------------------
+def code_tables_problem(conn: Connection) -> dict[str, Any] | None:
+    """The central service's last published table that this station refused (its version,
+    the first problem's code, when), or None."""
+    value = get(conn, "code_tables_refused")
+    if not value:
+        return None
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def set_code_tables_problem(conn: Connection, problem: dict[str, Any] | None) -> None:
+    put(conn, "code_tables_refused", json.dumps(problem, ensure_ascii=False) if problem else "")
 
 
 def record_batch(
@@ -361,6 +417,13 @@ def summary(conn: Connection) -> dict[str, Any]:
     out["last_error"] = get(conn, "last_error")
     out["ready_for_pickup"] = conn.execute(
         "SELECT count(*) FROM outbox WHERE service_state = 'ready_for_pickup'"
+    ).fetchone()[0]
+    refused = code_tables_problem(conn)
+    out["code_tables_refused"] = (
+        f"{refused.get('version', '?')} ({refused.get('code', '?')})" if refused else ""
+    )
+    out["exported"] = conn.execute(
+        "SELECT count(*) FROM batches WHERE state = 'sending' AND exported_at IS NOT NULL"
     ).fetchone()[0]
     return out
 

@@ -46,6 +46,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "device.use",
             "device.setup",
             "enrol",
+            "profile.import",
             "sync.run",
             "backup",
             "audit.verify",

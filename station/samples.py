@@ -106,9 +106,9 @@ def sample_record(**overrides: Any) -> dict[str, Any]:
         "members": [],
         "services": ["employment", "health"],
     }
-    from station import codes
+    from station.profile.demo import demo_profile
 
-    names = codes.community_names("450103")
+    names = demo_profile("4501").community_names("450103")
     if names and record["residence"]["community"] not in names:
         record["residence"]["community"] = sorted(names)[0]
     for key, value in overrides.items():
@@ -118,7 +118,7 @@ def sample_record(**overrides: Any) -> dict[str, Any]:
 
 def synthetic_record(rng: random.Random, today: dt.date, city: str = "4501") -> dict[str, Any]:
     """A random valid ``new`` application (fast: for bulk data)."""
-    from station import codes
+    from station.profile.demo import demo_profile
 
     age = rng.randint(17, 62)
     birth = dt.date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
@@ -129,10 +129,11 @@ def synthetic_record(rng: random.Random, today: dt.date, city: str = "4501") -> 
         seq = (seq + 1) % 1000
     id_number = make_id_number(region, birth, seq)
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-    districts = sorted(codes.divisions(city)) or ["450103"]
+    profile = demo_profile(city)
+    districts = sorted({c.district for c in profile.communities}) or ["450103"]
     division = rng.choice(districts)
-    communities = codes.communities(division)
-    community = rng.choice(communities)["name"] if communities else "示例社区"
+    communities = profile.communities_of(division)
+    community = rng.choice(communities).name if communities else "示例社区"
     reason = rng.choice(("1", "1", "1", "3", "6", "9"))
     dwelling_type = rng.choice(("rented", "rented", "own", "dormitory", "relative"))
     issued = today - dt.timedelta(days=rng.randint(30, 3000))

@@ -55,6 +55,30 @@ def register(sub: Any) -> None:
     p.add_argument("--db", required=True)
     p.add_argument("station_id")
     p.set_defaults(func=cmd_revoke)
+    p = csub.add_parser(
+        "import",
+        help=_(
+            "take in the batches and handovers a station without network exported "
+            "('station sync --export DIR')"
+        ),
+    )
+    p.add_argument("--db", required=True)
+    p.add_argument("folder", metavar="DIR", help=_("the folder of the export (a USB stick)"))
+    p.set_defaults(func=cmd_import)
+    tsub = group(csub, "profile", _("the code tables the service publishes to the stations"))
+    p = tsub.add_parser(
+        "import",
+        help=_(
+            "publish a city's streets and communities from a station profile file "
+            "(.json or .xlsx), checked like at the station"
+        ),
+    )
+    p.add_argument("--db", required=True)
+    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--force", action="store_true", help=_("publish it even when its version is not newer")
+    )
+    p.set_defaults(func=cmd_profile_import)
 
 
 @contextlib.contextmanager
@@ -137,6 +161,103 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
         f"  {_(STATE_LABELS.get(k, k))}: {v}" for k, v in (status.get("by_state") or {}).items()
     ]
     ctx.emit(status, "\n".join(lines))
+    return 0
+
+
+def cmd_profile_import(ctx: Context, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from station.errors import UsageError
+    from station.profile.files import read_profile
+
+    profile = read_profile(Path(args.file))  # the station's own checks, every problem at once
+    store = _store(args.db)
+    with central_extra():
+        from sync.server.tables import publish
+
+        current = publish(store, profile, force=args.force)
+    if current is not None:
+        raise UsageError(
+            "profile_not_newer",
+            _(
+                "Version {version} is not newer than the loaded version {current}; "
+                "nothing changed (--force loads it anyway)",
+                version=profile.version,
+                current=current,
+            ),
+        )
+    ctx.emit(
+        {
+            "city": profile.city,
+            "version": profile.version,
+            "streets": len(profile.streets),
+            "communities": len(profile.communities),
+        },
+        _(
+            "Code tables of {city} version {version} published ({communities} communities); "
+            "stations fetch them at their next sync",
+            city=profile.city_name,
+            version=profile.version,
+            communities=len(profile.communities),
+        ),
+    )
+    return 0
+
+
+IMPORT_REFUSALS = {
+    "not_export": N_("not an export file of the station"),
+    "foreign": N_("sealed for another central service: take it to the service it was made for"),
+    "damaged": N_("damaged: changed or cut short since it was written; export again"),
+    "missing": N_("listed in the export's manifest but not in the folder: copy it again"),
+    "bad_manifest": N_("not a readable export manifest"),
+    "bad_export": N_("not an export of a version this service reads"),
+    "unknown_station": N_("from a station not enrolled with this service"),
+    "revoked": N_("from a station whose enrolment was revoked"),
+    "bad_signature": N_("its signature does not verify: not what the station wrote"),
+    "other_station": N_("signed by one station for another's resources"),
+}
+
+
+def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise StationError(
+            "no_folder",
+            _(
+                "The folder {folder} does not exist (a USB stick not plugged in?); create it or "
+                "choose another",
+                folder=folder,
+            ),
+        )
+    store = _store(args.db)
+    with central_extra():
+        from sync.server.imports import import_folder
+
+        result = import_folder(store, folder)
+    lines = []
+    for f in result["files"]:
+        if f["status"] == "refused":
+            why = _(IMPORT_REFUSALS[f["code"]]) if f["code"] in IMPORT_REFUSALS else f["why"]
+            f["message"] = why
+            lines.append(
+                _("{file}: refused, {why} ({code})", file=f["file"], why=why, code=f["code"])
+            )
+        else:
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(f["counts"].items()))
+            lines.append(_("{file}: imported ({counts})", file=f["file"], counts=counts or "0"))
+    lines.append(
+        _(
+            "{imported} file(s) imported, {refused} refused",
+            imported=result["imported"],
+            refused=result["refused"],
+        )
+    )
+    ctx.emit(result, "\n".join(lines))
+    if result["refused"]:
+        ctx.message(_("Some files were refused: nothing of a refused file was taken in"))
+        return 1
     return 0
 
 

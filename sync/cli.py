@@ -24,6 +24,14 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--once", action="store_true", help=_("one round, no retries"))
     p.add_argument("--status", action="store_true", help=_("only show the sync state"))
+    p.add_argument(
+        "--export",
+        metavar="DIR",
+        help=_(
+            "no network: write the pending batches and handovers to DIR (a USB stick), sealed "
+            "for the central service, which takes them in with 'station central import'"
+        ),
+    )
     p.set_defaults(func=cmd_sync)
     p = sub.add_parser("handover", help=_("record that a produced card was handed over"))
     p.add_argument("ref", metavar="REF", help=_("uuid or application number"))
@@ -70,8 +78,10 @@ STATUS_LABELS = (
     ("rejected_in_production", N_("Rejected in production (after acceptance)")),
     ("needs_action", N_("Needing a correction")),
     ("ready_for_pickup", N_("Cards ready for pickup")),
+    ("exported", N_("Exported, waiting for the service's answer")),
     ("last_success", N_("Last successful sync")),
     ("last_error", N_("Last error")),
+    ("code_tables_refused", N_("Code tables of the central service refused")),
 )
 
 
@@ -80,7 +90,7 @@ def status_text(summary: dict[str, Any]) -> str:
     rows = [
         (_(label), summary[key])
         for key, label in STATUS_LABELS
-        if summary.get(key) not in (None, "")
+        if summary.get(key) not in (None, "") and not (key == "exported" and not summary[key])
     ]
     from station.cli.context import display_width, pad
 
@@ -118,6 +128,25 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
 
     store = ctx.session()
     store.require("sync.run")
+    if args.export:
+        from pathlib import Path
+
+        from sync.export import export
+
+        done = export(store, Path(args.export))
+        if done["manifest"] is None:
+            ctx.emit(done, _("Nothing to export: no application or handover is waiting"))
+            return 0
+        ctx.emit(
+            done,
+            _(
+                "{batches} batch(es) with {records} application(s) and {handovers} handover(s) "
+                "written to {folder} ({manifest}); the central service takes them in with "
+                "'station central import'",
+                **{k: done[k] for k in ("batches", "records", "handovers", "folder", "manifest")},
+            ),
+        )
+        return 0
     if args.status:
         summary = outbox.summary(store.conn)
         ctx.emit(summary, status_text(summary))

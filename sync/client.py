@@ -112,6 +112,7 @@ def enrol(store: Store, server: str, code: str, timeout: float = 20) -> dict[str
         outbox.put(store.conn, "server", server)
         store.config_set("sync.server", server, internal=True)
         store.audit("sync.enrol", detail={"station_id": station_id})
+    SyncClient(store, timeout=timeout).refresh_config()  # the export key, the code tables
     return {"station_id": station_id, "server": server}
 
 
@@ -152,9 +153,7 @@ class SyncClient:
         from urllib.parse import urlencode
 
         query = urlencode(params or {})
-        signed = wire.sign_headers(
-            self.key, str(self.station_id), method, path, body, time.time() + self.offset, query
-        )
+        signed = self.signed_headers(method, path, body, query)
         url = self.server + path + (f"?{query}" if query else "")
         try:
             resp = self.http.request(
@@ -185,6 +184,15 @@ class SyncClient:
         if resp.status_code == 429 or resp.status_code >= 500:
             raise RetryLater(f"HTTP {resp.status_code}", _retry_after(resp))
         return resp
+
+    def signed_headers(
+        self, method: str, path: str, body: bytes = b"", query: str = ""
+    ) -> dict[str, str]:
+        """The signature headers of a request, at the service's time (what ``request`` sends,
+        and what an offline export carries: sync/export.py)."""
+        return wire.sign_headers(
+            self.key, str(self.station_id), method, path, body, time.time() + self.offset, query
+        )
 
     @staticmethod
     def _error_code(resp: requests.Response) -> str:
@@ -226,6 +234,8 @@ class SyncClient:
         }
         self._recover_after_restore()
         for batch in outbox.open_batches(self.conn):
+            if batch["exported_at"] and self._fetch_result(batch, counts):
+                continue  # imported from the export: its stored result answered for it
             self._send(batch, counts)
         while True:
             nxt = self._next_batch()
@@ -234,6 +244,7 @@ class SyncClient:
             self._send(nxt, counts)
         counts["handovers"] = self.send_handovers()
         counts["events"] = self.pull_changes()
+        self.refresh_config()  # the export key, and the city's code tables when newer
         counts["pending"] = outbox.summary(self.conn)["pending"]
         with self.store.transaction():
             outbox.put(self.conn, "last_success", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
@@ -324,6 +335,40 @@ class SyncClient:
         counts["sent"] += sum(result.values())
         for k, v in result.items():
             counts[k] += v
+
+    def refresh_config(self) -> None:
+        """What ``/v1/config`` says beyond the protocol: the key offline exports are sealed to,
+        and the version of the city's code tables — fetched, checked and installed when newer
+        (sync/code_tables.py). A failure here is logged and never fails the round."""
+        from sync import code_tables
+
+        try:
+            resp = self.http.get(self.server + "/v1/config", timeout=self.timeout)
+            config = resp.json() if resp.status_code == 200 else None
+            wanted = code_tables.take_config(self.store, config)
+            if wanted is not None:
+                resp = self.request("GET", "/v1/code-tables")
+                doc = resp.json() if resp.status_code == 200 else None
+                code_tables.take_tables(self.store, wanted, doc, self.server)
+        except (requests.RequestException, ValueError, RetryLater) as exc:
+            log.warning("the central service's configuration was not read: %s", exc)
+
+    def _fetch_result(self, batch: dict[str, Any], counts: dict[str, int]) -> bool:
+        """The service's stored result of a batch it may have received another way (an offline
+        export imported centrally), applied like an answer; False when it has none."""
+        resp = self.request("GET", f"/v1/stations/{self.station_id}/batches/{batch['batch_id']}")
+        if resp.status_code != 200:
+            return False
+        doc = self._json(resp)
+        try:
+            with self.store.transaction():
+                result = outbox.apply_results(self.conn, batch["batch_id"], doc)
+        except outbox.BadResponse as exc:
+            raise RetryLater(f"bad response: {exc}") from exc
+        counts["sent"] += sum(result.values())
+        for k, v in result.items():
+            counts[k] += v
+        return True
 
     def _count_items(self, batch_id: str) -> int:
         return outbox.batch_size(self.conn, batch_id)

@@ -28,6 +28,16 @@ except ImportError:  # pragma: no cover - hypothesis is a declared test dependen
     pass
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the translations when a .ts is newer than its .qm (``./dev`` does it too; a bare
+    ``pytest`` after a merge would otherwise test the widgets against stale Chinese)."""
+    import runpy
+    from pathlib import Path
+
+    tool = Path(__file__).resolve().parent.parent / "tools" / "build_translations.py"
+    runpy.run_path(str(tool))["main"]()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-slow", action="store_true", help="also run tests marked slow")
 
@@ -98,15 +108,28 @@ STATION_CODE = "450103000099"
 class StationFixture:
     """A fresh encrypted station in tmp_path with one operator of each role."""
 
-    def __init__(self, data_dir):  # type: ignore[no-untyped-def]
+    def __init__(self, data_dir, template=None, profile: bool = True):  # type: ignore[no-untyped-def]
+        """Provision a station in ``data_dir`` — or, given ``template`` (a folder a
+        ``StationFixture`` provisioned, and its recovery code), copy it: the same real
+        encrypted files, without paying five scrypt derivations per test."""
+        import shutil
+
         from station.store import Station
 
         self.data_dir = data_dir
         self.station = Station(data_dir)
-        self.recovery_code = self.station.init(STATION_CODE, "tech", PASSWORD, "4501")
-        with self.station.login("tech", PASSWORD) as tech:
-            tech.add_operator("coord", "coordinator", PASSWORD)
-            tech.add_operator("super", "supervisor", PASSWORD)
+        if template is not None:
+            folder, self.recovery_code = template
+            shutil.copytree(folder, data_dir)
+        else:
+            self.recovery_code = self.station.init(STATION_CODE, "tech", PASSWORD, "4501")
+            with self.station.login("tech", PASSWORD) as tech:
+                tech.add_operator("coord", "coordinator", PASSWORD)
+                tech.add_operator("super", "supervisor", PASSWORD)
+                if profile:  # the demo table, loaded the way a technician loads the city's own
+                    from station.profile.demo import install_demo
+
+                    install_demo(tech)
         self._open: list = []
 
     def login(self, name: str = "coord"):  # type: ignore[no-untyped-def]
@@ -131,9 +154,18 @@ class StationFixture:
             store.close()
 
 
+@pytest.fixture(scope="session")
+def station_template(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """One provisioned station per test session, copied by every ``station`` fixture."""
+    fx = StationFixture(tmp_path_factory.mktemp("template") / "data")
+    fx.close()
+    return fx.data_dir, fx.recovery_code
+
+
 @pytest.fixture
-def station(tmp_path):  # type: ignore[no-untyped-def]
-    fx = StationFixture(tmp_path / "data")
+def station(tmp_path, station_template):  # type: ignore[no-untyped-def]
+    """A fresh station of its own for this test (a copy of the session's provisioned one)."""
+    fx = StationFixture(tmp_path / "data", template=station_template)
     yield fx
     fx.close()
 

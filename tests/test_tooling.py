@@ -27,3 +27,14 @@ def test_ruff_format_is_applied():
 def test_mypy_is_clean():
     r = _run(str(BIN / "mypy"))
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_no_module_over_600_lines():
+    """Rooms a successor can find (issue 17): the product's modules stay under 600 lines."""
+    big = {
+        str(p.relative_to(ROOT)): n
+        for top in ("station", "ui", "devices", "sync", "tools")
+        for p in (ROOT / top).rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600
+    }
+    assert big == {}, f"split these modules: {big}"

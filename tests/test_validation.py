@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from station import i18n
 from station.checks import id_number_problem, make_id_number, uscc_problem
 from station.errors import ValidationError
+from station.profile.demo import demo_profile
 from station.samples import sample_record, synthetic_record
 from station.validation import (
     MESSAGES,
@@ -22,17 +23,57 @@ from station.validation import (
 )
 
 TODAY = dt.date(2026, 11, 24)
+DEMO = demo_profile("4501")  # the demo table as the station profile
 
 
 def codes_of(record, **kw):
+    kw.setdefault("profile", DEMO)
     return {(e.field, e.code) for e in validate_application(record, today=TODAY, **kw)}
 
 
 def test_sample_and_synthetic_records_are_valid():
-    assert validate_application(sample_record(), today=TODAY) == []
+    assert validate_application(sample_record(), today=TODAY, profile=DEMO) == []
     rng = random.Random(0)
     for _ in range(500):
-        assert validate_application(synthetic_record(rng, TODAY), today=TODAY) == []
+        assert validate_application(synthetic_record(rng, TODAY), today=TODAY, profile=DEMO) == []
+
+
+def test_without_a_profile_the_community_is_refused_with_what_to_do():
+    found = codes_of(sample_record(), profile=None, city="4501")
+    assert found == {("residence.community", "profile_missing")}
+    errors = validate_application(sample_record(), today=TODAY)
+    assert "station profile import" in errors[0].message
+    # the central service without a table for the city checks the district only
+    assert codes_of(sample_record(), profile=None, unchecked_communities=True) == set()
+    rec = sample_record()
+    rec["residence"]["division_code"] = "999999"
+    assert ("residence.division_code", "division_not_in_city") in codes_of(
+        rec, profile=None, unchecked_communities=True
+    )
+
+
+def test_the_profile_decides_district_and_community():
+    """A Xi'an profile: a Nanning district is outside the city; a Xi'an community of another
+    district, or one of the demo table, is not in the district's table."""
+    from station.profile.check import parse_document
+
+    xian = parse_document(
+        {
+            "format": "station-profile",
+            "version": "1",
+            "city": "6101",
+            "streets": [{"code": "610113002", "name": "小寨路街道"}],
+            "communities": [{"code": "610113002001", "name": "长延堡社区"}],
+        }
+    )
+    rec = sample_record()
+    assert ("residence.division_code", "division_not_in_city") in codes_of(rec, profile=xian)
+    rec["residence"].update(division_code="610113", community="长延堡社区")
+    assert codes_of(rec, profile=xian) == set()
+    rec["residence"]["community"] = DEMO.communities_of("450103")[0].name
+    assert ("residence.community", "community_unknown") in codes_of(rec, profile=xian)
+    rec["residence"].update(division_code="610104", community="长延堡社区")
+    assert ("residence.community", "community_unknown") in codes_of(rec, profile=xian)
 
 
 @pytest.mark.parametrize(
@@ -167,7 +208,7 @@ def test_check_application_normalizes_and_raises():
     rec = sample_record()
     rec["person"]["id_number"] = "  11010519491231002x "
     rec["person"].update(birth_date="1949-12-31", sex="2")
-    out = check_application(rec, today=TODAY)
+    out = check_application(rec, today=TODAY, profile=DEMO)
     assert out["person"]["id_number"] == "11010519491231002X"
     with pytest.raises(ValidationError) as exc:
         check_application({"kind": "new"}, today=TODAY)
@@ -232,7 +273,7 @@ def test_fuzz_never_raises(value):
 def test_fuzz_sections(value):
     rec = sample_record()
     rec.update(value)
-    for e in validate_application(rec, today=TODAY):
+    for e in validate_application(rec, today=TODAY, profile=DEMO):
         assert (
             e.field == ""
             or e.field.split(".")[0] in rec

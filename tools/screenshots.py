@@ -55,6 +55,9 @@ def main() -> int:
         tech.add_operator("super", "supervisor", PASSWORD)
         for kind in ("idreader", "camera"):
             tech.config_set(f"{kind}.driver", "sim")
+        from station.profile.demo import install_demo
+
+        install_demo(tech)  # the demo table as the station profile
         tech.config_set("station.name", "示例区居住证受理点")
     store = station.login("coord", PASSWORD)
     for _ in range(3):

@@ -15,6 +15,7 @@ from ui.dispatch import MainThreadDispatcher, run_in_thread
 from ui.qt import QObject, Signal
 
 if TYPE_CHECKING:
+    from station.profile import Profile
     from ui.device_bridge import DeviceBridge
 
 
@@ -25,6 +26,10 @@ class StationBridge(QObject):
     def __init__(self, store: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.dispatch = MainThreadDispatcher(self)
+        # the station profile (the city's districts and communities) for the intake's pickers
+        # and checks: read once here, before the worker owns the store; refresh_profile()
+        # picks up a new one (sync installs the central service's)
+        self.profile: Profile | None = store.station_profile()
         self.worker = DbWorker(
             store,
             dispatch=self.dispatch,
@@ -49,6 +54,12 @@ class StationBridge(QObject):
 
     def op(self, fn: Callable[[Any], Any]) -> Op[Any]:
         return Op(self.worker, fn).failure(self.error.emit)
+
+    def refresh_profile(self) -> None:
+        self.op(lambda s: s.station_profile()).success(self._set_profile).run_in_background()
+
+    def _set_profile(self, profile: Profile | None) -> None:
+        self.profile = profile
 
     def stop(self) -> None:
         if self._devices is not None:

@@ -243,7 +243,9 @@ def _fill_valid(dlg: Any) -> None:
     if i >= 0:
         dlg.dwelling.setCurrentIndex(i)
     dlg.services["employment"].setChecked(True)
-    errors = validate_application(dlg.record(), city=dlg.settings.get("station.city"))
+    errors = validate_application(
+        dlg.record(), profile=dlg.profile, city=dlg.settings.get("station.city")
+    )
     if errors:
         raise RuntimeError(
             "ui bench: the sample application does not validate: "

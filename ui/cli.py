@@ -167,6 +167,10 @@ def start_central(ctx: Context, demo: Any) -> dict[str, Any] | None:
                 proc.terminate()
                 raise
             time.sleep(0.2)
+    from station.profile.demo import demo_profile
+    from sync.server.tables import publish
+
+    publish(CentralStore(db), demo_profile("4501"))  # the service checks against the demo table
     with demo.station.login("tech", PASSWORD) as tech:
         from station import outbox
 

@@ -258,7 +258,10 @@ class ImportDialog(QDialog):
             from station.import_outcomes import write_outcome_template
             from station.importer import write_template
 
-            (write_outcome_template if referrals else write_template)(Path(path))
+            if referrals:
+                write_outcome_template(Path(path))
+            else:
+                write_template(Path(path), self.bridge.profile)
 
     def start(self) -> None:
         path, dry = Path(self.path), self.dry_run.isChecked()

@@ -2,7 +2,8 @@
 step by step, for a PC that has no station yet.
 
 Steps: station code and city → first technician → the recovery code (shown once, printable) →
-devices (drivers, ports, a test read/photo) → the endorsement key → enrolment with the central
+the station profile (the city's streets and communities: ``ui.first_run_profile``) → devices
+(drivers, ports, a test read/photo) → the endorsement key → enrolment with the central
 service → coordinators → a final check (the doctor). Every slow step (key derivation, device
 tests, network) runs off the main thread.
 """
@@ -380,6 +381,7 @@ class CheckPage(QWizardPage):
             "clock": self.tr("Clock"),
             "translations": self.tr("Translations"),
             "login": self.tr("Operator login"),
+            "profile": self.tr("Station profile"),
             "id_reader": self.tr("ID card reader"),
             "permit_reader": self.tr("Permit card reader"),
             "camera": self.tr("Camera"),
@@ -415,10 +417,14 @@ class FirstRunWizard(QWizard):
         self.tech_page = TechnicianPage()
         self.devices_page = DevicesPage(self)
         self.key_page = KeyPage()
+        from ui.first_run_profile import ProfilePage
+
+        self.profile_page = ProfilePage(self)
         for page in (
             self.station_page,
             self.tech_page,
             RecoveryPage(self),
+            self.profile_page,
             self.devices_page,
             self.key_page,
             EnrolPage(self),

@@ -424,6 +424,7 @@ class MainWindow(QMainWindow):
                 text += " · " + self.tr("offline: will retry")
             self.backlog.setText(text)
             self.refresh()  # states in the list changed only when a round finished
+            self.bridge.refresh_profile()  # the round may have installed the city's new tables
         self.sync_label.setText(text)
 
     def open_intake(self) -> None:

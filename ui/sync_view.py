@@ -100,6 +100,15 @@ class SyncStatusDialog(QDialog):
             last += "\n" + self.tr("Last problem: %1 (retried automatically)").replace(
                 "%1", str(ov["last_error"])
             )
+        if ov.get("code_tables_refused"):
+            last += "\n" + self.tr(
+                "The central service's code tables %1 were refused; the loaded station profile "
+                "stays in use (station doctor)"
+            ).replace("%1", str(ov["code_tables_refused"]))
+        if ov.get("exported"):
+            last += "\n" + self.tr(
+                "%1 exported batch(es) wait for the central service's answer"
+            ).replace("%1", str(ov["exported"]))
         if self.sync is None:
             last += "\n" + self.tr(
                 "This station is not enrolled with the central service; a technician enrols it"

@@ -169,6 +169,10 @@
       <translation>操作员登录</translation>
     </message>
     <message>
+      <source>Station profile</source>
+      <translation>站点配置</translation>
+    </message>
+    <message>
       <source>ID card reader</source>
       <translation>身份证阅读器</translation>
     </message>
@@ -1266,6 +1270,113 @@
     </message>
   </context>
   <context>
+    <name>ProfilePage</name>
+    <message>
+      <source>Station profile</source>
+      <translation>站点配置</translation>
+    </message>
+    <message>
+      <source>The city's streets and communities and the station's details, from the profile file the district gave (.json or .xlsx).</source>
+      <translation>本市的街道和社区以及本站信息，来自区里下发的站点配置文件（.json 或 .xlsx）。</translation>
+    </message>
+    <message>
+      <source>profile.xlsx or profile.json</source>
+      <translation>站点配置.xlsx 或 站点配置.json</translation>
+    </message>
+    <message>
+      <source>Choose…</source>
+      <translation>选择…</translation>
+    </message>
+    <message>
+      <source>Check</source>
+      <translation>检查</translation>
+    </message>
+    <message>
+      <source>Load this profile</source>
+      <translation>导入此配置</translation>
+    </message>
+    <message>
+      <source>Without a profile, intake refuses every community: load it now, or later with 'station profile import FILE'.</source>
+      <translation>没有站点配置时，受理会拒绝所有社区：现在导入，或稍后用 'station profile import 文件' 导入。</translation>
+    </message>
+    <message>
+      <source>Choose the station profile</source>
+      <translation>选择站点配置</translation>
+    </message>
+    <message>
+      <source>Checking…</source>
+      <translation>正在检查…</translation>
+    </message>
+    <message>
+      <source>Version %1 · %2 (%3) · %4 streets, %5 communities</source>
+      <translation>版本 %1 · %2（%3）· %4 个街道，%5 个社区</translation>
+    </message>
+    <message>
+      <source>%1: %2 streets, %3 communities</source>
+      <translation>%1：%2 个街道，%3 个社区</translation>
+    </message>
+    <message>
+      <source>%1 problem(s): nothing of this file can be loaded until they are fixed.</source>
+      <translation>%1 个问题：修正之前，此文件的任何内容都不能导入。</translation>
+    </message>
+    <message>
+      <source>Street %1</source>
+      <translation>街道 %1</translation>
+    </message>
+    <message>
+      <source>Community %1</source>
+      <translation>社区 %1</translation>
+    </message>
+    <message>
+      <source>code</source>
+      <translation>代码</translation>
+    </message>
+    <message>
+      <source>name</source>
+      <translation>名称</translation>
+    </message>
+    <message>
+      <source>Version</source>
+      <translation>版本</translation>
+    </message>
+    <message>
+      <source>City</source>
+      <translation>城市</translation>
+    </message>
+    <message>
+      <source>Format</source>
+      <translation>格式</translation>
+    </message>
+    <message>
+      <source>Streets</source>
+      <translation>街道</translation>
+    </message>
+    <message>
+      <source>Communities</source>
+      <translation>社区</translation>
+    </message>
+    <message>
+      <source>Station name</source>
+      <translation>站点名称</translation>
+    </message>
+    <message>
+      <source>Station address</source>
+      <translation>站点地址</translation>
+    </message>
+    <message>
+      <source>Station phone</source>
+      <translation>站点电话</translation>
+    </message>
+    <message>
+      <source>Loading…</source>
+      <translation>正在导入…</translation>
+    </message>
+    <message>
+      <source>Profile version %1 loaded</source>
+      <translation>已导入站点配置版本 %1</translation>
+    </message>
+  </context>
+  <context>
     <name>Receipt</name>
     <message>
       <source>Residence permit application receipt</source>
@@ -1729,6 +1840,10 @@
       <translation>本市居住信息</translation>
     </message>
     <message>
+      <source>No station profile is loaded: the communities are missing. A technician imports the city's profile (station profile import FILE).</source>
+      <translation>尚未导入站点配置，没有社区可选。请技术员导入本市的站点配置（station profile import 文件）。</translation>
+    </message>
+    <message>
       <source>District</source>
       <translation>区县</translation>
     </message>
@@ -2010,6 +2125,14 @@
     <message>
       <source>Last problem: %1 (retried automatically)</source>
       <translation>上次问题：%1（将自动重试）</translation>
+    </message>
+    <message>
+      <source>The central service's code tables %1 were refused; the loaded station profile stays in use (station doctor)</source>
+      <translation>中心服务的代码表 %1 已被拒绝；继续使用已导入的站点配置（见 station doctor）</translation>
+    </message>
+    <message>
+      <source>%1 exported batch(es) wait for the central service's answer</source>
+      <translation>%1 个已导出的批次等待中心服务答复</translation>
     </message>
     <message>
       <source>This station is not enrolled with the central service; a technician enrols it</source>

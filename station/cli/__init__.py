@@ -30,6 +30,7 @@ log = logging.getLogger("station.cli")
 # layers' commands follow in the order of their entry-point names.
 BUILTIN = (
     "station.cli.core",
+    "station.cli.profile",
     "station.cli.apps",
     "station.cli.reports",
     "station.cli.figures",

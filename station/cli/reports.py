@@ -167,8 +167,13 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
 
     if args.template:
         template = output_path(args.template)
+        # with an operator named, the example row and the list of communities are the station's
+        profile = ctx.session().station_profile() if ctx.has_operator() else None
         with writing(template):
-            (write_outcome_template if args.referrals else write_template)(template)
+            if args.referrals:
+                write_outcome_template(template)
+            else:
+                write_template(template, profile)
         ctx.emit({"template": args.template}, _("Template written: {out}", out=args.template))
         return 0
     if not args.file:

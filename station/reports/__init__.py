@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from station import codes, outbox
@@ -43,12 +44,11 @@ def report_data(store: Store, start: dt.date, end: dt.date | None = None) -> dic
     services: Counter[str] = Counter()
     eligible = 0
     uuids = []
-    districts = codes.divisions(store.config_get("station.city") or "4501")
+    place = _place_label(store)
     for kind, community, division, operator, captured, blob, purged, uuid in rows:
         uuids.append(uuid)
         by_kind[kind] += 1
-        district = districts.get(division or "", division or "")
-        by_community[f"{district} {community or ''}".strip()] += 1
+        by_community[place(division or "", community or "")] += 1
         by_operator[operator] += 1
         by_hour[int(captured[11:13])] += 1
         rec = unpack_record(blob)
@@ -99,6 +99,20 @@ def report_data(store: Store, start: dt.date, end: dt.date | None = None) -> dic
             "staff_over_ratio": staff["over"],
         },
     }
+
+
+def _place_label(store: Store) -> Callable[[str, str], str]:
+    """District, street and community names as the station profile gives them (``雁塔区
+    小寨路街道 长延堡社区``); without a profile, the district's name and the community."""
+    profile = store.station_profile()
+    if profile is not None:
+        return profile.label
+    districts = codes.divisions(store.config_get("station.city") or "4501")
+
+    def label(division: str, community: str) -> str:
+        return f"{districts.get(division, division)} {community}".strip()
+
+    return label
 
 
 def _sync_counts(store: Store, uuids: list[str], days: list[str]) -> dict[str, int]:

@@ -11,7 +11,9 @@ manager the store holds, the way Anki's ``Collection`` delegates to ``col.decks`
   photo overrides (a review flag) and the rows imported from spreadsheets;
 - ``store.drafts`` (``drafts.py``): the intake's unsaved drafts;
 - ``store.endorsements`` (``endorsements.py``): yearly endorsements written to permit cards;
-- ``store.review`` (``review.py``): the supervisor's end-of-day confirmations.
+- ``store.review`` (``review.py``): the supervisor's end-of-day confirmations;
+- ``store.profiles`` (``profiles.py``): the station profile — the city's streets and
+  communities, versioned, switched in one transaction.
 
 The sync outbox, batches, the change feed and handovers are ``station.outbox`` (plain functions
 over the connection, shared with the sync client). Every method checks the operator's role

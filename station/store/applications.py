@@ -81,7 +81,7 @@ class Applications(Photos):
         self.require("app.create")
         from station.validation import check_application
 
-        clean = check_application(record, today=today, city=self.store.config.get("station.city"))
+        clean = check_application(record, today=today, **self.store.places())
         with self.store.transaction():
             if photo is not None:
                 clean["photo"] = self.put_photo(photo)
@@ -104,12 +104,12 @@ class Applications(Photos):
         self.require("app.create")
         from station.validation import check_application
 
-        city = self.store.config.get("station.city")
+        places = self.store.places()
         results: list[SavedApplication | ValidationError | None] = []
         cleaned: list[tuple[int, ApplicationRecord]] = []
         for i, record in enumerate(records):
             try:
-                cleaned.append((i, check_application(record, today=today, city=city)))
+                cleaned.append((i, check_application(record, today=today, **places)))
                 results.append(None)
             except ValidationError as exc:
                 results.append(exc)
@@ -218,7 +218,7 @@ class Applications(Photos):
                     "forbidden",
                     _("Only a supervisor may correct another coordinator's application"),
                 )
-            clean = check_application(record, city=self.store.config.get("station.city"))
+            clean = check_application(record, **self.store.places())
             for key in ("uuid", "number", "captured_at", "operator"):
                 clean[key] = old[key]
             if photo is not None:

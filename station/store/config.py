@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from station import audit as auditlog
+from station.errors import FieldError, ValidationError
+from station.i18n import _
 from station.settings import SETTINGS, check_setting
 from station.store.base import Manager
 from station.store.records import stamp
@@ -36,6 +38,22 @@ class Config(Manager):
         for key, value in values.items():
             if key in SETTINGS or not internal:
                 check_setting(key, value, internal=internal)
+        if not internal and "station.city" in values:
+            profile = self.store.profiles.current()
+            if profile is not None and profile.city != values["station.city"]:
+                raise ValidationError(
+                    [
+                        FieldError(
+                            "config.station.city",
+                            "city_from_profile",
+                            _(
+                                "The city comes from the station profile ({city}); import the "
+                                "profile of the station's city instead",
+                                city=profile.city,
+                            ),
+                        )
+                    ]
+                )
         with self.store.transaction():
             for key, value in values.items():
                 self._write(key, value, internal)

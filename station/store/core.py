@@ -19,6 +19,7 @@ from station.store.config import Config
 from station.store.drafts import Drafts
 from station.store.endorsements import Endorsements
 from station.store.operators import Operators
+from station.store.profiles import Profiles
 from station.store.referrals import Referrals
 from station.store.review import Review
 from station.typedefs import (
@@ -35,6 +36,7 @@ from station.typedefs import (
 )
 
 if TYPE_CHECKING:
+    from station.profile import Profile
     from station.store.station import Station
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,7 @@ class Store:
     """An unlocked station database, bound to one operator and role.
 
     The tables are worked on by its managers (``operators``, ``config``, ``apps``, ``drafts``,
-    ``endorsements``, ``review``, ``referrals``); the methods below the plumbing are the store's
+    ``endorsements``, ``review``, ``profiles``, ``referrals``); the methods below the plumbing are the store's
     long-standing interface, kept as one-line delegates so that the desktop, the CLI and the
     tests did not change."""
 
@@ -72,6 +74,7 @@ class Store:
         self.drafts = Drafts(self)
         self.endorsements = Endorsements(self)
         self.review = Review(self)
+        self.profiles = Profiles(self)
         self.referrals = Referrals(self)
         self._person_secret: bytes | None = None
         try:
@@ -179,6 +182,16 @@ class Store:
 
     def settings_map(self) -> dict[str, str]:
         return self.config.settings_map()
+
+    # -- the station profile (store.profiles) --------------------------------------------------
+    def station_profile(self) -> Profile | None:
+        """The loaded profile (the city's streets and communities), None before one is."""
+        return self.profiles.current()
+
+    def places(self) -> dict[str, Any]:
+        """What validation checks a residence against: ``check_application(record,
+        **store.places())`` — the loaded profile and the station's city."""
+        return {"profile": self.profiles.current(), "city": self.config.get("station.city")}
 
     # -- applications and photos (store.apps) --------------------------------------------------
     def put_photo(self, jpeg: bytes) -> str:

@@ -47,6 +47,10 @@ MESSAGES: dict[str, str] = {
     "code_unknown": N_("Not a code of the table"),
     "division_not_in_city": N_("This district is not in the station's city"),
     "community_unknown": N_("This community is not in the district's table"),
+    "profile_missing": N_(
+        "No station profile is loaded, so no community can be checked: a technician must "
+        "import the city's profile ('station profile import FILE')"
+    ),
     "under_16_needs_guardian": N_("The applicant is under 16: a guardian must apply"),
     "stay_too_short": N_("The intended stay must be at least 6 months"),
     "stay_too_long": N_("The intended stay is at most 1200 months"),

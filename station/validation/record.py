@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 from station import codes
 from station.checks import id_birth_date, id_sex, uscc_problem
 from station.errors import FieldError, ValidationError
 from station.i18n import _
+from station.profile import Profile
 from station.record import DWELLING_TYPES, KINDS, SERVICES
 from station.typedefs import ApplicationRecord
 from station.validation.fields import HEX64, MESSAGES, UUID_RE, Collector, age_on
@@ -64,6 +67,25 @@ STUDY_REASON = "6"
 NEEDS_RESIDENCE = {"new", "endorsement", "change"}
 
 
+@dataclass(frozen=True)
+class Places:
+    """What a residence is checked against: the city's districts and, from the station
+    profile, the communities of each. Without a profile no community passes (a technician must
+    import it) — unless ``unchecked``: the central service for a city it publishes no table
+    for."""
+
+    districts: Mapping[str, str]
+    profile: Profile | None
+    unchecked: bool = False
+
+    @classmethod
+    def of(cls, profile: Profile | None, city: str | None, unchecked: bool) -> Places:
+        if profile is not None:
+            return cls(profile.districts, profile)
+        districts = codes.divisions(city) if city else {}
+        return cls(districts or codes.all_districts(), None, unchecked)
+
+
 def _person(c: Collector, person: dict[str, Any], path: str, full: bool) -> dict[str, Any]:
     """Validate the applicant; returns what later rules need (birth date, sex…)."""
     idn = c.id_number(person, "id_number", f"{path}.id_number", True, permit_holder=True)
@@ -99,22 +121,20 @@ def _person(c: Collector, person: dict[str, Any], path: str, full: bool) -> dict
 
 
 def _residence(
-    c: Collector, res: dict[str, Any], city: str | None, birth: dt.date | None
+    c: Collector, res: dict[str, Any], places: Places, birth: dt.date | None
 ) -> str | None:
     division = c.text(res, "division_code", "residence.division_code", True, 6)
-    if division is not None:
-        districts = codes.divisions(city) if city else codes.all_districts()
-        if city and not districts:
-            districts = codes.all_districts()
-        if division not in districts:
-            c.add("residence.division_code", "division_not_in_city")
-            division = None
+    if division is not None and division not in places.districts:
+        c.add("residence.division_code", "division_not_in_city")
+        division = None
     community = c.text(res, "community", "residence.community", True, 50)
-    if (
+    if community and places.profile is None and not places.unchecked:
+        c.add("residence.community", "profile_missing")
+    elif (
         division
         and community
-        and codes.communities(division)
-        and community not in codes.community_names(division)
+        and places.profile is not None
+        and community not in places.profile.community_names(division)
     ):
         c.add("residence.community", "community_unknown")
     c.text(res, "address", "residence.address", True, 100)
@@ -226,18 +246,26 @@ def _station_keys(c: Collector, record: dict[str, Any]) -> None:
 
 
 def validate_application(
-    record: object, *, today: dt.date | None = None, city: str | None = None
+    record: object,
+    *,
+    today: dt.date | None = None,
+    profile: Profile | None = None,
+    city: str | None = None,
+    unchecked_communities: bool = False,
 ) -> list[FieldError]:
-    """Every problem of ``record``, all at once; never raises."""
+    """Every problem of ``record``, all at once; never raises. The residence is checked
+    against ``profile`` (the station profile: its city's districts and communities); without
+    one, the district against ``city`` and the community is refused (``profile_missing``) —
+    or, with ``unchecked_communities``, not checked."""
     c = Collector(today or dt.date.today())
     try:
-        _validate(c, record, city)
+        _validate(c, record, Places.of(profile, city, unchecked_communities))
     except RecursionError:  # absurdly nested input
         c.add("", "type")
     return c.errors
 
 
-def _validate(c: Collector, record: object, city: str | None) -> None:
+def _validate(c: Collector, record: object, places: Places) -> None:
     top = c.obj(record, "", TOP_KEYS, True)
     if top is None:
         if not c.errors:
@@ -258,7 +286,7 @@ def _validate(c: Collector, record: object, city: str | None) -> None:
     reason = None
     residence = c.obj(top.get("residence"), "residence", RESIDENCE_KEYS, full)
     if residence is not None:
-        reason = _residence(c, residence, city, facts["birth"])
+        reason = _residence(c, residence, places, facts["birth"])
     dwelling = c.obj(top.get("dwelling"), "dwelling", DWELLING_KEYS, full)
     if dwelling is not None:
         _dwelling(c, dwelling)
@@ -321,7 +349,12 @@ def normalize_application(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_application(
-    record: object, *, today: dt.date | None = None, city: str | None = None
+    record: object,
+    *,
+    today: dt.date | None = None,
+    profile: Profile | None = None,
+    city: str | None = None,
+    unchecked_communities: bool = False,
 ) -> ApplicationRecord:
     """The normalized record, or ``ValidationError`` with every problem."""
     if isinstance(record, dict):
@@ -331,7 +364,13 @@ def check_application(
             raise ValidationError([FieldError("", "type", _(MESSAGES["type"]))]) from None
     else:
         normalized = record  # type: ignore[assignment]
-    errors = validate_application(normalized, today=today, city=city)
+    errors = validate_application(
+        normalized,
+        today=today,
+        profile=profile,
+        city=city,
+        unchecked_communities=unchecked_communities,
+    )
     if errors:
         raise ValidationError(errors)
     return cast(ApplicationRecord, normalized)  # checked: it has the record's shape

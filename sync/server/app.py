@@ -23,6 +23,7 @@ from sync.server.store import CentralStore
 
 ROUTES = [
     Route("/v1/config", handlers.config, methods=["GET"]),
+    Route("/v1/code-tables", handlers.code_tables, methods=["GET"]),
     Route("/v1/stations:enrol", handlers.enrol, methods=["POST"]),
     Route("/v1/stations/{station_id}/batches", handlers.upload, methods=["POST"]),
     Route("/v1/stations/{station_id}/batches/{batch_id}", handlers.batch_result, methods=["GET"]),

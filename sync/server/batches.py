@@ -101,11 +101,14 @@ def parse(
     return items, photos
 
 
-def check_item(item: Item, photos: dict[str, bytes], limits: Limits) -> dict[str, Any] | None:
-    """The rejection of one record, or None when it may be stored."""
+def check_item(
+    item: Item, photos: dict[str, bytes], limits: Limits, rules: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The rejection of one record, or None when it may be stored. ``rules``: what the
+    residence is checked against (``tables.residence_rules``: the station city's table)."""
     out: dict[str, Any] = {"uuid": item.uuid, "status": "rejected"}
     try:
-        check_application(item.record)
+        check_application(item.record, **(rules or {"unchecked_communities": True}))
     except ValidationError as exc:
         first = exc.errors[0]
         return dict(out, code=first.code, field=first.field, message=first.message)
@@ -159,8 +162,11 @@ def store_batch(
     limits: Limits,
 ) -> tuple[dict[str, Any], bool]:
     """The batch result and whether it is a replay of a stored one (422 on another body)."""
+    from sync.server.tables import residence_rules
+
     digest = hashlib.sha256(body).hexdigest()
-    checked = [(item, check_item(item, photos, limits)) for item in items]
+    rules = residence_rules(store, station_id)
+    checked = [(item, check_item(item, photos, limits, rules)) for item in items]
     with store.tx() as tx:
         old = tx.find_batch(station_id, key)
         if old is not None:

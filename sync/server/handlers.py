@@ -16,13 +16,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from station.profile import version_key
 from sync import wire
-from sync.server import batches
+from sync.server import batches, tables
 from sync.server.auth import Caller, authenticated, public
 from sync.server.http import Refusal, json_body, string_field
 from sync.server.store import now_iso
 
-CODE_TABLES_VERSION = "2026.1"
 MAX_CURSOR = 2**63 - 1
 MAX_FIELD = 64
 
@@ -30,9 +30,14 @@ MAX_FIELD = 64
 @public(body="none")
 async def config(request: Request, caller: Caller) -> Response:
     limits = caller.limits
+    versions = await run_in_threadpool(caller.store.code_tables_versions)
+    export_key = await run_in_threadpool(tables.export_public_key, caller.store)
+    newest = max(versions.values(), key=version_key) if versions else ""
     return JSONResponse(
         {
-            "code_tables_version": CODE_TABLES_VERSION,
+            "code_tables_version": newest,
+            "code_tables": versions,
+            "export_key": export_key,
             "schema_versions": [wire.SCHEMA_VERSION],
             "limits": {
                 "max_batch_bytes": limits.max_batch_bytes,
@@ -43,6 +48,16 @@ async def config(request: Request, caller: Caller) -> Response:
             "time": now_iso(),
         }
     )
+
+
+@authenticated()
+async def code_tables(request: Request, caller: Caller) -> Response:
+    """The code tables published for the calling station's city."""
+    city = await run_in_threadpool(tables.station_city, caller.store, caller.station_id)
+    found = await run_in_threadpool(caller.store.code_tables, city) if city else None
+    if found is None:
+        raise Refusal(404, "no_code_tables", "no code tables are published for this city")
+    return Response(found[1].encode(), media_type="application/json")
 
 
 @public(body="json")

@@ -45,6 +45,11 @@ CREATE INDEX IF NOT EXISTS events_station ON events (station_id, seq);
 CREATE TABLE IF NOT EXISTS handovers (
     uuid TEXT PRIMARY KEY, station_id TEXT NOT NULL, at TEXT NOT NULL, operator TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS signatures (sig TEXT PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS code_tables (
+    city TEXT PRIMARY KEY, version TEXT NOT NULL, document TEXT NOT NULL, sha256 TEXT NOT NULL,
+    published_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS service_keys (
+    name TEXT PRIMARY KEY, private_key TEXT NOT NULL, created_at TEXT NOT NULL);
 """
 
 STATES = ("received", "rejected", "in_production", "card_produced", "ready_for_pickup", "collected")
@@ -174,6 +179,66 @@ class CentralStore:
                 "INSERT INTO signatures (sig, at) VALUES (?, ?) ON CONFLICT DO NOTHING", (sig, now)
             )
             return bool(cur.rowcount == 1)
+
+    def station_code(self, station_id: str) -> str | None:
+        """The 12-digit code an enrolled station gave (its first 4 digits are its city)."""
+        row = (
+            self.read().execute("SELECT code FROM stations WHERE id = ?", (station_id,)).fetchone()
+        )
+        return None if row is None else str(row[0])
+
+    # -- code tables (the cities' streets and communities) --------------------------------------
+    def publish_code_tables(
+        self, city: str, version: str, document: str, sha256: str, newer: Any
+    ) -> str | None:
+        """Publish ``document`` as ``city``'s table, unless ``newer(version, current)`` says it
+        is not newer than the one published: then the current version is returned."""
+        with self.tx() as tx:
+            row = tx.execute("SELECT version FROM code_tables WHERE city = ?", (city,)).fetchone()
+            if row is not None and not newer(version, str(row[0])):
+                return str(row[0])
+            tx.execute("DELETE FROM code_tables WHERE city = ?", (city,))
+            tx.execute(
+                "INSERT INTO code_tables (city, version, document, sha256, published_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (city, version, document, sha256, now_iso()),
+            )
+        return None
+
+    def code_tables(self, city: str) -> tuple[str, str, str] | None:
+        """(version, document, sha256) of the table published for ``city``."""
+        row = (
+            self.read()
+            .execute("SELECT version, document, sha256 FROM code_tables WHERE city = ?", (city,))
+            .fetchone()
+        )
+        return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+
+    def code_tables_versions(self) -> dict[str, str]:
+        rows = self.read().execute("SELECT city, version FROM code_tables").fetchall()
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    # -- the service's own keys ----------------------------------------------------------------
+    def service_key(self, name: str, make: Any) -> str:
+        """The service's key ``name`` (hex of the raw private key), made by ``make()`` the
+        first time; concurrent workers agree on the first one stored."""
+        row = (
+            self.read()
+            .execute("SELECT private_key FROM service_keys WHERE name = ?", (name,))
+            .fetchone()
+        )
+        if row is not None:
+            return str(row[0])
+        with self.tx(lock=False) as tx:
+            tx.execute(
+                "INSERT INTO service_keys (name, private_key, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (name, make(), now_iso()),
+            )
+            row = tx.execute(
+                "SELECT private_key FROM service_keys WHERE name = ?", (name,)
+            ).fetchone()
+        return str(row[0])
 
     def revoke(self, station_id: str) -> None:
         with self.tx() as tx:

@@ -34,10 +34,12 @@ def person(idn, birth, sex, community, **extra):
     return rec
 
 
-def communities():
-    from station import codes
-
-    names = sorted(codes.community_names("450103"))
+def communities(station):
+    """Two communities of the station's loaded profile (the figures are by its names)."""
+    with station.login("super") as sup:
+        profile = sup.station_profile()
+    assert profile is not None
+    names = sorted(profile.community_names("450103"))
     return names[0], names[1]
 
 
@@ -63,7 +65,7 @@ def figures(station):
 
 # -- coverage: persons, net of move-outs ---------------------------------------------------------
 def test_coverage_counts_persons_through_changes_and_move_outs(station, tmp_path):
-    east, west = communities()
+    east, west = communities(station)
     with station.login("super") as sup:
         sup.config_set("report.estimated_population", "40")
         sup.config_set("report.community_population", f"{east}=20;{west}=20")
@@ -115,7 +117,7 @@ def test_a_purged_registration_is_still_the_same_person(station):
     purged after its card was collected and a later one of the same person count once."""
     from station import retention
 
-    east, _west = communities()
+    east, _west = communities(station)
     a = person(make_id(dt.date(1990, 1, 1), 11), "1990-01-01", "1", east)
     with station.login("coord") as coord:
         old = coord.save_application(a, media.photo_jpeg(1))
@@ -132,7 +134,7 @@ def test_a_purged_registration_is_still_the_same_person(station):
 
 # -- staffing and the supervisor's settings -----------------------------------------------------
 def test_staffing_per_community_against_the_ratio(station):
-    east, west = communities()
+    east, west = communities(station)
     with station.login("coord") as coord:
         for i in range(5):
             rec = person(make_id(dt.date(1990, 1, 1), 21 + 2 * i), "1990-01-01", "1", east)
@@ -186,13 +188,19 @@ def test_report_settings_are_the_supervisors_and_audited(station):
 def test_marital_status_is_optional_checked_and_counted(station, tmp_path):
     from station.validation import validate_application
 
+    with station.login("super") as sup:
+        places = sup.places()  # the loaded profile's districts and communities
+
+    def validate(record):
+        return validate_application(record, **places)
+
     rec = sample_record()
-    assert not validate_application(rec)
+    assert not validate(rec)
     rec["person"]["marital"] = "99"
-    assert [e.code for e in validate_application(rec)] == ["code_unknown"]
+    assert [e.code for e in validate(rec)] == ["code_unknown"]
     rec["person"].pop("marital")
-    assert not validate_application(rec)  # records saved before it existed stay valid
-    east, west = communities()
+    assert not validate(rec)  # records saved before it existed stay valid
+    east, west = communities(station)
     end = TODAY
     women = [
         ("1990-05-05", "2", "20", east),  # married woman, 36: counted
@@ -225,7 +233,7 @@ def test_marital_status_is_optional_checked_and_counted(station, tmp_path):
 
 # -- referrals ------------------------------------------------------------------------------------
 def test_referral_outcomes_from_the_cli_and_an_imported_list(station, tmp_path):
-    east, west = communities()
+    east, west = communities(station)
     numbers = []
     with station.login("coord") as coord:
         for i, community in enumerate((east, east, west)):
@@ -323,7 +331,7 @@ def test_first_attempt_acceptance_and_production_rejections(station, central):  
 
     with station.login("tech") as tech:
         enrol(tech, central.url, central.enrol_code())
-    east, _west = communities()
+    east, _west = communities(station)
     with station.login("coord") as coord:
         saved = [
             coord.save_application(
@@ -352,7 +360,7 @@ def test_endorsements_due_from_the_cards_issue_date(station, central, tmp_path):
 
     with station.login("tech") as tech:
         enrol(tech, central.url, central.enrol_code())
-    east, _west = communities()
+    east, _west = communities(station)
     recs = [
         person(make_id(dt.date(1990, 1, 1), 51 + 2 * i), "1990-01-01", "1", east) for i in range(3)
     ]

@@ -78,3 +78,26 @@ def test_real_traffic_validates(station, central):
 def test_schemas_reject_garbage(name):
     with pytest.raises(jsonschema.ValidationError):
         validate({"nonsense": True}, name)
+
+
+def test_code_tables_traffic_validates(station, central):
+    """``GET /v1/code-tables`` answers the station's city's table in the documented shape;
+    ``/v1/config`` names its version and the export key."""
+    import requests
+
+    from station.profile.demo import demo_profile
+    from sync.server.tables import publish
+
+    coord = enrolled(station, central)
+    client = SyncClient(coord)
+    missing = client.request("GET", "/v1/code-tables")
+    assert missing.status_code == 404
+    validate(missing.json(), "Error")
+    publish(central.store, demo_profile("4501"))
+    config = requests.get(central.url + "/v1/config", timeout=5).json()
+    validate(config, "Config")
+    assert config["code_tables"] == {"4501": "demo.1"}
+    resp = client.request("GET", "/v1/code-tables")
+    assert resp.status_code == 200 and resp.headers["content-type"] == "application/json"
+    validate(resp.json(), "CodeTables")
+    assert resp.json()["city"] == "4501"

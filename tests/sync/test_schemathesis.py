@@ -44,7 +44,7 @@ def run_schemathesis(central, examples: int) -> None:
     schema = schemathesis.openapi.from_path(DOC)
     operations = [result.ok() for result in schema.get_all_operations()]
     seen: dict[str, Counter[int]] = {}
-    assert len(operations) == 7
+    assert len(operations) == 8
     for operation in operations:
         modes = [GenerationMode.POSITIVE]
         if list(operation.iter_parameters()) or len(operation.body):

@@ -5,7 +5,22 @@ from __future__ import annotations
 import pytest
 
 from station.store import Station
+from tests.profiles import write_json
 from ui.qt import Qt
+
+
+def nanning_profile() -> dict:
+    """A Nanning profile without the station's details (the wizard's page set them)."""
+    return {
+        "format": "station-profile",
+        "version": "2026.1",
+        "city": "4501",
+        "streets": [{"code": "450103001", "name": "新竹街道"}],
+        "communities": [
+            {"code": "450103001001", "name": "新竹社区"},
+            {"code": "450103001002", "name": "东葛社区"},
+        ],
+    }
 
 
 @pytest.fixture
@@ -42,6 +57,25 @@ def test_first_run_creates_station_operators_and_settings(wizard, qtbot, tmp_pat
     assert page.code.text() == wiz.recovery_code
     assert not page.isComplete()
     page.confirm.setChecked(True)
+    wiz.next()  # the station profile: a broken file shows its problems, a good one loads
+    prof = wiz.currentPage()
+    assert prof is wiz.profile_page and prof.isComplete()
+    bad = nanning_profile()
+    bad["communities"].append({"code": "450103099001", "name": "无街道社区"})
+    prof.path.setText(str(write_json(tmp_path / "bad.json", bad)))
+    prof.check()
+    qtbot.waitUntil(lambda: prof.problems.count() == 1, timeout=15_000)
+    assert prof.problems.item(0).text().startswith(prof.where("communities.2.code"))
+    assert prof.where("communities.2.code") == "社区 3 · 代码"
+    assert not prof.load_button.isEnabled()
+    prof.path.setText(str(write_json(tmp_path / "good.json", nanning_profile())))
+    prof.check()
+    qtbot.waitUntil(prof.load_button.isEnabled, timeout=15_000)
+    summary = prof.summary.text()
+    assert all(t in summary for t in ("2026.1", "南宁市", "4501", "青秀区", "450103"))
+    prof.load()
+    qtbot.waitUntil(lambda: prof.loaded == "2026.1", timeout=15_000)
+    assert prof.result.text().startswith("✔")
     wiz.next()  # devices
     wiz.devices_page.drivers["camera"].setCurrentIndex(
         wiz.devices_page.drivers["camera"].findData("sim")
@@ -65,11 +99,13 @@ def test_first_run_creates_station_operators_and_settings(wizard, qtbot, tmp_pat
         for i in range(check.list.count())
     }
     assert texts["database"].startswith("✔ " + check.check_label("database"))
+    assert texts["profile"].startswith("✔ " + check.check_label("profile"))
     wiz.done(1)
     station = Station(tmp_path / "new")
     with station.login("coord1", "coord-pass-1") as store:
         assert store.role == "coordinator"
     with station.login("tech", "first-tech-pw") as tech:
         assert tech.config_get("station.name") == "测试服务站"
+        assert tech.station_profile().find("450103", "东葛社区").street == "新竹街道"
         assert tech.config_get("camera.driver") == "sim"
         assert tech.config_get("permit.endorse_key") == "00112233445566778899aabbccddeeff"

@@ -30,7 +30,9 @@ def dlg(app, qtbot, station):
 
 def assert_describes_the_fields(dlg) -> None:
     """What the form shows equals a fresh validation of what the fields hold now."""
-    errors = validate_application(dlg.record(), city=dlg.settings.get("station.city"))
+    errors = validate_application(
+        dlg.record(), profile=dlg.profile, city=dlg.settings.get("station.city")
+    )
     total = len(errors) + 1  # the photo is missing too
     first = errors[0]
     line = dlg.blocking.text()

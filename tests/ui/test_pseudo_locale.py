@@ -511,6 +511,16 @@ def test_first_run_wizard_pages(audit, qtbot, tmp_path):
     qtbot.waitUntil(lambda: bool(wiz.recovery_code), timeout=15_000)
     audit.check(wiz, "first run: recovery code")
     wiz.currentPage().confirm.setChecked(True)
+    wiz.next()
+    audit.check(wiz, "first run: station profile")
+    from tests.profiles import write_json, xian_document
+
+    bad = xian_document()
+    bad["communities"][0]["code"] = "610113099001"
+    wiz.profile_page.path.setText(str(write_json(tmp_path / "bad.json", bad)))
+    wiz.profile_page.check()
+    qtbot.waitUntil(lambda: wiz.profile_page.problems.count() > 0, timeout=15_000)
+    audit.check(wiz, "first run: station profile (problems)")
     for name in ("devices", "key", "enrol", "operators"):
         wiz.next()
         audit.check(wiz, f"first run: {name}")

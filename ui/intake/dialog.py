@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from station.photo import CapturedPhoto
+    from station.profile import Profile
     from ui.photo_preview import PhotoPreview
 
 
@@ -62,6 +63,8 @@ class IntakeDialog(QDialog):
         self.setObjectName("intake")
         self.bridge = bridge
         self.settings = settings
+        # the station profile: the city's districts and communities
+        self.profile: Profile | None = bridge.profile
         self.correcting = correct
         self.kind: str = kind or (str(correct.get("kind", "new")) if correct else "new")
         self.photo: CapturedPhoto | None = None
@@ -93,7 +96,9 @@ class IntakeDialog(QDialog):
         self.fields.typed.connect(self._touch)
         self.fields.member_typed.connect(self._member_typed)
         self.applicant = ApplicantPage(self.fields, bridge.can("app.correct_any"))
-        self.residence = ResidencePage(self.fields, settings.get("station.city", "4501"))
+        self.residence = ResidencePage(
+            self.fields, self.profile, settings.get("station.city", "4501")
+        )
         self.household = HouseholdPage(self.fields)
         self.services_page = ServicesPage(self.fields)
         self.review_page = ReviewPage()
@@ -342,7 +347,9 @@ class IntakeDialog(QDialog):
             self.form.under_age()
             or any(self.edits[f"guardian.{k}"].text() for k in ("name", "id_number", "phone"))
         )
-        errors = validate_application(self.record(), city=self.settings.get("station.city"))
+        errors = validate_application(
+            self.record(), profile=self.profile, city=self.settings.get("station.city")
+        )
         self.errors = errors
         needs_photo = self.photo is None and not self.correcting
         self.problem_display.show(errors, self.touched, self.members, needs_photo)

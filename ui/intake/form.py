@@ -86,13 +86,7 @@ class IntakeForm:
         ):
             combo.setCurrentIndex(max(0, combo.findData(value)))
         residence = rec.get("residence") or {}
-        i = r.district.findData(residence.get("division_code"))
-        if i >= 0:
-            r.district.setCurrentIndex(i)
-        r.fill_communities()
-        i = r.community.findData(residence.get("community"))
-        if i >= 0:
-            r.community.setCurrentIndex(i)
+        r.select(residence.get("division_code"), residence.get("community"))
         for key in ("address", "arrival_date"):
             edits[f"residence.{key}"].setText(str(residence.get(key) or ""))
         r.months.setValue(int(residence.get("intended_months") or 12))

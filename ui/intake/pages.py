@@ -4,7 +4,7 @@ and household (members, a guardian when under 16), services and photo."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from station import codes
 from ui.intake.fields import PERSON_FIELDS, FieldSet, MemberRow, form_layout
@@ -21,6 +21,9 @@ from ui.qt import (
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from station.profile import Profile
 
 
 class ApplicantPage(QWidget):
@@ -109,21 +112,38 @@ class ApplicantPage(QWidget):
 
 
 class ResidencePage(QWidget):
-    """Step 2: where in the city, since when, for how long and why; the dwelling."""
+    """Step 2: where in the city, since when, for how long and why; the dwelling. The
+    districts and communities are the station profile's (none without one: a notice says a
+    technician must import it)."""
 
-    def __init__(self, fields: FieldSet, city: str) -> None:
+    def __init__(self, fields: FieldSet, profile: Profile | None, city: str) -> None:
         super().__init__()
         self.fields = fields
+        self.profile = profile
         residence = QGroupBox(self.tr("Residence in the city"))
         rform = form_layout(residence)
         self.district = QComboBox()
-        for code, name in codes.divisions(city).items():
-            self.district.addItem(f"{name} ({code})", code)
+        if profile is not None:
+            for entry in profile.counts():
+                self.district.addItem(f"{entry['name']} ({entry['district']})", entry["district"])
+        else:
+            for code, name in codes.divisions(city).items():
+                self.district.addItem(f"{name} ({code})", code)
         self.district.currentIndexChanged.connect(self.fill_communities)
         self.community = QComboBox()
         self.community.currentIndexChanged.connect(fields.changed)
+        self.no_profile = QLabel(
+            self.tr(
+                "No station profile is loaded: the communities are missing. A technician "
+                "imports the city's profile (station profile import FILE)."
+            )
+        )
+        self.no_profile.setObjectName("warning")
+        self.no_profile.setWordWrap(True)
+        self.no_profile.setVisible(profile is None)
         rform.addRow(self.tr("District"), self.district)
         rform.addRow(self.tr("Community"), self.community)
+        rform.addRow(self.no_profile)
         fields.add(rform, "residence.address", self.tr("Address"))
         fields.add(rform, "residence.arrival_date", self.tr("Arrival date (YYYY-MM-DD)"))
         self.months = QSpinBox()
@@ -158,10 +178,25 @@ class ResidencePage(QWidget):
         layout.addWidget(dwelling, 1, Qt.AlignmentFlag.AlignTop)
         self.fill_communities()
 
+    def select(self, district: Any, community: Any) -> None:
+        """Show a record's district and community. One the profile does not list (a record
+        taken with an older profile) is shown as it is, for validation to flag, rather than
+        silently replaced by the first of the list."""
+        if district:
+            if self.district.findData(district) < 0:
+                self.district.addItem(str(district), district)
+            self.district.setCurrentIndex(self.district.findData(district))
+        self.fill_communities()
+        if community:
+            if self.community.findData(community) < 0:
+                self.community.addItem(str(community), community)
+            self.community.setCurrentIndex(self.community.findData(community))
+
     def fill_communities(self) -> None:
         self.community.clear()
-        for c in codes.communities(self.district.currentData() or ""):
-            self.community.addItem(f"{c['street']} · {c['name']}", c["name"])
+        if self.profile is not None:
+            for c in self.profile.communities_of(self.district.currentData() or ""):
+                self.community.addItem(f"{c.street} · {c.name}", c.name)
         self.fields.changed.emit()
 
     def landlord_visible(self) -> None:
