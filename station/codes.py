@@ -22,6 +22,7 @@ TABLES = (
     "dwelling",
     "relations",
     "kinds",
+    "marital",
 )
 
 

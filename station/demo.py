@@ -26,6 +26,20 @@ SETTINGS = {
 }
 
 
+NO_PHOTO_EVERY = 25
+
+
+def demo_photo() -> bytes:
+    """The demo applicants' photo: the bundled sample portrait as an ID photo."""
+    import cv2
+
+    from station import photo
+    from station.resources import resource_path
+
+    frame = cv2.imread(str(resource_path("media", "astronaut.png")), cv2.IMREAD_COLOR)
+    return photo.capture(frame).jpeg
+
+
 class DemoStation:
     def __init__(
         self, folder: str | Path | None = None, records: int = 300, seed: int = 2026
@@ -63,14 +77,20 @@ class DemoStation:
             self.add_synthetic(self.records)
 
     def add_synthetic(self, n: int, chunk: int = 500) -> int:
+        """``n`` synthetic applications with the demo photo; one in ``NO_PHOTO_EVERY`` has
+        none and waits for it (the home panel's "photo needed")."""
         from station.samples import synthetic_record
 
         rng = random.Random(self.seed)
         today = dt.date.today()
         saved = 0
         with self.station.login("coord", PASSWORD) as coord:
+            sha = coord.put_photo(demo_photo())
             while saved < n:
                 batch = [synthetic_record(rng, today) for _ in range(min(chunk, n - saved))]
+                for i, rec in enumerate(batch):
+                    if (saved + i) % NO_PHOTO_EVERY != NO_PHOTO_EVERY - 1:
+                        rec["photo"] = sha
                 results = coord.save_many(batch, source="demo")
                 saved += sum(1 for r in results if isinstance(r, dict))
         return saved

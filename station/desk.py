@@ -105,6 +105,21 @@ def note_photo_override(store: Store, uuid: str, reasons: list[str]) -> None:
     store.apps.note_photo_override(uuid, reasons)
 
 
+# -- the home panel ---------------------------------------------------------------------------
+def home_figures(store: Store, today: dt.date | None = None) -> dict[str, int]:
+    """What waits for a person, for the home panel: applications waiting for their photo,
+    records the service rejected in production and nobody has corrected yet, and the permits
+    whose yearly endorsement falls due in the next 30 days."""
+    store.require("app.search")
+    from station.reports.endorsements_due import endorsements_due
+
+    return {
+        "photo_needed": store.apps.photo_needed_count(),
+        "rejected_in_production": outbox.production_rejections(store.conn),
+        "endorsements_due": len(endorsements_due(store, today)),
+    }
+
+
 # -- sync overview ----------------------------------------------------------------------------
 def sync_overview(store: Store) -> dict[str, Any]:
     """Station-wide sync figures and the records that need a person: rejected (by the upload
@@ -294,6 +309,7 @@ __all__ = [
     "mark_handover",
     "note_photo_override",
     "sync_overview",
+    "home_figures",
     "day_review",
     "confirm_day",
     "card_person",

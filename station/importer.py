@@ -7,6 +7,15 @@ the Chinese headers of the template (``station import --template``). Cells may h
 Excel serial numbers, or text dates; code fields accept the code or its Chinese label. With the
 station profile loaded, the district may be given by name and the community by its 12-digit
 code (its district then follows from the code).
+
+Photos (``photos``, a folder): the row whose ID number names a file ``<ID number>.jpg`` there
+gets that picture as its photo, after the checks of a still picture (station/photo_files.py); a
+picture that fails them is the row's error (field ``photo``), a row without a picture is saved
+and waits for its photo. Importing the same file again with the folder adds the photos to the
+rows imported before that still wait for one.
+
+A file whose columns are those of the referral outcomes is station/import_outcomes.py's
+(``import_any`` tells the two apart by the header).
 """
 
 from __future__ import annotations
@@ -51,6 +60,7 @@ TEMPLATE: list[tuple[str, str]] = [
     ("person.phone", "联系电话"),
     ("person.education", "文化程度"),
     ("person.occupation", "职业"),
+    ("person.marital", "婚姻状况"),
     ("residence.division_code", "居住地区县代码"),
     ("residence.community", "社区"),
     ("residence.address", "居住地址"),
@@ -81,10 +91,22 @@ CODE_PATHS = {
     "person.ethnic": "ethnic",
     "person.education": "education",
     "person.occupation": "occupation",
+    "person.marital": "marital",
     "residence.reason": "reason",
     "dwelling.type": "dwelling",
 }
 CHUNK = 500
+TEMPLATE_NOTES = (
+    "",
+    "婚姻状况：GB/T 2261.2 代码或名称（10 未婚、20 已婚、21 初婚、22 再婚、23 复婚、30 丧偶、"
+    "40 离婚、90 未说明），可不填。",
+    "照片：把照片放在一个文件夹里，以公民身份号码命名（如 360426199101010071.jpg），导入时用 "
+    "station import 文件 --photos 文件夹；不合格的照片作为该行的错误退回。没有照片的新登记先保存，"
+    "状态为“待补照片”，补照片（station photo add 申请编号 文件，或带 --photos 再导入一次）后才上传。",
+    "转介结果：各部门的反馈另用一张表导入（station import --template 文件 --referrals 生成；"
+    "或把“转介名单”导出的表填上“转介结果”和“结果日期”两列），列为 申请编号、服务项目、"
+    "转介结果（已落实/已谢绝）、结果日期。",
+)
 
 
 @dataclass
@@ -96,11 +118,20 @@ class ImportResult:
     header: list[str] = field(default_factory=list)
     cancelled: bool = False
     interrupted_at: int | None = None  # the row after which the file could not be read on
+    photos_added: int = 0  # photos of the folder that went to rows imported before
+    waiting_photo: int = 0  # rows saved that print a card and have no photo yet
+    referrals: int | None = None  # outcomes recorded (a referral-outcome file), else None
+    photo_folder: bool = False  # imported with a folder of photos
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"saved": self.saved, "skipped": self.skipped, "errors": self.errors}
         if self.interrupted_at is not None:
             out["interrupted_at_row"] = self.interrupted_at
+        if self.referrals is not None:
+            out["referrals"] = self.referrals
+        if self.photo_folder:  # only with --photos: cli.md fixes the plain import's document
+            out["waiting_photo"] = self.waiting_photo
+            out["photos_added"] = self.photos_added
         return out
 
 
@@ -311,11 +342,17 @@ def import_file(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
     cancel: threading.Event | None = None,
+    photos: Path | None = None,
 ) -> ImportResult:
     store.require("app.import")
     path = Path(path)
+    folder = None
+    if photos is not None:
+        from station.photo_files import photo_folder
+
+        folder = photo_folder(photos)  # a missing folder is refused before anything is read
     rows = read_rows(path)
-    result = ImportResult()
+    result = ImportResult(photo_folder=folder is not None)
     header: list[Any] | None = None
     for row in rows:
         if not _blank(row):
@@ -373,13 +410,13 @@ def import_file(
             digest = hashlib.sha256(canonical_json(record)).hexdigest()
             chunk.append((row_no, row, record, digest))
             if len(chunk) >= CHUNK:
-                _flush(store, chunk, result, dry_run, path.name)
+                _flush(store, chunk, result, dry_run, path.name, folder)
                 chunk = []
                 if progress:
                     progress(row_no)
         # the last chunk and the import's audit entry land together
         with store.transaction():
-            _flush(store, chunk, result, dry_run, path.name)
+            _flush(store, chunk, result, dry_run, path.name, folder)
             store.audit(
                 "app.import",
                 detail={
@@ -388,6 +425,9 @@ def import_file(
                     "errors": len(result.bad_rows),
                     "dry_run": dry_run,
                     "interrupted_at_row": result.interrupted_at,
+                    "photos": folder is not None,
+                    "waiting_photo": result.waiting_photo,
+                    "photos_added": result.photos_added,
                 },
             )
     except StorageError as exc:
@@ -442,13 +482,17 @@ def _flush(
     result: ImportResult,
     dry_run: bool,
     source: str,
+    folder: dict[str, Path] | None = None,
 ) -> None:
-    """Validate and save one chunk of rows: the applications and the rows' hashes (so that the
-    same rows are skipped when the file is imported again) in ONE transaction, so that a crash
-    leaves either both or neither. A row seen before, in an earlier import or earlier in this
-    chunk, is skipped."""
+    """Validate and save one chunk of rows: the applications (with the photos of ``folder``)
+    and the rows' hashes (so that the same rows are skipped when the file is imported again)
+    in ONE transaction, so that a crash leaves either both or neither. A row seen before, in an
+    earlier import or earlier in this chunk, is skipped — and given its photo, when it still
+    waits for one and the folder has it."""
     if not chunk:
         return
+    from station.cards import needs_photo
+    from station.import_photos import photo_for_row, photos_for_earlier_rows
     from station.validation import check_application
 
     if dry_run:
@@ -456,118 +500,58 @@ def _flush(
         for row_no, row, record, _digest in _fresh(store, chunk, result):
             try:
                 check_application(record, **places)
+                photo_for_row(folder, record)
                 result.saved += 1
             except ValidationError as exc:
                 _bad(result, row_no, row, exc.errors)
         return
     with store.transaction():  # BEGIN IMMEDIATE: another import cannot slip in between
-        fresh = _fresh(store, chunk, result)
-        outcomes = store.save_many([item[2] for item in fresh], source="import")
+        seen_before: list[tuple[int, list[Any], dict[str, Any], str]] = []
+        fresh = _fresh(store, chunk, result, seen_before)
+        if folder:
+            result.photos_added += photos_for_earlier_rows(
+                store, seen_before, folder, lambda n, r, e: _bad(result, n, r, e)
+            )
+        rows, jpegs = [], []
+        for item in fresh:
+            try:
+                jpegs.append(photo_for_row(folder, item[2]))
+                rows.append(item)
+            except ValidationError as exc:  # the picture failed its checks: the row's error
+                _bad(result, item[0], item[1], exc.errors)
+        outcomes = store.save_many([item[2] for item in rows], source="import", photos=jpegs)
         saved: list[tuple[str, str]] = []
-        for (row_no, row, _record, digest), outcome in zip(fresh, outcomes, strict=True):
+        for (row_no, row, record, digest), jpeg, outcome in zip(rows, jpegs, outcomes, strict=True):
             if isinstance(outcome, ValidationError):
                 _bad(result, row_no, row, outcome.errors)
             else:
                 saved.append((digest, outcome["uuid"]))
+                result.waiting_photo += jpeg is None and needs_photo(record)
         store.apps.note_imported(saved, source)
     result.saved += len(saved)
 
 
 def _fresh(
-    store: Store, chunk: list[tuple[int, list[Any], dict[str, Any], str]], result: ImportResult
+    store: Store,
+    chunk: list[tuple[int, list[Any], dict[str, Any], str]],
+    result: ImportResult,
+    earlier: list[tuple[int, list[Any], dict[str, Any], str]] | None = None,
 ) -> list[tuple[int, list[Any], dict[str, Any], str]]:
     """The rows of ``chunk`` not imported before (by an earlier import or earlier in this
-    chunk); the others are counted as skipped."""
-    seen = store.apps.imported([item[3] for item in chunk])
+    chunk); the others are counted as skipped (and those of an earlier import are added to
+    ``earlier``)."""
+    imported = store.apps.imported([item[3] for item in chunk])
+    seen = set(imported)
     fresh = []
     for item in chunk:
         if item[3] in seen:
             result.skipped += 1
+            if earlier is not None and item[3] in imported:
+                earlier.append(item)
         else:
             seen.add(item[3])
             fresh.append(item)
     return fresh
 
 
-def write_error_sheet(result: ImportResult, out: Path) -> None:
-    """The bad rows with an error column, to fix and import again. Columns are named by the
-    template's Chinese headers (a column the template lacks keeps its dotted path); each header
-    cell carries its dotted path as a comment, for programs."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-
-    from station.fsutil import atomic_output
-    from station.spreadsheet import append_row, save_workbook, xlsx_text
-
-    def write(tmp: Path) -> None:
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "待修正"
-        paths = [HEADER_TO_PATH.get(h, h) for h in result.header]
-        append_row(ws, [column_label(p) if p else "" for p in paths] + ["行号", "错误"])
-        for cell, path in zip(ws[1], paths, strict=False):
-            if "." in path or path in ("services", "kind"):
-                cell.comment = Comment(xlsx_text(path), "station")
-        for row_no, row, message in result.bad_rows:
-            append_row(ws, [_cell_value(c) for c in row] + [row_no, message])
-        save_workbook(wb, tmp)
-
-    atomic_output(out, write)
-
-
-def write_template(out: Path, profile: Profile | None = None) -> None:
-    """The sheet for door-to-door drives, with one example row; with the station profile, the
-    example lives in one of its communities and a sheet lists them all (codes and names)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from station.fsutil import atomic_output
-    from station.samples import sample_record
-    from station.spreadsheet import append_row, save_workbook
-
-    example = sample_record()
-    if profile is not None and profile.communities:
-        first = profile.communities[0]
-        example["residence"].update(division_code=first.district, community=first.name)
-
-    def value(path: str) -> Any:
-        cur: Any = example
-        for part in path.split("."):
-            cur = cur.get(part) if isinstance(cur, dict) else None
-        if path == "services":
-            return "、".join(codes.label("services", s, "zh") for s in example["services"])
-        return cur
-
-    def write(tmp: Path) -> None:
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "登记表"
-        append_row(ws, [zh for _p, zh in TEMPLATE])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-            cell.number_format = "@"
-        append_row(ws, [value(p) for p, _zh in TEMPLATE])
-        for col in ws.iter_cols(min_row=2, max_row=200):
-            for cell in col:
-                cell.number_format = "@"  # text: ID numbers keep their digits
-        ws.freeze_panes = "A2"
-        notes = wb.create_sheet("说明")
-        append_row(notes, ["列", "记录字段"])
-        for path, zh in TEMPLATE:
-            append_row(notes, [zh, path])
-        if profile is not None:
-            places = wb.create_sheet("社区")
-            append_row(places, ["区县代码", "区县", "街道", "社区代码", "社区"])
-            for cell in places[1]:
-                cell.font = Font(bold=True)
-            districts = profile.districts
-            for c in profile.communities:
-                append_row(
-                    places, [c.district, districts.get(c.district, ""), c.street, c.code, c.name]
-                )
-        save_workbook(wb, tmp)
-
-    atomic_output(out, write)
-
-
-__all__ = ["import_file", "write_error_sheet", "write_template", "ImportResult"]
+__all__ = ["import_file", "ImportResult"]

@@ -64,12 +64,19 @@ def forget(conn: Connection, key: str) -> None:
     conn.execute("DELETE FROM sync_state WHERE key = ?", (key,))
 
 
+# An application that waits for its photo (station/cards.py) is not sent: a version of it
+# queued before is held in the outbox until the photo is added (its new version replaces it).
+_HELD = (
+    "EXISTS (SELECT 1 FROM applications a WHERE a.uuid = outbox.uuid AND a.state = 'photo_needed')"
+)
+
+
 def pending(conn: Connection, limit: int) -> list[tuple[str, int, str]]:
     return [
         (r[0], r[1], r[2])
         for r in conn.execute(
             "SELECT uuid, version, content_hash FROM outbox WHERE state = 'pending'"
-            " ORDER BY updated_at, uuid LIMIT ?",
+            f" AND NOT {_HELD} ORDER BY updated_at, uuid LIMIT ?",
             (limit,),
         )
     ]
@@ -370,8 +377,8 @@ def apply_results(conn: Connection, batch_id: str, response: dict[str, Any]) -> 
         new_state = "pending" if status == "retry" else status
         conn.execute(
             "UPDATE outbox SET state = ?, result_code = ?, result_field = ?, result_message = ?,"
-            " batch_id = CASE WHEN ? = 'pending' THEN NULL ELSE batch_id END, updated_at = ?"
-            " WHERE uuid = ? AND version = ? AND batch_id = ?",
+            " batch_id = CASE WHEN ? = 'pending' THEN NULL ELSE batch_id END, updated_at = ?,"
+            " rejections = rejections + ? WHERE uuid = ? AND version = ? AND batch_id = ?",
             (
                 new_state,
                 res.get("code"),
@@ -379,6 +386,7 @@ def apply_results(conn: Connection, batch_id: str, response: dict[str, Any]) -> 
                 res.get("message"),
                 new_state,
                 _now(),
+                int(status == "rejected"),
                 uuid,
                 version,
                 batch_id,
@@ -451,8 +459,9 @@ def apply_events(conn: Connection, events: Any, cursor: int, next_cursor: Any) -
         if cur.rowcount:
             applied += 1
             conn.execute(
-                "UPDATE outbox SET service_state = ?, service_at = ? WHERE uuid = ?",
-                (ev["type"], str(ev.get("at", "")), ev["uuid"]),
+                "UPDATE outbox SET service_state = ?, service_at = ?,"
+                " rejections = rejections + ? WHERE uuid = ?",
+                (ev["type"], str(ev.get("at", "")), int(ev["type"] == "rejected"), ev["uuid"]),
             )
             conn.execute(
                 "UPDATE applications SET state = ? WHERE uuid = ?", (ev["type"], ev["uuid"])
@@ -462,10 +471,21 @@ def apply_events(conn: Connection, events: Any, cursor: int, next_cursor: Any) -
 
 
 def summary(conn: Connection) -> dict[str, Any]:
+    """The station's sync figures: the outbox by state (``pending`` without the versions held
+    for a photo), ``photo_needed`` (applications waiting for their photo),
+    ``rejected_in_production`` (the service refused a record after accepting it, and it has
+    not been corrected yet), what needs a person, the last success and error, the cards
+    ready."""
     counts = dict(conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
     out: dict[str, Any] = {s: counts.get(s, 0) for s in ("pending", "in_flight", *FINAL)}
+    held = conn.execute(f"SELECT count(*) FROM outbox WHERE state = 'pending' AND {_HELD}")
+    out["pending"] -= int(held.fetchone()[0])
+    out["photo_needed"] = int(
+        conn.execute("SELECT count(*) FROM applications WHERE state = 'photo_needed'").fetchone()[0]
+    )
+    out["rejected_in_production"] = production_rejections(conn)
     out["last_success"] = get(conn, "last_success")
-    out["needs_action"] = out["rejected"] + out["conflict"]
+    out["needs_action"] = out["rejected"] + out["conflict"] + out["rejected_in_production"]
     out["last_error"] = get(conn, "last_error")
     out["ready_for_pickup"] = conn.execute(
         "SELECT count(*) FROM outbox WHERE service_state = 'ready_for_pickup'"
@@ -505,6 +525,17 @@ def needing_action(conn: Connection) -> list[dict[str, Any]]:
             " ORDER BY o.updated_at, a.number"
         )
     ]
+
+
+def production_rejections(conn: Connection) -> int:
+    """Records the service rejected in production (a ``rejected`` event after acceptance) and
+    nobody has corrected yet (a correction puts them back to pending and clears the state)."""
+    return int(
+        conn.execute(
+            "SELECT count(*) FROM outbox WHERE service_state = 'rejected'"
+            " AND state NOT IN ('pending', 'in_flight', 'rejected', 'conflict')"
+        ).fetchone()[0]
+    )
 
 
 def record_state(conn: Connection, uuid: str) -> dict[str, Any] | None:

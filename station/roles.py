@@ -20,13 +20,21 @@ _RECORDS = {
     "sync.run",
     "pickup.handover",
     "endorse",
+    "referral.record",
 }
 PERMISSIONS: dict[str, frozenset[str]] = {
     COORDINATOR: frozenset(_COMMON | _RECORDS),
     SUPERVISOR: frozenset(
         _COMMON
         | _RECORDS
-        | {"app.correct_any", "report.export", "review", "audit.verify", "config.read"}
+        | {
+            "app.correct_any",
+            "report.export",
+            "review",
+            "audit.verify",
+            "config.read",
+            "config.report",  # the population estimates and targets (station/settings.py)
+        }
     ),
     # Technicians run the machine but do not browse personal records.
     TECHNICIAN: frozenset(

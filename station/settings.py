@@ -3,6 +3,11 @@
 Settings live in the encrypted database (``config`` table) because some are secrets (the
 endorsement key, the sync private key lives elsewhere). Unknown keys are refused so that a typo
 does not silently configure nothing.
+
+Each setting names the permission that may change it (enforced by ``store.config``, for the
+command line and the desktop alike): the machine's settings are the technician's
+(``config.write``); the figures the reports measure against — the population estimates, the
+targets, the coordinators per community — are the supervisor's (``config.report``).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ class Setting:
     problem: str = N_("invalid value")
     secret: bool = False
     read_only: bool = False
+    permission: str = "config.write"
 
 
 def _int_range(lo: int, hi: int) -> Callable[[str], bool]:
@@ -34,6 +40,7 @@ def _choice(*options: str) -> Callable[[str], bool]:
     return lambda v: v in options
 
 
+REPORT = "config.report"  # the supervisor's settings: what the reports measure against
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 _URL = re.compile(r"^https?://[^\s/]+(:\d+)?(/\S*)?$")
 
@@ -120,6 +127,23 @@ SETTINGS: dict[str, Setting] = {
             "90",
             _int_range(1, 100),
             N_("a whole number from 1 to 100"),
+            permission=REPORT,
+        ),
+        Setting(
+            "report.target_accuracy",
+            N_("target in percent: applications accepted centrally at the first attempt"),
+            "95",
+            _int_range(1, 100),
+            N_("a whole number from 1 to 100"),
+            permission=REPORT,
+        ),
+        Setting(
+            "report.target_referral_delivery",
+            N_("target in percent: 7+1 referrals delivered"),
+            "80",
+            _int_range(1, 100),
+            N_("a whole number from 1 to 100"),
+            permission=REPORT,
         ),
         Setting(
             "report.estimated_population",
@@ -127,6 +151,7 @@ SETTINGS: dict[str, Setting] = {
             "",
             lambda v: v == "" or (v.isdigit() and int(v) > 0),
             N_("a positive whole number"),
+            permission=REPORT,
         ),
         Setting(
             "report.community_population",
@@ -134,6 +159,23 @@ SETTINGS: dict[str, Setting] = {
             "",
             lambda v: v == "" or community_population(v) is not None,
             N_("name=number pairs separated by ';', numbers positive"),
+            permission=REPORT,
+        ),
+        Setting(
+            "report.community_coordinators",
+            N_("coordinators serving each community, as name=number;name=number"),
+            "",
+            lambda v: v == "" or community_population(v) is not None,
+            N_("name=number pairs separated by ';', numbers positive"),
+            permission=REPORT,
+        ),
+        Setting(
+            "report.staff_ratio",
+            N_("registered floating population one coordinator serves at most (1:500)"),
+            "500",
+            _int_range(1, 100000),
+            N_("a whole number from 1 to 100000"),
+            permission=REPORT,
         ),
         Setting("backup.folder", N_("folder for the daily backup"), ""),
     ]

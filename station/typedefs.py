@@ -29,6 +29,7 @@ class Person(TypedDict, total=False):
     phone: str
     education: str
     occupation: str
+    marital: str  # GB/T 2261.2 code (optional: older records have none)
 
 
 class Residence(TypedDict, total=False):

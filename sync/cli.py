@@ -99,12 +99,14 @@ def cmd_enrol(ctx: Context, args: argparse.Namespace) -> int:
 
 # The sync state for people: label of each count of ``outbox.summary``, in display order.
 STATUS_LABELS = (
+    ("photo_needed", N_("Waiting for a photo (not sent until one is added)")),
     ("pending", N_("Waiting to be sent")),
     ("in_flight", N_("Being sent")),
     ("accepted", N_("Accepted centrally")),
     ("duplicate", N_("Already at the central service (duplicate)")),
     ("conflict", N_("Conflicts")),
     ("rejected", N_("Rejected")),
+    ("rejected_in_production", N_("Rejected in production (after acceptance)")),
     ("needs_action", N_("Needing a correction")),
     ("ready_for_pickup", N_("Cards ready for pickup")),
     ("to_reprint", N_("Renumbered: receipts to print again")),

@@ -13,6 +13,7 @@ import pytest
 
 from station.samples import synthetic_record
 from sync.client import enrol
+from tests import media
 from tests.conftest import run_cli
 from tests.sync.conftest import Central
 
@@ -33,7 +34,10 @@ def test_sync_summary_status_and_a_second_handover(station, central):
         enrol(tech, central.url, central.enrol_code())
     with station.login("coord") as coord:
         rng = random.Random(3)
-        saved = [coord.save_application(synthetic_record(rng, dt.date.today())) for _ in range(2)]
+        saved = [
+            coord.save_application(synthetic_record(rng, dt.date.today()), media.photo_jpeg(i))
+            for i in range(2)
+        ]
     env = zh(station.env())
     out = run_cli("sync", env=env)
     assert out.returncode == 0, out.stderr

@@ -60,6 +60,12 @@ class ReportsDialog(QDialog):
         self.export_button.clicked.connect(self.export_report)
         self.referrals_button = QPushButton(self.tr("Export referral lists…"))
         self.referrals_button.clicked.connect(self.export_referrals)
+        self.due_button = QPushButton(self.tr("Endorsements due…"))
+        self.due_button.setToolTip(self.tr("The permits whose endorsement falls due in 30 days"))
+        self.due_button.clicked.connect(self.open_endorsements_due)
+        from ui.report_settings import ReportSettings
+
+        self.settings = ReportSettings(bridge)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.progress = QProgressBar()
@@ -71,6 +77,7 @@ class ReportsDialog(QDialog):
         form.addRow(self.tr("Format"), self.format)
         buttons = QHBoxLayout()
         buttons.addWidget(self.referrals_button)
+        buttons.addWidget(self.due_button)
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
         layout = QVBoxLayout(self)
@@ -78,6 +85,7 @@ class ReportsDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
+        layout.addWidget(self.settings)
 
     def _dates(self) -> tuple[dt.date, dt.date]:
         return (
@@ -141,6 +149,12 @@ class ReportsDialog(QDialog):
             lambda n: self._done(self.tr("%1 referral list(s) saved").replace("%1", str(n)))
         ).failure(lambda e: self._done(_message(e))).run_in_background()
 
+    def open_endorsements_due(self) -> None:
+        from ui.endorsements_due import EndorsementsDueDialog
+
+        self.due_dialog = EndorsementsDueDialog(self.bridge, self)
+        self.due_dialog.show()
+
     def _done(self, text: str) -> None:
         self._busy(False)
         self.status.setText(text)
@@ -159,6 +173,17 @@ class ImportDialog(QDialog):
         choose.clicked.connect(self.choose)
         template = QPushButton(self.tr("Save the template…"))
         template.clicked.connect(self.save_template)
+        outcomes = QPushButton(self.tr("Referral-outcome template…"))
+        outcomes.setToolTip(
+            self.tr("The list the departments fill in: delivered or declined, with the date")
+        )
+        outcomes.clicked.connect(lambda: self.save_template(referrals=True))
+        self.photos_label = QLabel(self.tr("No photo folder"))
+        self.photos_button = QPushButton(self.tr("Photo folder…"))
+        self.photos_button.setToolTip(
+            self.tr("Photos named by ID number (<ID number>.jpg); rows without one wait for it")
+        )
+        self.photos_button.clicked.connect(lambda: self.choose_photos())
         self.dry_run = QCheckBox(self.tr("Check only (store nothing)"))
         self.start_button = QPushButton(self.tr("Import"))
         self.start_button.setObjectName("primary")
@@ -184,6 +209,10 @@ class ImportDialog(QDialog):
         top.addWidget(choose)
         top.addWidget(self.file_label, 1)
         top.addWidget(template)
+        top.addWidget(outcomes)
+        photos_line = QHBoxLayout()
+        photos_line.addWidget(self.photos_button)
+        photos_line.addWidget(self.photos_label, 1)
         actions = QHBoxLayout()
         actions.addWidget(self.dry_run)
         actions.addStretch(1)
@@ -192,11 +221,20 @@ class ImportDialog(QDialog):
         actions.addWidget(self.start_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(photos_line)
         layout.addWidget(self.progress)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
         self.path: str = ""
+        self.photos: str = ""
+
+    def choose_photos(self, folder: str | None = None) -> None:
+        if not folder:
+            folder = QFileDialog.getExistingDirectory(self, self.tr("Photo folder"))
+        if folder:
+            self.photos = folder
+            self.photos_label.setText(Path(folder).name)
 
     def choose(self, path: str | None = None) -> None:
         if not path:
@@ -208,17 +246,26 @@ class ImportDialog(QDialog):
             self.file_label.setText(Path(path).name)
             self.start_button.setEnabled(True)
 
-    def save_template(self) -> None:
-        path, _f = QFileDialog.getSaveFileName(
-            self, self.tr("Save the template"), "template.xlsx", "*.xlsx"
-        )
+    def save_template(self, referrals: bool = False, path: str | None = None) -> None:
+        if not path:
+            path, _f = QFileDialog.getSaveFileName(
+                self,
+                self.tr("Save the template"),
+                "referral-outcomes.xlsx" if referrals else "template.xlsx",
+                "*.xlsx",
+            )
         if path:
-            from station.importer import write_template
+            from station.import_outcomes import write_outcome_template
+            from station.import_sheets import write_template
 
-            write_template(Path(path), self.bridge.profile)
+            if referrals:
+                write_outcome_template(Path(path))
+            else:
+                write_template(Path(path), self.bridge.profile)
 
     def start(self) -> None:
         path, dry = Path(self.path), self.dry_run.isChecked()
+        photos = Path(self.photos) if self.photos else None
         self.cancel_event.clear()
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -229,10 +276,10 @@ class ImportDialog(QDialog):
             dispatch(lambda: self.summary.setText(self.tr("Row %1…").replace("%1", str(row))))
 
         def work(store: Any) -> Any:
-            from station.importer import import_file
+            from station.import_outcomes import import_any
 
-            return import_file(
-                store, path, dry_run=dry, progress=progress, cancel=self.cancel_event
+            return import_any(
+                store, path, dry_run=dry, progress=progress, cancel=self.cancel_event, photos=photos
             )
 
         self.bridge.op(work).success(self._finished).failure(self._failed).run_in_background()
@@ -242,12 +289,28 @@ class ImportDialog(QDialog):
         self.progress.hide()
         self.cancel_button.setEnabled(False)
         self.start_button.setEnabled(True)
-        text = (
-            self.tr("%1 saved, %2 already imported, %3 row(s) rejected")
-            .replace("%1", str(result.saved))
-            .replace("%2", str(result.skipped))
-            .replace("%3", str(len(result.bad_rows)))
-        )
+        if result.referrals is not None:
+            text = (
+                self.tr("Referral outcomes: %1 recorded, %2 recorded before, %3 row(s) rejected")
+                .replace("%1", str(result.saved))
+                .replace("%2", str(result.skipped))
+                .replace("%3", str(len(result.bad_rows)))
+            )
+        else:
+            text = (
+                self.tr("%1 saved, %2 already imported, %3 row(s) rejected")
+                .replace("%1", str(result.saved))
+                .replace("%2", str(result.skipped))
+                .replace("%3", str(len(result.bad_rows)))
+            )
+            if result.waiting_photo:
+                text += " · " + self.tr("%1 wait for their photo").replace(
+                    "%1", str(result.waiting_photo)
+                )
+            if result.photos_added:
+                text += " · " + self.tr("%1 photo(s) added to earlier rows").replace(
+                    "%1", str(result.photos_added)
+                )
         if result.cancelled:
             text += " · " + self.tr("cancelled")
         if result.interrupted_at is not None:
@@ -275,6 +338,6 @@ class ImportDialog(QDialog):
                 self, self.tr("Save rejected rows"), "rejected.xlsx", "*.xlsx"
             )
         if path:
-            from station.importer import write_error_sheet
+            from station.import_sheets import write_error_sheet
 
             write_error_sheet(self.result, Path(path))

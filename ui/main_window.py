@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from station.errors import StationError
 from station.roles import role_label
 from ui.adapter import StationBridge
+from ui.home_figures import HomeFigures
 from ui.models import ApplicationListModel
 from ui.qt import (
     QAbstractItemView,
@@ -109,6 +110,14 @@ class MainWindow(QMainWindow):
             self.tr("Search by ID number, name, phone or application number")
         )
         self.search.textChanged.connect(self._schedule_search)
+        self.photo_filter = QPushButton(self.tr("Waiting for a photo only"))
+        self.photo_filter.setObjectName("photoFilter")
+        self.photo_filter.setCheckable(True)
+        self.photo_filter.setAutoDefault(False)
+        self.photo_filter.setToolTip(
+            self.tr("Only the applications that are not sent until their photo is added")
+        )
+        self.photo_filter.toggled.connect(lambda _on: self._run_search())
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DELAY_MS)
@@ -145,7 +154,10 @@ class MainWindow(QMainWindow):
         outer.addWidget(self._home_panel())
         bl = QVBoxLayout()
         bl.setSpacing(10)
-        bl.addWidget(self.search)
+        search_line = QHBoxLayout()
+        search_line.addWidget(self.search, 1)
+        search_line.addWidget(self.photo_filter)
+        bl.addLayout(search_line)
         bl.addWidget(self.result_label)
         bl.addWidget(self.table, 1)
         outer.addLayout(bl, 1)
@@ -193,9 +205,15 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(16, 16, 16, 16)
         layout.setSpacing(8)
+        self.figures = HomeFigures()
+        self.figures.setVisible(self.bridge.can("app.search"))
+        self.figures.photo_needed_clicked.connect(lambda: self.photo_filter.setChecked(True))
+        self.figures.rejections_clicked.connect(self.open_sync_status)
+        self.figures.endorsements_clicked.connect(self.open_endorsements_due)
         layout.addWidget(self.today_count)
         layout.addWidget(today_caption)
         layout.addWidget(self.backlog)
+        layout.addWidget(self.figures)
         layout.addSpacing(10)
         find_first = self.tr(
             "Find the applicant in the list, open the record (Enter) and choose %1 there"
@@ -271,6 +289,12 @@ class MainWindow(QMainWindow):
         self.sync_dialog.finished.connect(lambda _r: self.refresh())
         self.sync_dialog.show()
 
+    def open_endorsements_due(self) -> None:
+        from ui.endorsements_due import EndorsementsDueDialog
+
+        self.endorsements_dialog = EndorsementsDueDialog(self.bridge, self)
+        self.endorsements_dialog.show()
+
     def open_review(self) -> None:
         from ui.review import ReviewDialog
 
@@ -295,6 +319,9 @@ class MainWindow(QMainWindow):
             self.bridge.op(lambda s: s.count_for_day(today)).success(
                 self._show_today
             ).run_in_background()
+            from station.desk import home_figures
+
+            self.bridge.op(home_figures).success(self.figures.show_figures).run_in_background()
         self._run_search()
 
     def _show_today(self, n: int) -> None:
@@ -348,7 +375,10 @@ class MainWindow(QMainWindow):
         self._search_serial += 1
         serial = self._search_serial
         text = self.search.text().strip()
-        if text:
+        if self.photo_filter.isChecked():
+            fn = lambda s: s.apps.browse(None, 200, photo_needed=True)  # noqa: E731
+            text = ""
+        elif text:
             fn = lambda s: s.search(text, 200)  # noqa: E731
         else:
             fn = lambda s: s.list_applications(None, 200)  # noqa: E731
@@ -363,7 +393,13 @@ class MainWindow(QMainWindow):
         self.table.resizeColumnsToContents()
         for column in range(self.model.columnCount() - 1):
             self.table.setColumnWidth(column, self.table.columnWidth(column) + 12)
-        if text:
+        if self.photo_filter.isChecked():
+            self.result_label.setText(
+                self.tr("%1 waiting for a photo (open one and press F3 to add it)").replace(
+                    "%1", str(len(rows))
+                )
+            )
+        elif text:
             self.result_label.setText(self.tr("%1 found").replace("%1", str(len(rows))))
         else:
             self.result_label.setText(self.tr("Latest applications"))

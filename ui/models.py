@@ -23,6 +23,7 @@ def kind_label(kind: str) -> str:
 def state_label(state: str) -> str:
     labels = {
         "saved": QCoreApplication.translate("states", "Saved"),
+        "photo_needed": QCoreApplication.translate("states", "Waiting for a photo"),
         "pending": QCoreApplication.translate("states", "Waiting to send"),
         "accepted": QCoreApplication.translate("states", "Accepted"),
         "rejected": QCoreApplication.translate("states", "Rejected"),
@@ -45,6 +46,7 @@ def field_label(path: str) -> str:
         "person.id_number": QCoreApplication.translate("fields", "ID number"),
         "person.phone": QCoreApplication.translate("fields", "Phone"),
         "person.birth_date": QCoreApplication.translate("fields", "Birth date"),
+        "person.marital": QCoreApplication.translate("fields", "Marital status"),
         "residence.address": QCoreApplication.translate("fields", "Address"),
         "residence.community": QCoreApplication.translate("fields", "Community"),
         "residence.division_code": QCoreApplication.translate("fields", "District"),
@@ -97,6 +99,9 @@ def service_message(code: str | None, message: str | None) -> str:
             "service",
             "Set aside: the record is larger than the service accepts (its photo?); take the "
             "photo again and save",
+        ),
+        "photo_required": QCoreApplication.translate(
+            "service", "A card is produced from this record: add the applicant's photo"
         ),
     }
     return known.get(code or "", code or "")

@@ -46,6 +46,10 @@ def applicant_html(rec: Mapping[str, Any]) -> str:
             (QCoreApplication.translate("RecordHtml", "ID number"), p.get("id_number")),
             (QCoreApplication.translate("RecordHtml", "Sex"), _label("sex", p.get("sex"))),
             (QCoreApplication.translate("RecordHtml", "Birth date"), p.get("birth_date")),
+            (
+                QCoreApplication.translate("RecordHtml", "Marital status"),
+                _label("marital", p.get("marital")),
+            ),
             (QCoreApplication.translate("RecordHtml", "Phone"), p.get("phone")),
             (QCoreApplication.translate("RecordHtml", "Hukou address"), p.get("hukou_address")),
         ],

@@ -25,6 +25,7 @@ from ui.qt import (
     Signal,
     shortcut,
 )
+from ui.record_extras import PhotoAdder, ReferralsPanel
 from ui.record_html import record_html
 from ui.tables import fill_table, make_table
 
@@ -39,6 +40,7 @@ class RecordView(QDialog):
         self.bridge = bridge
         self.ref = ref
         self.record: dict[str, Any] | None = None
+        self.waits_for_photo = False
         self.setWindowTitle(self.tr("Application %1").replace("%1", ref))
         self.resize(1100, 680)
 
@@ -72,6 +74,9 @@ class RecordView(QDialog):
         self.tabs.addTab(self.history, self.tr("History"))
         self.tabs.addTab(self.versions, self.tr("Versions"))
         self.tabs.addTab(self.sync, self.tr("Sync"))
+        self.referrals = ReferralsPanel(bridge, ref)
+        self.referrals.changed.connect(self.load)
+        self.tabs.addTab(self.referrals, self.tr("Referrals (7+1)"))
 
         self.correct_button = QPushButton(self.tr("Correct (Ctrl+E)"))
         self.correct_button.setObjectName("primary")
@@ -88,9 +93,22 @@ class RecordView(QDialog):
             button.setEnabled(False)
             button.setVisible(bridge.can("app.correct_own"))
             button.clicked.connect(lambda _c=False, k=kind: self.open_correction(k))
+        self.photo_button = QPushButton(self.tr("Add the photo (F3)"))
+        self.photo_button.setObjectName("primary")
+        self.photo_button.setToolTip(
+            self.tr("This application prints a card: it is sent once it has the photo")
+        )
+        self.photo_button.hide()
+        self.photo_button.clicked.connect(self.add_photo)
+        shortcut(self, "F3", self.add_photo)
         close = QPushButton(self.tr("Close (Esc)"))
         close.clicked.connect(self.reject)
-        for button in (self.correct_button, close, *self.action_buttons.values()):
+        for button in (
+            self.correct_button,
+            self.photo_button,
+            close,
+            *self.action_buttons.values(),
+        ):
             button.setAutoDefault(False)
 
         top = QHBoxLayout()
@@ -104,6 +122,7 @@ class RecordView(QDialog):
         for button in self.action_buttons.values():
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.photo_button)
         buttons.addWidget(self.correct_button)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
@@ -155,6 +174,19 @@ class RecordView(QDialog):
             .replace("%4", str(rec["captured_at"])[:16].replace("T", " "))
             .replace("%5", str(rec["operator"]))
         )
+        self.waits_for_photo = not rec.get("photo") and (
+            rec.get("state") == "photo_needed" or sync.get("code") == "photo_required"
+        )
+        self.photo_button.setVisible(self.waits_for_photo and self.bridge.can("app.create"))
+        if self.waits_for_photo:
+            self.state.setText(
+                self.state.text()
+                + "\n"
+                + self.tr(
+                    "No photo: a card is produced from this application, so it is not sent "
+                    "until the photo is added (F3)"
+                )
+            )
         if sync.get("state") in ("rejected", "conflict") and sync.get("message"):
             self.state.setText(
                 self.state.text()
@@ -241,11 +273,30 @@ class RecordView(QDialog):
             "card.endorse": self.tr("Endorsed"),
             "sync.sent": self.tr("Sent"),
             "app.purge": self.tr("Personal data removed"),
+            "app.photo": self.tr("Photo added"),
+            "referral.outcome": self.tr("Referral outcome"),
         }
         text = labels.get(action, action)
         if isinstance(detail, dict) and detail.get("version"):
             text += " " + self.tr("(version %1)").replace("%1", str(detail["version"]))
         return text
+
+    # -- the photo a card needs ------------------------------------------------------------------
+    def add_photo(self) -> None:
+        """The camera's live preview (or a file) for an application that waits for its photo."""
+        if self.photo_button.isHidden():
+            return
+        self.bridge.op(lambda s: s.settings_map()).success(self._open_photo).run_in_background()
+
+    def _open_photo(self, settings: dict[str, str]) -> None:
+        self.photo_dialog = PhotoAdder(self.bridge, self.ref, settings, self)
+        self.photo_dialog.added.connect(self._photo_added)
+        self.photo_dialog.show()
+        self.photo_dialog.start()
+
+    def _photo_added(self, _result: dict[str, Any]) -> None:
+        self.changed.emit()
+        self.load()
 
     # -- correction --------------------------------------------------------------------------
     def open_correction(self, kind: str | None = None) -> None:

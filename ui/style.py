@@ -30,6 +30,10 @@ QWidget#home { background: #ffffff; border: 1px solid #d3dce5; border-radius: 6p
 QLabel#bigNumber { font-size: 40px; font-weight: 600; color: #1f4e79; }
 QPushButton#entry { text-align: left; padding: 11px 14px; font-size: 15px; }
 QPushButton#entry:enabled { border-left: 4px solid #1f6fb2; }
+QPushButton[figure="true"] { text-align: left; padding: 5px 10px; color: #1f4e79;
+    border: 1px solid #d3dce5; }
+QPushButton[figure="true"][attention="true"] { color: #7a4b00; background: #fff4e0;
+    border: 1px solid #f0c987; font-weight: 600; }
 QLabel#photoFrame { background: #ffffff; border: 1px dashed #9fb0c2; }
 QGroupBox { font-weight: 600; color: #1f4e79; border: 1px solid #d3dce5; border-radius: 6px;
     margin-top: 14px; padding: 14px 10px 10px 10px; background: #ffffff; }

@@ -85,6 +85,13 @@ class SyncStatusDialog(QDialog):
             .replace("%3", str(ov["needs_action"]))
             .replace("%4", str(ov["ready_for_pickup"]))
             .replace("%5", str(ov["handovers_unsent"]))
+            + "\n"
+            + self.tr(
+                "%1 rejected in production (after acceptance) · %2 waiting for a photo, "
+                "not sent until it is added"
+            )
+            .replace("%1", str(ov.get("rejected_in_production", 0)))
+            .replace("%2", str(ov.get("photo_needed", 0)))
         )
         last = self.tr("Last successful sync: %1").replace(
             "%1", str(ov.get("last_success") or self.tr("never"))

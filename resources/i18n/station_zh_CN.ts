@@ -75,6 +75,10 @@
       <translation>职业</translation>
     </message>
     <message>
+      <source>Marital status</source>
+      <translation>婚姻状况</translation>
+    </message>
+    <message>
       <source>the same ID number</source>
       <translation>身份证号相同</translation>
     </message>
@@ -319,6 +323,73 @@
     </message>
   </context>
   <context>
+    <name>EndorsementsDueDialog</name>
+    <message>
+      <source>Endorsements due in the next 30 days</source>
+      <translation>未来 30 天内签注到期</translation>
+    </message>
+    <message>
+      <source>Loading…</source>
+      <translation>正在加载…</translation>
+    </message>
+    <message>
+      <source>Due by</source>
+      <translation>截止日期</translation>
+    </message>
+    <message>
+      <source>Days left</source>
+      <translation>剩余天数</translation>
+    </message>
+    <message>
+      <source>Application no.</source>
+      <translation>申请编号</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>ID number</source>
+      <translation>公民身份号码</translation>
+    </message>
+    <message>
+      <source>Phone</source>
+      <translation>联系电话</translation>
+    </message>
+    <message>
+      <source>Community</source>
+      <translation>社区</translation>
+    </message>
+    <message>
+      <source>Card issued</source>
+      <translation>发证日期</translation>
+    </message>
+    <message>
+      <source>Export the list…</source>
+      <translation>导出名单…</translation>
+    </message>
+    <message>
+      <source>Close (Esc)</source>
+      <translation>关闭（Esc）</translation>
+    </message>
+    <message>
+      <source>%1 holder(s) to call in: the endorsement is done in the month before each anniversary of the card's issue date; a missed one suspends the card</source>
+      <translation>需通知 %1 名持证人：签注应在发证日期每满一年前的一个月内办理；逾期未签注的居住证将暂停使用</translation>
+    </message>
+    <message>
+      <source>(removed after retention)</source>
+      <translation>（保存期满已清除）</translation>
+    </message>
+    <message>
+      <source>Save the list</source>
+      <translation>保存名单</translation>
+    </message>
+    <message>
+      <source>Saved %1 (%2 holders)</source>
+      <translation>已保存 %1（%2 人）</translation>
+    </message>
+  </context>
+  <context>
     <name>EnrolPage</name>
     <message>
       <source>Central service</source>
@@ -369,6 +440,33 @@
     <message>
       <source>The station is not created yet</source>
       <translation>站点尚未建立</translation>
+    </message>
+  </context>
+  <context>
+    <name>HomeFigures</name>
+    <message>
+      <source>A card is produced from these applications: they are sent once the photo is added</source>
+      <translation>这些申请需要制证：补充照片后才上传</translation>
+    </message>
+    <message>
+      <source>The central service accepted these records, then refused them in production</source>
+      <translation>中心接收了这些记录，但在制证时退回</translation>
+    </message>
+    <message>
+      <source>Yearly endorsements due within 30 days (from the card's issue date)</source>
+      <translation>30 天内到期的年度签注（按发证日期推算）</translation>
+    </message>
+    <message>
+      <source>Waiting for a photo: %1</source>
+      <translation>待补照片：%1</translation>
+    </message>
+    <message>
+      <source>Rejected in production: %1</source>
+      <translation>制证退回：%1</translation>
+    </message>
+    <message>
+      <source>Endorsements due in 30 days: %1</source>
+      <translation>30 天内签注到期：%1</translation>
     </message>
   </context>
   <context>
@@ -461,6 +559,26 @@
       <translation>保存模板…</translation>
     </message>
     <message>
+      <source>Referral-outcome template…</source>
+      <translation>转介结果模板…</translation>
+    </message>
+    <message>
+      <source>The list the departments fill in: delivered or declined, with the date</source>
+      <translation>各部门填写的反馈表：已落实或已谢绝，以及日期</translation>
+    </message>
+    <message>
+      <source>No photo folder</source>
+      <translation>未选择照片文件夹</translation>
+    </message>
+    <message>
+      <source>Photo folder…</source>
+      <translation>照片文件夹…</translation>
+    </message>
+    <message>
+      <source>Photos named by ID number (&lt;ID number&gt;.jpg); rows without one wait for it</source>
+      <translation>照片以公民身份号码命名（&lt;身份号码&gt;.jpg）；没有照片的行等待补照片</translation>
+    </message>
+    <message>
       <source>Check only (store nothing)</source>
       <translation>只校验（不保存）</translation>
     </message>
@@ -493,6 +611,10 @@
       <translation>原因</translation>
     </message>
     <message>
+      <source>Photo folder</source>
+      <translation>照片文件夹</translation>
+    </message>
+    <message>
       <source>Registration list</source>
       <translation>登记名单</translation>
     </message>
@@ -505,8 +627,20 @@
       <translation>第 %1 行…</translation>
     </message>
     <message>
+      <source>Referral outcomes: %1 recorded, %2 recorded before, %3 row(s) rejected</source>
+      <translation>转介结果：登记 %1 条，此前已登记 %2 条，退回 %3 行</translation>
+    </message>
+    <message>
       <source>%1 saved, %2 already imported, %3 row(s) rejected</source>
       <translation>已保存 %1 条，%2 条此前已导入，%3 行未通过</translation>
+    </message>
+    <message>
+      <source>%1 wait for their photo</source>
+      <translation>%1 条等待补照片</translation>
+    </message>
+    <message>
+      <source>%1 photo(s) added to earlier rows</source>
+      <translation>为此前导入的记录补充照片 %1 张</translation>
     </message>
     <message>
       <source>cancelled</source>
@@ -564,6 +698,10 @@
       <translation>5 核对并保存</translation>
     </message>
     <message>
+      <source>none yet: without one, no card is made (F3 takes it)</source>
+      <translation>尚无照片：没有照片不能制证（F3 拍照）</translation>
+    </message>
+    <message>
       <source>Retake (F3)</source>
       <translation>重拍（F3）</translation>
     </message>
@@ -574,6 +712,10 @@
     <message>
       <source>Nothing changed</source>
       <translation>没有改动</translation>
+    </message>
+    <message>
+      <source>it waits for the applicant's photo and is not sent until then</source>
+      <translation>等待申请人照片，补照片前不上传</translation>
     </message>
     <message>
       <source>Restore the unsaved form</source>
@@ -748,6 +890,14 @@
       <translation>按身份证号、姓名、电话或申请编号查找</translation>
     </message>
     <message>
+      <source>Waiting for a photo only</source>
+      <translation>只看待补照片</translation>
+    </message>
+    <message>
+      <source>Only the applications that are not sent until their photo is added</source>
+      <translation>只显示补充照片前不会上传的申请</translation>
+    </message>
+    <message>
       <source>Sync: not enrolled</source>
       <translation>同步：本站尚未登记</translation>
     </message>
@@ -820,6 +970,10 @@
       <translation>技术员负责维护站点，此角色不显示申请信息。</translation>
     </message>
     <message>
+      <source>%1 waiting for a photo (open one and press F3 to add it)</source>
+      <translation>%1 条待补照片（打开记录后按 F3 补拍）</translation>
+    </message>
+    <message>
       <source>%1 found</source>
       <translation>找到 %1 条</translation>
     </message>
@@ -885,6 +1039,33 @@
     <message>
       <source>Initial password</source>
       <translation>初始密码</translation>
+    </message>
+  </context>
+  <context>
+    <name>PhotoAdder</name>
+    <message>
+      <source>Add the applicant's photo</source>
+      <translation>补充申请人照片</translation>
+    </message>
+    <message>
+      <source>The photo is taken when every check passes (or by hand with the button)</source>
+      <translation>各项检查通过后自动拍照（也可用按钮手动拍照）</translation>
+    </message>
+    <message>
+      <source>From a file…</source>
+      <translation>从文件读取…</translation>
+    </message>
+    <message>
+      <source>Close (Esc)</source>
+      <translation>关闭（Esc）</translation>
+    </message>
+    <message>
+      <source>The applicant's photo</source>
+      <translation>申请人照片</translation>
+    </message>
+    <message>
+      <source>Saving the photo…</source>
+      <translation>正在保存照片…</translation>
     </message>
   </context>
   <context>
@@ -1253,6 +1434,10 @@
       <translation>出生日期</translation>
     </message>
     <message>
+      <source>Marital status</source>
+      <translation>婚姻状况</translation>
+    </message>
+    <message>
       <source>Phone</source>
       <translation>联系电话</translation>
     </message>
@@ -1372,6 +1557,10 @@
       <translation>上传状态</translation>
     </message>
     <message>
+      <source>Referrals (7+1)</source>
+      <translation>转介（7+1）</translation>
+    </message>
+    <message>
       <source>Correct (Ctrl+E)</source>
       <translation>更正（Ctrl+E）</translation>
     </message>
@@ -1388,12 +1577,24 @@
       <translation>迁出注销</translation>
     </message>
     <message>
+      <source>Add the photo (F3)</source>
+      <translation>补充照片（F3）</translation>
+    </message>
+    <message>
+      <source>This application prints a card: it is sent once it has the photo</source>
+      <translation>该申请需要制证：有照片后才上传</translation>
+    </message>
+    <message>
       <source>Close (Esc)</source>
       <translation>关闭（Esc）</translation>
     </message>
     <message>
       <source>%1 · version %2 · %3 · taken in %4 by %5</source>
       <translation>%1 · 第 %2 版 · %3 · %4 由 %5 受理</translation>
+    </message>
+    <message>
+      <source>No photo: a card is produced from this application, so it is not sent until the photo is added (F3)</source>
+      <translation>没有照片：该申请需要制证，补充照片（F3）后才上传</translation>
     </message>
     <message>
       <source>The service says: %1</source>
@@ -1440,6 +1641,14 @@
       <translation>已清除个人信息</translation>
     </message>
     <message>
+      <source>Photo added</source>
+      <translation>已补充照片</translation>
+    </message>
+    <message>
+      <source>Referral outcome</source>
+      <translation>转介结果</translation>
+    </message>
+    <message>
       <source>(version %1)</source>
       <translation>（第 %1 版）</translation>
     </message>
@@ -1472,6 +1681,96 @@
     </message>
   </context>
   <context>
+    <name>ReferralsPanel</name>
+    <message>
+      <source>Service</source>
+      <translation>服务项目</translation>
+    </message>
+    <message>
+      <source>State</source>
+      <translation>状态</translation>
+    </message>
+    <message>
+      <source>Referred on</source>
+      <translation>转介日期</translation>
+    </message>
+    <message>
+      <source>Outcome on</source>
+      <translation>结果日期</translation>
+    </message>
+    <message>
+      <source>Recorded by</source>
+      <translation>登记人</translation>
+    </message>
+    <message>
+      <source>Delivered</source>
+      <translation>已落实</translation>
+    </message>
+    <message>
+      <source>Declined by the applicant</source>
+      <translation>申请人谢绝</translation>
+    </message>
+    <message>
+      <source>Referred, no answer yet</source>
+      <translation>已转介，尚无反馈</translation>
+    </message>
+    <message>
+      <source>The applicant asked for none of the 7+1 services</source>
+      <translation>申请人未申请“7+1”服务</translation>
+    </message>
+    <message>
+      <source>Choose a service in the list first</source>
+      <translation>请先在列表中选择服务项目</translation>
+    </message>
+    <message>
+      <source>Outcome recorded</source>
+      <translation>结果已登记</translation>
+    </message>
+  </context>
+  <context>
+    <name>ReportSettings</name>
+    <message>
+      <source>What the reports measure against</source>
+      <translation>报表的对比基准</translation>
+    </message>
+    <message>
+      <source>Estimated floating population</source>
+      <translation>估计流动人口数</translation>
+    </message>
+    <message>
+      <source>Population per community (name=number;…)</source>
+      <translation>各社区人口（名称=人数;…）</translation>
+    </message>
+    <message>
+      <source>Coordinators per community (name=number;…)</source>
+      <translation>各社区协管员（名称=人数;…）</translation>
+    </message>
+    <message>
+      <source>At most residents per coordinator</source>
+      <translation>每名协管员最多服务人数</translation>
+    </message>
+    <message>
+      <source>Coverage target (%)</source>
+      <translation>登记覆盖率目标（%）</translation>
+    </message>
+    <message>
+      <source>First-attempt acceptance target (%)</source>
+      <translation>一次通过率目标（%）</translation>
+    </message>
+    <message>
+      <source>Referral delivery target (%)</source>
+      <translation>转介落实率目标（%）</translation>
+    </message>
+    <message>
+      <source>Save the figures</source>
+      <translation>保存</translation>
+    </message>
+    <message>
+      <source>Saved</source>
+      <translation>已保存</translation>
+    </message>
+  </context>
+  <context>
     <name>ReportsDialog</name>
     <message>
       <source>Reports</source>
@@ -1496,6 +1795,14 @@
     <message>
       <source>Export referral lists…</source>
       <translation>导出转介名单…</translation>
+    </message>
+    <message>
+      <source>Endorsements due…</source>
+      <translation>签注到期名单…</translation>
+    </message>
+    <message>
+      <source>The permits whose endorsement falls due in 30 days</source>
+      <translation>30 天内签注到期的居住证</translation>
     </message>
     <message>
       <source>From</source>
@@ -1804,6 +2111,10 @@
       <translation>%1 件待上报 · %2 件已接收 · %3 件需处理 · %4 张证件可领 · %5 条发证记录待上报</translation>
     </message>
     <message>
+      <source>%1 rejected in production (after acceptance) · %2 waiting for a photo, not sent until it is added</source>
+      <translation>%1 条制证时被退回（已接收后）· %2 条待补照片，补照片前不上传</translation>
+    </message>
+    <message>
       <source>Last successful sync: %1</source>
       <translation>上次成功同步：%1</translation>
     </message>
@@ -1895,6 +2206,10 @@
     <message>
       <source>Birth date</source>
       <translation>出生日期</translation>
+    </message>
+    <message>
+      <source>Marital status</source>
+      <translation>婚姻状况</translation>
     </message>
     <message>
       <source>Address</source>
@@ -2002,12 +2317,20 @@
       <source>Set aside: the record is larger than the service accepts (its photo?); take the photo again and save</source>
       <translation>已暂缓发送：记录超过中心服务允许的大小（可能是照片）；请重新拍照并保存</translation>
     </message>
+    <message>
+      <source>A card is produced from this record: add the applicant's photo</source>
+      <translation>该记录需要制证：请补充申请人照片</translation>
+    </message>
   </context>
   <context>
     <name>states</name>
     <message>
       <source>Saved</source>
       <translation>已保存</translation>
+    </message>
+    <message>
+      <source>Waiting for a photo</source>
+      <translation>待补照片</translation>
     </message>
     <message>
       <source>Waiting to send</source>

@@ -34,6 +34,7 @@ BUILTIN = (
     "station.cli.profile",
     "station.cli.apps",
     "station.cli.reports",
+    "station.cli.figures",
     "station.cli.maintenance",
     "station.cli.bench",
 )

@@ -37,6 +37,14 @@ def register(sub: Any) -> None:
     p = asub.add_parser("list", help=_("list applications, newest first"))
     p.add_argument("--date", metavar="YYYY-MM-DD", help=_("only this day"))
     p.add_argument("--limit", type=int, default=100)
+    p.add_argument(
+        "--photo-needed",
+        action="store_true",
+        help=_(
+            "only the applications waiting for a photo: they print a card and go to the "
+            "central service once 'station photo add NUMBER FILE' has added it"
+        ),
+    )
     p.set_defaults(func=cmd_list)
     helps = {
         "change": _(
@@ -102,6 +110,14 @@ def cmd_add(ctx: Context, args: argparse.Namespace) -> int:
                 )
             )
     result = store.save_application(record, photo)
+    if store.apps.state_of(result["uuid"]) == "photo_needed":  # said on stderr: cli.md fixes
+        ctx.message(  # the JSON document of app add
+            _(
+                "It prints a card and has no photo: it waits until 'station photo add {number} "
+                "FILE' adds one, then goes to the central service",
+                number=result["number"],
+            )
+        )
     ctx.emit(result, _("Saved: application number {number}", number=result["number"]))
     return 0
 
@@ -130,7 +146,13 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
             day = dt.date.fromisoformat(args.date)
         except ValueError as exc:
             raise UsageError("bad_date", _("The date must be YYYY-MM-DD")) from exc
-    rows = ctx.session().list_applications(day, args.limit)
+    store = ctx.session()
+    if args.photo_needed:
+        rows = store.apps.browse(day, args.limit, photo_needed=True)
+        human = _summary_lines(rows) if rows else _("No application is waiting for a photo")
+        ctx.emit({"results": rows}, human)
+        return 0
+    rows = store.list_applications(day, args.limit)
     ctx.emit({"results": rows}, _summary_lines(rows))
     return 0
 

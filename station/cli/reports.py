@@ -72,6 +72,23 @@ def register_import(sub: Any) -> None:
     p.add_argument("--dry-run", action="store_true", help=_("validate only, store nothing"))
     p.add_argument("--template", metavar="FILE.xlsx", help=_("write the import template"))
     p.add_argument(
+        "--referrals",
+        action="store_true",
+        help=_(
+            "with --template: the template of a referral-outcome list (the departments' "
+            "answers: application number, service, delivered or declined, date)"
+        ),
+    )
+    p.add_argument(
+        "--photos",
+        metavar="DIR",
+        help=_(
+            "a folder of photos named by ID number (<18-digit ID number>.jpg): each row gets "
+            "its applicant's photo (checked as a still picture; one that fails is the row's "
+            "error); rows without one are saved and wait for their photo"
+        ),
+    )
+    p.add_argument(
         "--errors",
         metavar="FILE.xlsx",
         help=_("write the rejected rows with an error column, to fix and import again"),
@@ -83,7 +100,16 @@ def import_text(result: Any, dry_run: bool, limit: int = 50) -> str:
     """What an import did, for people: the counts, then each rejected row's problems."""
     from station.importer import column_label
 
-    if dry_run:
+    if result.referrals is not None:
+        text = _(
+            "Referral outcomes: {ok} recorded, {skipped} recorded before, {bad} row(s) rejected",
+            ok=result.saved,
+            skipped=result.skipped,
+            bad=len(result.bad_rows),
+        )
+        if dry_run:
+            text = _("Dry run, nothing stored.") + " " + text
+    elif dry_run:
         text = _(
             "Dry run, nothing stored: {ok} row(s) would be saved, {skipped} already imported, "
             "{bad} row(s) rejected",
@@ -99,6 +125,16 @@ def import_text(result: Any, dry_run: bool, limit: int = 50) -> str:
             bad=len(result.bad_rows),
         )
     lines = [text]
+    if result.referrals is None and not dry_run and result.waiting_photo:
+        lines.append(
+            _(
+                "{n} saved without a photo wait for one ('station app list --photo-needed'; "
+                "'station photo add NUMBER FILE', or import again with --photos DIR)",
+                n=result.waiting_photo,
+            )
+        )
+    if result.photos_added:
+        lines.append(_("Photos added to rows imported before: {n}", n=result.photos_added))
     if result.errors:
         lines.append(_("Rejected rows (row, column, problem):"))
         for e in result.errors[:limit]:
@@ -126,21 +162,26 @@ def import_text(result: Any, dry_run: bool, limit: int = 50) -> str:
 
 
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    from station.import_outcomes import import_any, write_outcome_template
     from station.import_read import FileLost
-    from station.importer import import_file, write_error_sheet, write_template
+    from station.import_sheets import write_error_sheet, write_template
 
     if args.template:
         template = output_path(args.template)
         # with an operator named, the example row and the list of communities are the station's
         profile = ctx.session().station_profile() if ctx.has_operator() else None
         with writing(template):
-            write_template(template, profile)
+            if args.referrals:
+                write_outcome_template(template)
+            else:
+                write_template(template, profile)
         ctx.emit({"template": args.template}, _("Template written: {out}", out=args.template))
         return 0
     if not args.file:
         raise UsageError("no_file", _("Give the file to import, or --template FILE.xlsx"))
     errors_out = output_path(args.errors) if args.errors else None
-    result = import_file(ctx.session(), Path(args.file), dry_run=args.dry_run)
+    photos = Path(args.photos) if args.photos else None
+    result = import_any(ctx.session(), Path(args.file), dry_run=args.dry_run, photos=photos)
     if errors_out is not None and result.bad_rows:
         try:
             with writing(errors_out):

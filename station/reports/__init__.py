@@ -13,8 +13,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from station import codes
+from station import codes, outbox
 from station.i18n import _
+from station.reports import indicators
 from station.settings import community_population
 from station.store import Store, unpack_record
 from station.validation import eligibility
@@ -61,15 +62,12 @@ def report_data(store: Store, start: dt.date, end: dt.date | None = None) -> dic
         grounds.update(info["grounds"])
         services.update(rec.get("services") or [])
     sync = _sync_counts(store, uuids, days)
+    living = indicators.residents(store)
     population = _population(store)
-    total_all = store.conn.execute(
-        "SELECT count(*) FROM applications WHERE kind = 'new'"
-    ).fetchone()[0]
+    total_all = sum(living.values())
     target = int(store.config_get("report.coverage_target") or "90")
     coverage = round(100 * total_all / population, 1) if population else None
-    staff = store.conn.execute(
-        "SELECT count(*) FROM operators WHERE active = 1 AND role = 'coordinator'"
-    ).fetchone()[0]
+    staff = indicators.staffing(store, living)
     return {
         "station": store.station_code,
         "station_name": store.config_get("station.name") or "",
@@ -86,16 +84,19 @@ def report_data(store: Store, start: dt.date, end: dt.date | None = None) -> dic
         "grounds": dict(grounds),
         "services": {s: services.get(s, 0) for s in codes.table("services")},
         "sync": sync,
-        "coverage_by_community": _community_coverage(store, target),
+        "coverage_by_community": _community_coverage(store, target, living),
+        "staffing": staff,
+        "rates": indicators.community_rates(store, start, end, days, living),
         "indicators": {
             "registered_total": total_all,
+            "moved_out": indicators.moved_out(store),
             "estimated_population": population,
             "coverage_percent": coverage,
             "coverage_target_percent": target,
-            "coordinators": staff,
-            "population_per_coordinator": round(population / staff)
-            if population and staff
-            else None,
+            "coordinators": staff["coordinators"],
+            "population_per_coordinator": staff["per_coordinator"],
+            "staff_ratio": staff["ratio"],
+            "staff_over_ratio": staff["over"],
         },
     }
 
@@ -118,18 +119,42 @@ def _sync_counts(store: Store, uuids: list[str], days: list[str]) -> dict[str, i
     has = store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'outbox'").fetchone()
     out = {
         "pending": 0,
+        "photo_needed": 0,
         "sent": 0,
         "accepted": 0,
         "rejected": 0,
         "conflict": 0,
+        "rejected_in_production": 0,
+        "rejected_in_production_open": 0,
         "cards_ready": 0,
         "cards_collected": 0,
     }
-    if not has or not uuids:
+    if not has:
+        return out
+    first, last = days[0], days[-1] + "T99"
+    # refused by the service after it had accepted them: the events of the period, and every
+    # such record still waiting for a correction (station-wide, as the home panel shows)
+    out["rejected_in_production"] = int(
+        store.conn.execute(
+            "SELECT count(DISTINCT uuid) FROM status_events WHERE type = 'rejected'"
+            " AND at >= ? AND at < ?",
+            (first, last),
+        ).fetchone()[0]
+    )
+    out["rejected_in_production_open"] = outbox.production_rejections(store.conn)
+    if not uuids:
         return out
     marks = ",".join("?" * len(uuids))
+    out["photo_needed"] = int(
+        store.conn.execute(
+            f"SELECT count(*) FROM applications WHERE state = 'photo_needed' AND uuid IN ({marks})",
+            uuids,
+        ).fetchone()[0]
+    )
     for state, n in store.conn.execute(
-        f"SELECT state, count(*) FROM outbox WHERE uuid IN ({marks}) GROUP BY state", uuids
+        f"SELECT state, count(*) FROM outbox WHERE uuid IN ({marks}) AND uuid NOT IN (SELECT"
+        f" uuid FROM applications WHERE state = 'photo_needed') GROUP BY state",
+        uuids,
     ):
         if state in ("pending", "in_flight"):
             out["pending"] += n
@@ -137,7 +162,6 @@ def _sync_counts(store: Store, uuids: list[str], days: list[str]) -> dict[str, i
             out["sent"] += n
             key = "accepted" if state in ("accepted", "duplicate") else state
             out[key] = out.get(key, 0) + n
-    first, last = days[0], days[-1] + "T99"
     for kind, n in store.conn.execute(
         "SELECT type, count(*) FROM status_events WHERE at >= ? AND at < ? AND type IN"
         " ('ready_for_pickup', 'collected') GROUP BY type",
@@ -147,22 +171,15 @@ def _sync_counts(store: Store, uuids: list[str], days: list[str]) -> dict[str, i
     return out
 
 
-def _community_coverage(store: Store, target: int) -> list[dict[str, Any]]:
-    """Registrations (all time, kind new) against each community's estimated population."""
+def _community_coverage(store: Store, target: int, living: dict[str, int]) -> list[dict[str, Any]]:
+    """Registered residents (distinct persons, net of move-outs: station/reports/indicators.py)
+    against each community's estimated population."""
     estimates = community_population(store.config_get("report.community_population") or "")
     if not estimates:
         return []
-    marks = ",".join("?" * len(estimates))
-    counts = dict(
-        store.conn.execute(
-            f"SELECT community, count(*) FROM applications WHERE kind = 'new' AND community IN"
-            f" ({marks}) GROUP BY community",
-            list(estimates),
-        ).fetchall()
-    )
     out = []
     for name, population in estimates.items():
-        registered = counts.get(name, 0)
+        registered = living.get(name, 0)
         percent = round(100 * registered / population, 1)
         out.append(
             {

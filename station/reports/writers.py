@@ -24,11 +24,65 @@ from station.spreadsheet import append_row, csv_row, save_workbook
 Writer = Callable[[dict[str, Any], Path], None]
 
 
+def _num(value: Any) -> Any:
+    return "—" if value is None else value
+
+
+def _rate(rate: dict[str, Any]) -> Any:
+    return "—" if rate["percent"] is None else rate["percent"]
+
+
+def notes(data: dict[str, Any]) -> list[str]:
+    """How each figure is counted (station/reports/indicators.py), in short lines."""
+    t = data["rates"]["targets"]
+    return [
+        _(
+            "Registered residents: distinct persons (by ID number) whose latest application "
+            "is not a move-out, when the report is made"
+        ),
+        _(
+            "Coverage = registered residents ÷ estimated floating population (target {n} %)",
+            n=t["coverage"],
+        ),
+        _(
+            "First-attempt acceptance = the period's applications the service accepted without "
+            "ever refusing them ÷ those it has answered (target {n} %)",
+            n=t["accuracy"],
+        ),
+        _(
+            "Referral delivery = 7+1 referrals of the period reported delivered ÷ referrals "
+            "made; open and declined ones count as not delivered (target {n} %)",
+            n=t["referral_delivery"],
+        ),
+        _(
+            "Staffing: registered residents per coordinator, flagged above 1:{n}",
+            n=data["staffing"]["ratio"],
+        ),
+        _(
+            "Married women 15–49: registered residents, women, marital status married "
+            "(GB/T 2261.2 codes 20–23), aged 15 to 49 on the period's last day"
+        ),
+    ]
+
+
+def _below(row: dict[str, Any]) -> str:
+    names = {
+        "coverage": _("coverage"),
+        "accuracy": _("first-attempt acceptance"),
+        "referral_delivery": _("referral delivery"),
+    }
+    return "、".join(label for key, label in names.items() if row[key]["met"] is False) or "—"
+
+
 def sections(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
     """The report as (title, header, rows) tables, shared by every format."""
     kinds = [[codes.label("kinds", k), n] for k, n in data["by_kind"].items()]
     sync = data["sync"]
     ind = data["indicators"]
+    rates = data["rates"]
+    goal = rates["targets"]
+    station = rates["station"]
+    over = _("yes, above 1:{n}", n=ind["staff_ratio"]) if ind["staff_over_ratio"] else _("no")
     return [
         (
             _("Summary"),
@@ -39,24 +93,59 @@ def sections(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]
                 [_("Applications taken in"), data["total"]],
                 [_("Eligible"), data["eligible"]],
                 [_("Not eligible"), data["not_eligible"]],
+                [_("Waiting for a photo"), sync["photo_needed"]],
                 [_("Waiting to be sent"), sync["pending"]],
                 [_("Sent"), sync["sent"]],
                 [_("Accepted centrally"), sync["accepted"]],
                 [_("Rejected"), sync["rejected"]],
+                [_("Rejected in production"), sync["rejected_in_production"]],
+                [
+                    _("Rejected in production, not yet corrected (all days)"),
+                    sync["rejected_in_production_open"],
+                ],
                 [_("Cards ready"), sync["cards_ready"]],
                 [_("Cards collected"), sync["cards_collected"]],
-                [_("Registered in total"), ind["registered_total"]],
-                [_("Estimated floating population"), ind["estimated_population"] or "—"],
-                [
-                    _("Coverage (%)"),
-                    ind["coverage_percent"] if ind["coverage_percent"] is not None else "—",
-                ],
+                [_("Registered residents (persons, net of move-outs)"), ind["registered_total"]],
+                [_("Moved out (persons)"), ind["moved_out"]],
+                [_("Estimated floating population"), _num(ind["estimated_population"])],
+                [_("Coverage (%)"), _num(ind["coverage_percent"])],
                 [_("Coverage target (%)"), ind["coverage_target_percent"]],
+                [_("First-attempt acceptance (%)"), _rate(station["accuracy"])],
+                [_("First-attempt acceptance target (%)"), goal["accuracy"]],
+                [_("Referral delivery (%)"), _rate(station["referral_delivery"])],
+                [_("Referral delivery target (%)"), goal["referral_delivery"]],
+                [_("Married women 15–49"), station["married_women_15_49"]],
                 [_("Coordinators"), ind["coordinators"]],
-                [_("Population per coordinator"), ind["population_per_coordinator"] or "—"],
+                [
+                    _("Registered residents per coordinator"),
+                    _num(ind["population_per_coordinator"]),
+                ],
+                [_("Above the staff ratio"), over],
             ],
         ),
         (_("By kind"), [_("Kind"), _("Applications")], kinds),
+        (
+            _("Targets by community"),
+            [
+                _("Community"),
+                _("Coverage (%), target {n}", n=goal["coverage"]),
+                _("First-attempt acceptance (%), target {n}", n=goal["accuracy"]),
+                _("Referral delivery (%), target {n}", n=goal["referral_delivery"]),
+                _("Married women 15–49"),
+                _("Below target"),
+            ],
+            [
+                [
+                    r["community"],
+                    _rate(r["coverage"]),
+                    _rate(r["accuracy"]),
+                    _rate(r["referral_delivery"]),
+                    r["married_women_15_49"],
+                    _below(r),
+                ]
+                for r in rates["communities"]
+            ],
+        ),
         (
             _("Coverage by community"),
             [
@@ -75,6 +164,26 @@ def sections(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]
                     _("yes") if c["meets_target"] else _("no"),
                 ]
                 for c in data.get("coverage_by_community", [])
+            ],
+        ),
+        (
+            _("Staffing by community"),
+            [
+                _("Community"),
+                _("Registered"),
+                _("Coordinators"),
+                _("Per coordinator"),
+                _("Above 1:{n}", n=data["staffing"]["ratio"]),
+            ],
+            [
+                [
+                    c["community"],
+                    c["registered"],
+                    _num(c["coordinators"]),
+                    _num(c["per_coordinator"]),
+                    _("yes") if c["over"] else ("—" if c["per_coordinator"] is None else _("no")),
+                ]
+                for c in data["staffing"]["communities"]
             ],
         ),
         (
@@ -102,6 +211,7 @@ def sections(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]
             [_("Ground"), _("Applicants")],
             [[_(g), n] for g, n in data["grounds"].items()],
         ),
+        (_("Notes"), [_("How the figures are counted")], [[line] for line in notes(data)]),
     ]
 
 
@@ -144,10 +254,13 @@ def write_xlsx(data: dict[str, Any], path: Path) -> None:
             ws.column_dimensions["A"].width = 34
             for col in "BCDE"[: max(1, len(header) - 1)]:
                 ws.column_dimensions[col].width = 16
-            if i > 0 and rows:
+            value_col = 2 if len(header) == 2 else 4  # coverage: chart the percentage
+            if len(header) == 6:  # the targets: chart the coverage
+                value_col = 2
+            numbers = [r[value_col - 1] for r in rows if len(r) >= value_col]
+            if i > 0 and any(isinstance(v, int | float) for v in numbers):
                 chart: Any = PieChart() if name == _("By kind") else BarChart()
                 chart.title = name
-                value_col = 2 if len(header) == 2 else 4  # coverage: chart the percentage
                 values = Reference(ws, min_col=value_col, min_row=2, max_row=2 + len(rows))
                 labels = Reference(ws, min_col=1, min_row=3, max_row=2 + len(rows))
                 chart.add_data(values, titles_from_data=True)
@@ -189,9 +302,14 @@ def writer(fmt: str) -> Writer:
 
 
 def write_referrals(lists: dict[str, list[dict[str, str]]], folder: Path) -> list[str]:
-    """One XLSX per service (only services somebody asked for); returns the file names."""
+    """One XLSX per service (only services somebody asked for); returns the file names. The
+    last columns (the service, an empty outcome and its date) are for the department: the list
+    filled in is a referral-outcome list that ``station import`` records
+    (station/import_outcomes.py)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from station.spreadsheet import append_row
 
     folder.mkdir(exist_ok=True)  # the folder itself; the one above it must exist
     written = []
@@ -202,11 +320,15 @@ def write_referrals(lists: dict[str, list[dict[str, str]]], folder: Path) -> lis
         "community": _("Community"),
         "address": _("Address"),
         "children": _("Children (birth date)"),
+        "service": _("Service"),
+        "outcome": _("Outcome"),
+        "outcome_date": _("Outcome date"),
     }
+    answer = ("service", "outcome", "outcome_date")
     for service, rows in lists.items():
         if not rows:
             continue
-        keys = [k for k in headers if any(k in r for r in rows)]
+        keys = [k for k in headers if k in answer or any(k in r for r in rows)]
         name = f"{codes.label('services', service)}.xlsx".replace("/", "-")
 
         def write(
@@ -221,8 +343,9 @@ def write_referrals(lists: dict[str, list[dict[str, str]]], folder: Path) -> lis
             append_row(ws, [headers[k] for k in keys])
             for cell in ws[1]:
                 cell.font = Font(bold=True)
+            label = codes.label("services", service)
             for r in rows:
-                append_row(ws, [r.get(k, "") for k in keys])
+                append_row(ws, [label if k == "service" else r.get(k, "") for k in keys])
             ws.freeze_panes = "A2"
             save_workbook(wb, tmp)
 

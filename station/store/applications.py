@@ -4,18 +4,17 @@ photos they point to, the day's number sequence, and the lookups the desk needs.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import uuid as uuidlib
 from typing import Any, cast
 
 from station import audit as auditlog
 from station import outbox, trust
+from station.cards import needs_photo
 from station.errors import AuthError, FieldError, NotFoundError, UsageError, ValidationError
 from station.i18n import _
 from station.record import content_hash, mask_id
 from station.search import classify, fts_query
-from station.store.base import Manager
+from station.store.photos import PHOTO_NEEDED, Photos
 from station.store.records import fts_for, now, pack_record, stamp, unpack_application
 from station.typedefs import (
     ApplicationRecord,
@@ -25,6 +24,8 @@ from station.typedefs import (
     Version,
 )
 
+# the next value of ``applications.written``: versions in the order they were written
+_NEXT_WRITTEN = "(SELECT coalesce(max(written), 0) + 1 FROM applications)"
 _COLUMNS = (
     "id",
     "uuid",
@@ -89,27 +90,7 @@ def _same_application(record: Any, old: ApplicationRecord, new_photo: bool) -> N
         raise ValidationError(problems)
 
 
-class Applications(Manager):
-    # -- photos ------------------------------------------------------------------------------
-    def put_photo(self, jpeg: bytes) -> str:
-        self.require("app.create")
-        from station.photo_input import check_photo_jpeg
-
-        check_photo_jpeg(jpeg)  # a real JPEG within the limits, else ValidationError (exit 4)
-        sha = hashlib.sha256(jpeg).hexdigest()
-        with self.store.transaction():
-            self.conn.execute(
-                "INSERT OR IGNORE INTO photos (sha256, jpeg, created_at) VALUES (?, ?, ?)",
-                (sha, jpeg, stamp()),
-            )
-        return sha
-
-    def photo(self, sha256: str) -> bytes:
-        row = self.conn.execute("SELECT jpeg FROM photos WHERE sha256 = ?", (sha256,)).fetchone()
-        if row is None:
-            raise NotFoundError("no_photo", _("The photo is not in the database"))
-        return bytes(row[0])
-
+class Applications(Photos):
     # -- saving ------------------------------------------------------------------------------
     def _next_number(self, day: dt.date) -> str:
         key = day.strftime("%Y%m%d")
@@ -142,10 +123,16 @@ class Applications(Manager):
             return saved
 
     def save_many(
-        self, records: list[dict[str, Any]], *, today: dt.date | None = None, source: str = "import"
+        self,
+        records: list[dict[str, Any]],
+        *,
+        today: dt.date | None = None,
+        source: str = "import",
+        photos: list[bytes | None] | None = None,
     ) -> list[SavedApplication | ValidationError]:
         """Validate every record, then store the valid ones in ONE transaction (imports,
-        synthetic data). Returns, per input, the saved ``{uuid, number}`` or its errors."""
+        synthetic data). ``photos`` (one per record, or None) are stored with the valid ones
+        only. Returns, per input, the saved ``{uuid, number}`` or its errors."""
         self.require("app.create")
         places = self.store.places()
         results: list[SavedApplication | ValidationError | None] = []
@@ -159,6 +146,9 @@ class Applications(Manager):
         at = now()
         with self.store.transaction():
             for i, clean in cleaned:
+                jpeg = photos[i] if photos is not None else None
+                if jpeg is not None:
+                    clean["photo"] = self.put_photo(jpeg)
                 results[i] = self._store_new(clean, at, action=f"app.{source}")
         return [r for r in results if r is not None]
 
@@ -192,15 +182,17 @@ class Applications(Manager):
         person = rec.get("person") or {}
         residence = rec.get("residence") or {}
         chash = content_hash(rec)
+        waiting = needs_photo(rec)
         cur = self.conn.execute(
-            "INSERT INTO applications (uuid, number, version, kind, id_number, name, phone,"
-            " birth_date, division_code, community, day, captured_at, operator, updated_at,"
-            " photo, content_hash, record) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            " ?, ?)",
+            "INSERT INTO applications (uuid, number, version, kind, state, id_number, name,"
+            " phone, birth_date, division_code, community, day, captured_at, operator,"
+            " updated_at, photo, content_hash, record, person_key, marital, written) VALUES"
+            f" (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {_NEXT_WRITTEN})",
             (
                 rec["uuid"],
                 rec["number"],
                 rec["kind"],
+                PHOTO_NEEDED if waiting else "saved",
                 person.get("id_number"),
                 person.get("name"),
                 person.get("phone"),
@@ -214,14 +206,19 @@ class Applications(Manager):
                 rec.get("photo"),
                 chash,
                 pack_record(rec),
+                self.store.person_key(person.get("id_number")),
+                person.get("marital"),
             ),
         )
         self.conn.execute(
             "INSERT INTO applications_fts (rowid, text) VALUES (?, ?)",
             (cur.lastrowid, fts_for(rec)),
         )
-        # the new version goes to the sync outbox in the same transaction
-        outbox.enqueue(self.conn, rec["uuid"], 1, chash)
+        self.store.referrals.sync(rec["uuid"], rec.get("services") or [], at.date().isoformat())
+        # the new version goes to the sync outbox in the same transaction, unless it prints a
+        # card and has no photo: then it waits for one (station/cards.py)
+        if not waiting:
+            outbox.enqueue(self.conn, rec["uuid"], 1, chash)
 
     def correct(
         self,
@@ -260,54 +257,14 @@ class Applications(Manager):
             elif "photo" not in clean and old.get("photo"):
                 clean["photo"] = old["photo"]
             clean.pop("state", None)
-            chash = content_hash(clean)
-            if chash == row["content_hash"]:
+            version = self._write_version(row, old, clean)
+            if version is None:
                 return {
                     "uuid": old["uuid"],
                     "number": old["number"],
                     "version": row["version"],
                     "changed": False,
                 }
-            version = row["version"] + 1
-            self.conn.execute(
-                "INSERT INTO application_versions (uuid, version, content_hash, record, operator,"
-                " saved_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    old["uuid"],
-                    row["version"],
-                    row["content_hash"],
-                    row["record"],
-                    old["operator"],
-                    row["updated_at"],
-                ),
-            )
-            person, residence = clean.get("person") or {}, clean.get("residence") or {}
-            self.conn.execute("DELETE FROM applications_fts WHERE rowid = ?", (row["id"],))
-            self.conn.execute(
-                "UPDATE applications SET version = ?, kind = ?, id_number = ?, name = ?,"
-                " phone = ?, birth_date = ?, division_code = ?, community = ?, updated_at = ?,"
-                " photo = ?, content_hash = ?, record = ? WHERE id = ?",
-                (
-                    version,
-                    clean["kind"],
-                    person.get("id_number"),
-                    person.get("name"),
-                    person.get("phone"),
-                    person.get("birth_date"),
-                    residence.get("division_code"),
-                    residence.get("community"),
-                    stamp(),
-                    clean.get("photo"),
-                    chash,
-                    pack_record(clean),
-                    row["id"],
-                ),
-            )
-            self.conn.execute(
-                "INSERT INTO applications_fts (rowid, text) VALUES (?, ?)",
-                (row["id"], fts_for(clean)),
-            )
-            outbox.enqueue(self.conn, old["uuid"], version, chash)
             auditlog.append(
                 self.conn, self.operator, "app.correct", old["uuid"], {"version": version}
             )
@@ -370,27 +327,70 @@ class Applications(Manager):
                 (day, last),
             )
 
-    # -- review flags and imported rows, kept with the applications they belong to ------------
-    def note_photo_override(self, uuid: str, reasons: list[str]) -> None:
-        """A photo kept although a check failed: a flag for the supervisor's review."""
-        with self.store.transaction():
-            self.conn.execute(
-                "INSERT OR REPLACE INTO photo_overrides (uuid, reasons) VALUES (?, ?)",
-                (uuid, json.dumps(reasons, ensure_ascii=False)),
-            )
+    def _write_version(
+        self, row: dict[str, Any], old: ApplicationRecord, clean: ApplicationRecord
+    ) -> int | None:
+        """Inside a transaction: ``clean`` as the next version of the application in ``row``
+        (the current one moves to ``application_versions``), its referrals, and the outbox —
+        or, when it prints a card without a photo, the state ``photo_needed`` instead (an
+        older version still waiting in the outbox is held there: ``outbox.pending`` skips the
+        applications that wait for a photo). None when nothing changed."""
+        chash = content_hash(clean)
+        if chash == row["content_hash"]:
+            return None
+        version = int(row["version"]) + 1
+        self.conn.execute(
+            "INSERT INTO application_versions (uuid, version, content_hash, record, operator,"
+            " saved_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                old["uuid"],
+                row["version"],
+                row["content_hash"],
+                row["record"],
+                old["operator"],
+                row["updated_at"],
+            ),
+        )
+        # the version the service holds: none while the application has waited for a photo
+        held = None if row["state"] == PHOTO_NEEDED else old
+        waiting = needs_photo(clean, held)
+        state = PHOTO_NEEDED if waiting else ("saved" if held is None else row["state"])
+        person, residence = clean.get("person") or {}, clean.get("residence") or {}
+        self.conn.execute("DELETE FROM applications_fts WHERE rowid = ?", (row["id"],))
+        self.conn.execute(
+            "UPDATE applications SET version = ?, kind = ?, state = ?, id_number = ?, name = ?,"
+            " phone = ?, birth_date = ?, division_code = ?, community = ?, updated_at = ?,"
+            " photo = ?, content_hash = ?, record = ?, person_key = ?, marital = ?,"
+            f" written = {_NEXT_WRITTEN} WHERE id = ?",
+            (
+                version,
+                clean["kind"],
+                state,
+                person.get("id_number"),
+                person.get("name"),
+                person.get("phone"),
+                person.get("birth_date"),
+                residence.get("division_code"),
+                residence.get("community"),
+                stamp(),
+                clean.get("photo"),
+                chash,
+                pack_record(clean),
+                self.store.person_key(person.get("id_number")),
+                person.get("marital"),
+                row["id"],
+            ),
+        )
+        self.conn.execute(
+            "INSERT INTO applications_fts (rowid, text) VALUES (?, ?)",
+            (row["id"], fts_for(clean)),
+        )
+        self.store.referrals.sync(old["uuid"], clean.get("services") or [], stamp()[:10])
+        if not waiting:
+            outbox.enqueue(self.conn, old["uuid"], version, chash)
+        return version
 
-    def photo_overrides(self, uuids: list[str]) -> dict[str, list[str]]:
-        """The override reasons of those of ``uuids`` that have one."""
-        out: dict[str, list[str]] = {}
-        for i in range(0, len(uuids), 500):
-            part = uuids[i : i + 500]
-            marks = ",".join("?" * len(part))
-            for uuid, reasons in self.conn.execute(
-                f"SELECT uuid, reasons FROM photo_overrides WHERE uuid IN ({marks})", part
-            ):
-                out[uuid] = json.loads(reasons)
-        return out
-
+    # -- imported rows, kept with the applications they belong to ------------------------------
     def imported(self, row_hashes: list[str]) -> set[str]:
         """Those of the spreadsheet rows' hashes that an earlier import already saved."""
         seen: set[str] = set()
@@ -400,6 +400,17 @@ class Applications(Manager):
             ).fetchone():
                 seen.add(digest)
         return seen
+
+    def imported_uuid(self, row_hash: str) -> str | None:
+        """The application an earlier import saved from this spreadsheet row."""
+        row = self.conn.execute(
+            "SELECT uuid FROM imported_rows WHERE row_hash = ?", (row_hash,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def state_of(self, uuid: str) -> str | None:
+        row = self.conn.execute("SELECT state FROM applications WHERE uuid = ?", (uuid,)).fetchone()
+        return None if row is None else str(row[0])
 
     def note_imported(self, rows: list[tuple[str, str]], source: str) -> None:
         """(row hash, uuid) of spreadsheet rows just saved, in the caller's transaction, so that
@@ -513,12 +524,22 @@ class Applications(Manager):
         )
 
     def browse(
-        self, day: dt.date | None = None, limit: int = 200, operator: str | None = None
+        self,
+        day: dt.date | None = None,
+        limit: int = 200,
+        operator: str | None = None,
+        *,
+        photo_needed: bool = False,
     ) -> list[ApplicationSummary]:
+        """The newest applications (of a day, of an operator; ``photo_needed``: only those
+        waiting for a photo)."""
         self.require("app.search")
         where, params = "1", cast(tuple[Any, ...], ())
         if day is not None:
             where, params = "day = ?", (day.isoformat(),)
+        if photo_needed:
+            where += " AND state = ?"
+            params = (*params, PHOTO_NEEDED)
         if operator:
             where += " AND operator = ?"
             params = (*params, operator)

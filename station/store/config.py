@@ -26,9 +26,15 @@ class Config(Manager):
 
     def set_many(self, values: Mapping[str, str], *, internal: bool = False) -> None:
         """Several settings saved together (a page of the setup wizard): every value is checked
-        first, then all are written and audited in one transaction — all of them or none."""
+        first, then all are written and audited in one transaction — all of them or none. Each
+        setting is changed only by the role with its permission (``Setting.permission``)."""
         if not internal:
-            self.require("config.write")
+            if not (self.store.can("config.write") or self.store.can("config.report")):
+                self.require("config.write")
+            for key in values:
+                setting = SETTINGS.get(key)
+                if setting is not None:
+                    self.require(setting.permission)
         for key, value in values.items():
             if key in SETTINGS or not internal:
                 check_setting(key, value, internal=internal)
@@ -74,6 +80,11 @@ class Config(Manager):
         if value and SETTINGS[key].secret:
             return "*" * len(value)
         return value
+
+    def may_set(self, key: str) -> bool:
+        """May this operator change the setting ``key``?"""
+        setting = SETTINGS.get(key)
+        return setting is not None and self.store.can(setting.permission)
 
     def all(self) -> dict[str, str | None]:
         self.require("config.read")

@@ -14,12 +14,14 @@ from station import db, roles, trust
 from station.errors import StorageError, ValidationError
 from station.i18n import _
 from station.keys import SessionKeys
+from station.store import upkeep
 from station.store.applications import Applications
 from station.store.config import Config
 from station.store.drafts import Drafts
 from station.store.endorsements import Endorsements
 from station.store.operators import Operators
 from station.store.profiles import Profiles
+from station.store.referrals import Referrals
 from station.store.review import Review
 from station.store.vault import Vault
 from station.typedefs import (
@@ -46,7 +48,7 @@ class Store:
     """An unlocked station database, bound to one operator and role.
 
     The tables are worked on by its managers (``operators``, ``config``, ``apps``, ``drafts``,
-    ``endorsements``, ``review``, ``profiles``); the methods below the plumbing are the store's
+    ``endorsements``, ``review``, ``profiles``, ``referrals``); the methods below the plumbing are the store's
     long-standing interface, kept as one-line delegates so that the desktop, the CLI and the
     tests did not change."""
 
@@ -96,6 +98,13 @@ class Store:
         self.review = Review(self)
         self.vault = Vault(self)
         self.profiles = Profiles(self)
+        self.referrals = Referrals(self)
+        self._person_secret: bytes | None = None
+        try:
+            upkeep.backfill(self)  # once, after migration 0012
+        except BaseException:
+            self.conn.close()
+            raise
 
     # -- plumbing ----------------------------------------------------------------------------
     @property
@@ -152,6 +161,12 @@ class Store:
 
     def require(self, permission: str) -> None:
         roles.require(self.role, permission)
+
+    def person_key(self, id_number: str | None) -> str | None:
+        """The keyed hash of an ID number that reports count persons by (store/upkeep.py)."""
+        if self._person_secret is None:
+            self._person_secret = upkeep.secret(self)
+        return upkeep.person_key(self._person_secret, id_number)
 
     def can(self, permission: str) -> bool:
         return roles.allowed(self.role, permission)
@@ -229,9 +244,14 @@ class Store:
         return self.apps.save(record, photo, today=today, photo_override=photo_override)
 
     def save_many(
-        self, records: list[dict[str, Any]], *, today: dt.date | None = None, source: str = "import"
+        self,
+        records: list[dict[str, Any]],
+        *,
+        today: dt.date | None = None,
+        source: str = "import",
+        photos: list[bytes | None] | None = None,
     ) -> list[SavedApplication | ValidationError]:
-        return self.apps.save_many(records, today=today, source=source)
+        return self.apps.save_many(records, today=today, source=source, photos=photos)
 
     def correct_application(
         self,

@@ -56,12 +56,16 @@ class Endorsements(Manager):
                 )
                 error.code = "already_endorsed"
                 raise error
+            # the card's issue date: its yearly endorsement falls due on the anniversaries
+            # (station/reports/endorsements_due.py)
+            issued = str(permit.get("issue_date") or "") or None
             self.conn.execute(
                 "INSERT INTO endorsements (id_number, permit_number, year, endorsed_on, station,"
-                " operator, recorded_at, application, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
-                " 'writing') ON CONFLICT (permit_number, year) DO UPDATE SET state = 'writing',"
-                " endorsed_on = excluded.endorsed_on, operator = excluded.operator,"
-                " recorded_at = excluded.recorded_at, application = excluded.application",
+                " operator, recorded_at, application, state, issue_date) VALUES (?, ?, ?, ?, ?,"
+                " ?, ?, ?, 'writing', ?) ON CONFLICT (permit_number, year) DO UPDATE SET"
+                " state = 'writing', endorsed_on = excluded.endorsed_on,"
+                " operator = excluded.operator, recorded_at = excluded.recorded_at,"
+                " application = excluded.application, issue_date = excluded.issue_date",
                 (
                     person.get("id_number", ""),
                     permit.get("number", ""),
@@ -71,6 +75,7 @@ class Endorsements(Manager):
                     self.operator,
                     stamp(),
                     application,
+                    issued,
                 ),
             )
 

@@ -42,6 +42,7 @@ PERSON_KEYS = {
     "phone",
     "education",
     "occupation",
+    "marital",  # GB/T 2261.2; optional (records saved before it existed stay valid)
 }
 RESIDENCE_KEYS = {
     "division_code",
@@ -109,6 +110,7 @@ def _person(c: Collector, person: dict[str, Any], path: str, full: bool) -> dict
     c.phone(person, "phone", f"{path}.phone", full)
     c.code(person, "education", f"{path}.education", False, "education")
     c.code(person, "occupation", f"{path}.occupation", False, "occupation")
+    c.code(person, "marital", f"{path}.marital", False, "marital")
     if idn is not None:
         if birth is not None and id_birth_date(idn) != birth:
             c.add(f"{path}.birth_date", "birth_date_mismatch")

@@ -7,7 +7,9 @@ speak, a batch id other than the Idempotency-Key, a malformed uuid or content ha
 that belongs to no record. More records than the service takes is 413 (halve and retry).
 What is answered per record (``rejected`` with a code and a field path): the record itself
 breaking the station's validation rules, a hash that does not match, a missing, oversized or
-non-JPEG photo — so one bad record never holds up the others.
+non-JPEG photo, a record that would print a card and has no photo (``photo_required`` on the
+field ``photo``: station/cards.py decides which versions print one, against the version the
+service already holds) — so one bad record never holds up the others.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from station.cards import needs_photo
 from station.errors import ValidationError
+from station.i18n import _
 from station.record import content_hash
 from station.validation import check_application
 from sync import wire
@@ -134,9 +138,18 @@ def accept(
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"uuid": item.uuid}
     stored = tx.application_hash(item.uuid)
+    if stored is not None and stored == item.content_hash:
+        return dict(out, status="duplicate")
+    held = tx.application_record(item.uuid) if stored is not None else None
+    if needs_photo(item.record, held):  # no card is ever produced without a photo
+        return dict(
+            out,
+            status="rejected",
+            code="photo_required",
+            field="photo",
+            message=_("A card is produced from this record: it needs the applicant's photo"),
+        )
     if stored is not None:
-        if stored == item.content_hash:
-            return dict(out, status="duplicate")
         tx.add_conflict(station_id, item.uuid, item.content_hash, item.record, at)
         return dict(out, status="conflict", code="conflict")
     number = item.record.get("number")

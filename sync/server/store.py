@@ -396,6 +396,14 @@ class Tx:
         ).fetchone()
         return None if row is None else str(row[0])
 
+    def application_record(self, uuid: str) -> dict[str, Any] | None:
+        """The record the service holds under ``uuid`` (any station), as it was accepted."""
+        row = self.execute("SELECT record FROM applications WHERE uuid = ?", (uuid,)).fetchone()
+        if row is None:
+            return None
+        record = json.loads(row[0])
+        return record if isinstance(record, dict) else None
+
     def application_state(self, station_id: str, uuid: str) -> str | None:
         row = self.execute(
             "SELECT state FROM applications WHERE uuid = ? AND " + SAME_STATION,

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from station.importer import ImportResult, write_error_sheet, write_template
+from station.import_sheets import write_error_sheet, write_template
+from station.importer import ImportResult
 from station.reports import report_data
 from station.reports.writers import write_csv, write_referrals, write_xlsx
 from station.spreadsheet import FORMULA_STARTS, csv_cell, looks_like_formula

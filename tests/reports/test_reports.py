@@ -27,8 +27,8 @@ def filled(station):
     recs = [synthetic_record(rng, dt.date.today()) for _ in range(25)]
     for r in recs:
         coord.save_application(r)
-    tech = station.login("tech")
-    tech.config_set("report.estimated_population", "500")
+    sup = station.login("super")  # the population estimates are the supervisor's
+    sup.config_set("report.estimated_population", "500")
     return station, recs
 
 
@@ -200,8 +200,8 @@ def test_coverage_by_community(filled, tmp_path):
     per = Counter(r["residence"]["community"] for r in recs)
     (first, n_first), *rest = per.most_common()
     estimates = f"{first}={n_first * 10}；不存在社区=40"
-    tech = station.login("tech")
-    tech.config_set("report.community_population", estimates)
+    sup = station.login("super")
+    sup.config_set("report.community_population", estimates)
     out = run_cli(
         "report",
         "daily",
@@ -244,7 +244,7 @@ def test_coverage_by_community(filled, tmp_path):
 def test_bad_community_population_is_refused(station, value):
     from station.errors import ValidationError
 
-    tech = station.login("tech")
+    sup = station.login("super")
     with pytest.raises(ValidationError):
-        tech.config_set("report.community_population", value)
-    assert tech.config_get("report.community_population") in (None, "")
+        sup.config_set("report.community_population", value)
+    assert sup.config_get("report.community_population") in (None, "")

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 
 from station.importer import TEMPLATE
 from station.profile.check import parse_document
+from tests import media
 from tests.conftest import PASSWORD, run_cli
 from tests.profiles import (
     XIAN_STATION_CODE,
@@ -80,8 +81,11 @@ def test_a_xian_profile_used_end_to_end(tmp_path, central):
     ok(run_cli("profile", "import", str(write_xlsx(tmp_path / "xian.xlsx", xian_document())),
                env=tech))  # fmt: skip
 
-    # CLI app add, in a Xi'an community
-    first = ok(run_cli("--json", "app", "add", "-", env=coord, input=json.dumps(xian_record())))
+    # CLI app add, in a Xi'an community (with the photo its card needs)
+    face = tmp_path / "face.jpg"
+    face.write_bytes(media.photo_jpeg(1))
+    first = ok(run_cli("--json", "app", "add", "-", "--photo", str(face), env=coord,
+                       input=json.dumps(xian_record())))  # fmt: skip
 
     # a spreadsheet drive: the community by its code and the district by name, another
     # district of the profile, and a demo community (refused, by row and field)
@@ -90,7 +94,12 @@ def test_a_xian_profile_used_end_to_end(tmp_path, central):
     for i, rec in enumerate(rows):
         rec["person"].update(person(i))
     drive(tmp_path / "drive.xlsx", rows)
-    out = run_cli("--json", "import", str(tmp_path / "drive.xlsx"), env=coord)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for rec in rows:
+        media.write_image(photos / f"{rec['person']['id_number']}.jpg", media.good())
+    out = run_cli("--json", "import", str(tmp_path / "drive.xlsx"), "--photos", str(photos),
+                  env=coord)  # fmt: skip
     result = json.loads(out.stdout)
     assert result["saved"] == 2
     assert [(e["row"], e["field"], e["code"]) for e in result["errors"]] == [
@@ -128,7 +137,8 @@ def test_a_xian_profile_used_end_to_end(tmp_path, central):
                str(write_json(tmp_path / "v4.json", doc)), env=tech))  # fmt: skip
     late = xian_record("西影路社区")
     late["person"].update(person(7))
-    ok(run_cli("--json", "app", "add", "-", env=coord, input=json.dumps(late)))
+    ok(run_cli("--json", "app", "add", "-", "--photo", str(face), env=coord,
+               input=json.dumps(late)))  # fmt: skip
     counts = ok(run_cli("--json", "sync", env=coord))
     assert counts["rejected"] == 1
     status = ok(run_cli("--json", "sync", "--status", env=coord))

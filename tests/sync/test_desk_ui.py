@@ -14,6 +14,7 @@ from station import desk, outbox
 from station.errors import CentralError
 from station.samples import sample_record
 from sync.client import SyncClient
+from tests import media
 from tests.conftest import PASSWORD
 from tests.sync.test_sync import enrolled, no_sleep
 
@@ -51,8 +52,8 @@ def test_pickup_with_id_check_then_handover_goes_out(station, central, ui, qtbot
     coord = enrolled(station, central)
     rec = sample_record()
     rec["person"].update({k: v for k, v in sim_card_person().items() if k in rec["person"] and v})
-    mine = coord.save_application(rec)
-    other = coord.save_application(sample_record())
+    mine = coord.save_application(rec, media.photo_jpeg(1))
+    other = coord.save_application(sample_record(), media.photo_jpeg(2))
     SyncClient(coord).run(sleep=no_sleep)
     central.store.produce()
     SyncClient(coord).sync_once()
@@ -87,7 +88,7 @@ def test_handover_sent_and_collected(station, central, ui, qtbot):
     from ui.pickup import PickupDialog
 
     coord = enrolled(station, central)
-    saved = coord.save_application(sample_record())
+    saved = coord.save_application(sample_record(), media.photo_jpeg(1))
     SyncClient(coord).run(sleep=no_sleep)
     central.store.produce()
     SyncClient(coord).sync_once()
@@ -106,7 +107,7 @@ def test_sync_status_rejection_opens_the_correction_at_the_field(station, centra
     from ui.sync_view import SyncStatusDialog
 
     coord = enrolled(station, central)
-    saved = [coord.save_application(sample_record()) for _ in range(2)]
+    saved = [coord.save_application(sample_record(), media.photo_jpeg(i)) for i in range(2)]
     SyncClient(coord).run(sleep=no_sleep)
     central.store.produce(saved[1]["uuid"], reject="address_unknown", field="residence.address")
     SyncClient(coord).sync_once()

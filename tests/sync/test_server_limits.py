@@ -253,8 +253,9 @@ def test_a_revoked_station_is_told_so_even_mid_upload(service):
 
 # -- slow and broken uploads ---------------------------------------------------------------------
 def _signed_batch(station: Enrolled, photo: int = 200_000) -> tuple[str, dict[str, str], bytes]:
-    item = valid_record()
-    key, body, ctype = batch([item], photos={item["uuid"]: b"\xff\xd8" + b"\1" * photo})
+    jpeg = b"\xff\xd8" + b"\1" * photo
+    item = valid_record(jpeg=jpeg)
+    key, body, ctype = batch([item], photos={item["uuid"]: jpeg})
     path = f"/v1/stations/{station.station_id}/batches"
     headers = {
         **station.headers("POST", path, body),

@@ -54,8 +54,14 @@ def multipart(batch_id: str, manifest: bytes, photos: dict[str, bytes]) -> tuple
     return bytes(out), f"multipart/form-data; boundary={boundary}"
 
 
+PHOTOS: dict[str, bytes] = {}  # the photo of each valid_record, sent unless a test says
+
+
 def batch(records, photos=None, batch_id=None, mutate=None):
     batch_id = batch_id or str(uuidlib.uuid4())
+    if photos is None:
+        uuids = {r.get("uuid") for r in records if isinstance(r, dict)}
+        photos = {u: jpeg for u, jpeg in PHOTOS.items() if u in uuids}
     manifest = {"batch_id": batch_id, "schema_version": 1, "records": records}
     if mutate:
         mutate(manifest)
@@ -72,8 +78,11 @@ def upload(caller, body, ctype, key):
     )
 
 
-def valid_record(seed=1):
+def valid_record(seed=1, jpeg=None):
+    """A valid new registration with its photo (``jpeg``, else the tests' JPEG), which
+    ``batch`` sends with it: the service produces no card without one (photo_required)."""
     import datetime as dt
+    import hashlib
     import random
 
     from station.record import content_hash
@@ -86,6 +95,9 @@ def valid_record(seed=1):
         captured_at="2026-01-05T10:00:00+08:00",
         operator="coord",
     )
+    jpeg = JPEG if jpeg is None else jpeg
+    rec["photo"] = hashlib.sha256(jpeg).hexdigest()
+    PHOTOS[rec["uuid"]] = jpeg
     return {"uuid": rec["uuid"], "content_hash": content_hash(rec), "record": rec}
 
 
@@ -320,6 +332,31 @@ def test_photo_rules_are_answered_per_record(caller, central):
         missing["uuid"]: ("rejected", "photo_missing", "photo"),
     }
     assert central.store.status()["photos"] == 1
+
+
+def test_no_card_without_a_photo(caller, central):
+    """A record from which a card would be produced is refused without its photo: a new
+    registration, a replacement, a change the service holds no version of; an endorsement is
+    written onto the card the holder has, and needs none."""
+    from station.record import content_hash
+
+    def bare(seed, kind):
+        item = valid_record(seed)
+        PHOTOS.pop(item["uuid"])
+        item["record"].pop("photo")
+        item["record"]["kind"] = kind
+        item["content_hash"] = content_hash(item["record"])
+        return item
+
+    items = [
+        bare(i, kind) for i, kind in enumerate(("new", "replacement", "change", "endorsement"))
+    ]
+    key, body, ctype = batch(items)
+    r = upload(caller, body, ctype, key)
+    assert r.status_code == 200, r.text
+    results = [(x["status"], x.get("code"), x.get("field")) for x in r.json()["results"]]
+    assert results == [("rejected", "photo_required", "photo")] * 3 + [("accepted", None, None)]
+    assert central.store.status()["applications"] == 1
 
 
 def test_json_bodies_over_their_limit_are_413(caller):

@@ -75,7 +75,7 @@ def test_end_to_end_production_pickup_and_handover(station, central):
 
 def test_correction_after_upload_goes_out_again_and_conflicts_are_kept(station, central):
     coord = enrolled(station, central)
-    saved = fill(coord, 3, photos=False)
+    saved = fill(coord, 3)
     SyncClient(coord).run(sleep=no_sleep)
     rec = coord.get_application(saved[0]["uuid"], audit_view=False)
     for key in ("version", "state"):
@@ -90,7 +90,7 @@ def test_correction_after_upload_goes_out_again_and_conflicts_are_kept(station, 
 
 def test_rejections_by_service_and_by_production(station, central):
     coord = enrolled(station, central)
-    saved = fill(coord, 2, photos=False)
+    saved = fill(coord, 2)
     # Make one stored record invalid behind the store's back (as an older version might be).
     from station.record import content_hash
     from station.store import pack_record, unpack_record
@@ -117,7 +117,7 @@ def test_rejections_by_service_and_by_production(station, central):
 
 def test_idempotency_key_replay_and_mismatch(station, central):
     coord = enrolled(station, central)
-    fill(coord, 2, photos=False)
+    fill(coord, 2)
     client = SyncClient(coord)
     batch = client._next_batch()
     path = f"/v1/stations/{client.station_id}/batches"
@@ -163,7 +163,7 @@ def test_refusals_unsigned_wrong_key_other_station_digest_replay(station, centra
 
 def test_clock_skew_detected_corrected_and_recorded(station, central):
     coord = enrolled(station, central)
-    fill(coord, 1, photos=False)
+    fill(coord, 1)
     client = SyncClient(coord)
     client.offset = -86400.0  # the station's clock is a day behind
     counts = client.sync_once()
@@ -177,7 +177,7 @@ def test_clock_skew_detected_corrected_and_recorded(station, central):
 
 def test_revoked_station_stops_and_marks_nothing_sent(station, central):
     coord = enrolled(station, central)
-    fill(coord, 3, photos=False)
+    fill(coord, 3)
     central.store.revoke(SyncClient(coord).station_id)
     with pytest.raises(CentralError) as exc:
         SyncClient(coord).sync_once()
@@ -219,7 +219,7 @@ def test_timeout_is_retried(station, central):
     proxy = FaultProxy(central.port)
     try:
         coord = enrolled(station, central, server=proxy.url)
-        fill(coord, 2, photos=False)
+        fill(coord, 2)
         proxy.inject("delay")
         client = SyncClient(coord, timeout=0.5)
         with pytest.raises(RetryLater):
@@ -234,7 +234,7 @@ def test_timeout_is_retried(station, central):
 
 def test_hostile_responses_change_nothing(station, central):
     coord = enrolled(station, central)
-    fill(coord, 2, photos=False)
+    fill(coord, 2)
     client = SyncClient(coord)
     batch = client._next_batch()
     before = states(coord)
@@ -278,7 +278,7 @@ def test_restore_asks_the_service_first(station, central, tmp_path):
     from station.store import Station
 
     coord = enrolled(station, central)
-    fill(coord, 4, photos=False)
+    fill(coord, 4)
     create_backup(station.login("tech"), tmp_path / "b.stbk")  # taken before the sync
     SyncClient(coord).run(sleep=no_sleep)
     restore_backup(tmp_path / "b.stbk", tmp_path / "new", station.recovery_code)
@@ -349,7 +349,7 @@ def test_cli_enrol_sync_central(station, central):
         "enrol", "--server", central.url, "--code", code["code"], env=station.env("tech")
     )
     assert again.returncode == 6
-    fill(station.login("coord"), 3, photos=False)
+    fill(station.login("coord"), 3)
     out = run_cli("--json", "sync", env=station.env())
     assert out.returncode == 0, out.stderr
     counts = json.loads(out.stdout)
@@ -375,7 +375,7 @@ def test_unreachable_service_exit_6_and_nothing_lost(station, central):
     from tests.sync.conftest import free_port
 
     coord = enrolled(station, central)
-    fill(coord, 2, photos=False)
+    fill(coord, 2)
     with coord.transaction():
         outbox.put(coord.conn, "server", f"http://127.0.0.1:{free_port()}")
     out = run_cli("--json", "sync", "--once", env=station.env())
@@ -392,7 +392,7 @@ def test_413_halves_the_batch_and_everything_still_goes_out(station, central):
     proxy = FaultProxy(central.port)
     try:
         coord = enrolled(station, central, server=proxy.url)
-        fill(coord, 30, photos=False)
+        fill(coord, 30)
         proxy.inject("status:413")
         client = SyncClient(coord)
         client.sync_once()

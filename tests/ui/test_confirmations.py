@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from station.samples import sample_record
+from tests import media
 from tests.conftest import PASSWORD
 from ui.qt import QMessageBox
 
@@ -45,7 +46,7 @@ def test_the_handover_button_asks_first(bridges, station, qtbot, questions):
     from ui.pickup import PickupDialog
 
     coord = station.login("coord")
-    saved = coord.save_application(sample_record())
+    saved = coord.save_application(sample_record(), media.photo_jpeg(1))  # else it waits
     with coord.transaction():  # the service has reported the card ready (as sync would)
         coord.conn.execute(
             "UPDATE outbox SET state = 'accepted', service_state = 'ready_for_pickup',"

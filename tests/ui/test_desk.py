@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from station.samples import sample_record
+from tests import media
 from tests.conftest import PASSWORD
 from tests.ui.test_first_window import login
 from ui.qt import QApplication, Qt
@@ -16,7 +17,7 @@ def desk(app, station, qtbot):
     from ui.app import DesktopSession
 
     coord = station.login("coord")
-    saved = coord.save_application(sample_record())
+    saved = coord.save_application(sample_record(), media.photo_jpeg(1))  # else it waits
     session = DesktopSession(station.station)
     session.show_login()
     qtbot.addWidget(session.login)

@@ -362,8 +362,10 @@ class IntakeDialog(QDialog):
         jpeg: bytes | None
         if self.photo is not None:
             jpeg, state = self.photo.jpeg, self.tr("taken")
-        elif self.correcting:
+        elif self.correcting and self.saved_photo is not None:
             jpeg, state = self.saved_photo, self.tr("kept from the saved version")
+        elif self.correcting:
+            jpeg, state = None, self.tr("none yet: without one, no card is made (F3 takes it)")
         else:
             jpeg, state = None, self.tr("missing")
         self.review_page.show_record(self.record(), jpeg, state)
@@ -511,9 +513,12 @@ class IntakeDialog(QDialog):
         # a photo taken although a check failed is a review flag, saved with the record
         if self.correcting:
             ref = str(self.correcting["uuid"])
-            op = self.bridge.op(
-                lambda s: s.correct_application(ref, record, jpeg, photo_override=override)
-            )
+
+            def correct(s: Any) -> dict[str, Any]:
+                done = s.correct_application(ref, record, jpeg, photo_override=override)
+                return dict(done, state=s.apps.state_of(ref))  # photo_needed: waits for one
+
+            op = self.bridge.op(correct)
         else:
             op = self.bridge.op(lambda s: s.save_application(record, jpeg, photo_override=override))
         op.success(self._saved).failure(self._save_failed).with_progress(
@@ -558,6 +563,12 @@ class IntakeDialog(QDialog):
                 if result.get("changed")
                 else self.tr("Nothing changed")
             )
+            if result.get("state") == "photo_needed":
+                saved_label.setText(
+                    saved_label.text()
+                    + " · "
+                    + self.tr("it waits for the applicant's photo and is not sent until then")
+                )
         self.photo_label.setText(saved_label.text())
 
     def _save_failed(self, exc: BaseException) -> None:

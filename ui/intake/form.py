@@ -35,6 +35,7 @@ class IntakeForm:
         person = {k: text(f"person.{k}") for k in (*PERSON_FIELDS, "phone")}
         person["education"] = a.education.currentData()
         person["occupation"] = a.occupation.currentData()
+        person["marital"] = a.marital.currentData()
         residence = {
             "division_code": r.district.currentData(),
             "community": r.community.currentData(),
@@ -81,6 +82,7 @@ class IntakeForm:
         for combo, value in (
             (a.education, person.get("education")),
             (a.occupation, person.get("occupation")),
+            (a.marital, person.get("marital")),
         ):
             combo.setCurrentIndex(max(0, combo.findData(value)))
         residence = rec.get("residence") or {}
