@@ -183,7 +183,7 @@ def test_a_large_import_on_a_full_data_disk_keeps_whole_chunks_and_resumes(tmp_p
 
     sheet = tmp_path / "drive.xlsx"
     write_xlsx(sheet, rows(1500, seed=9))
-    with tmpfs(tmp_path / "disk", "8m") as disk:
+    with tmpfs(tmp_path / "disk", "16m") as disk:
         station = StationFixture(disk / "data")
         try:
             filler = fill(disk, 1200 * 1024)

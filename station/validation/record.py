@@ -345,11 +345,13 @@ def normalize_application(record: dict[str, Any]) -> dict[str, Any]:
         return obj.strip() if isinstance(obj, str) else obj
 
     out = strip(out)
+    members = out.get("members")
+    dwelling = out.get("dwelling")
     for holder in (
         out.get("person"),
-        (out.get("dwelling") or {}).get("landlord"),
+        dwelling.get("landlord") if isinstance(dwelling, dict) else None,
         out.get("guardian"),
-        *(out.get("members") or []),
+        *(members if isinstance(members, list) else []),
     ):
         if isinstance(holder, dict) and isinstance(holder.get("id_number"), str):
             holder["id_number"] = holder["id_number"].upper()

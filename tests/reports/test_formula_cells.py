@@ -152,8 +152,8 @@ def test_cli_referrals_and_error_sheet_hold_the_payload_as_text(station, tmp_pat
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_cli_report_with_a_formula_like_community(station, tmp_path, fmt):
-    tech = station.login("tech")
-    tech.config_set("report.community_population", "+SUM(A1)=200;@cmd=100")
+    supervisor = station.login("super")
+    supervisor.config_set("report.community_population", "+SUM(A1)=200;@cmd=100")
     out = run_cli(
         "report",
         "daily",

@@ -34,12 +34,12 @@ def small_central(tmp_path):
 def test_a_record_too_large_alone_is_set_aside_and_the_rest_go_on(station, small_central):
     central = small_central
     coord = enrolled(station, central)
-    fill(coord, 4, photos=False)
+    fill(coord, 4)
     rng = random.Random(77)
     big = coord.save_application(
         synthetic_record(rng, dt.date.today()), media.photo_jpeg(77, pad=500_000)
     )
-    fill(coord, 3, seed=2, photos=False)
+    fill(coord, 3, seed=2)
     out = run_cli("--json", "sync", env=station.env(), timeout=120)
     assert out.returncode == 0, out.stderr
     counts = json.loads(out.stdout)
@@ -73,7 +73,7 @@ def test_a_record_too_large_alone_is_set_aside_and_the_rest_go_on(station, small
 
 def test_408_too_slow_is_retried_with_smaller_batches(station, central):
     coord = enrolled(station, central)
-    fill(coord, 30, photos=False)
+    fill(coord, 30)
     hostile = HostileService()
     try:
         with coord.transaction():
@@ -151,7 +151,7 @@ def test_the_desktop_service_waits_for_a_running_sync(station, central):
     from sync.service import SyncService
 
     coord = enrolled(station, central)
-    fill(coord, 2, photos=False)
+    fill(coord, 2)
     seen: list[dict] = []
     got = threading.Event()
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from station import outbox
-from sync.client import SyncClient
+from sync.client import SyncClient, enrol
 from tests.conftest import run_cli
 from tests.sync.hostile import HostileService, as_json, sent_batch
 from tests.sync.test_sync import enrolled, fill, no_sleep, states
@@ -85,7 +85,7 @@ def point_at(store, url: str) -> None:
 @pytest.mark.parametrize("answer", list(BATCH_ANSWERS))
 def test_hostile_batch_answers(station, central, hostile, answer):
     coord = enrolled(station, central)
-    fill(coord, 3, photos=False)
+    fill(coord, 3)
     point_at(coord, hostile.url)
     hostile.batches = BATCH_ANSWERS[answer]
     out = run_cli("--json", "sync", "--once", env=station.env(), timeout=90)
@@ -104,7 +104,7 @@ def test_hostile_batch_answers(station, central, hostile, answer):
 
 def test_a_service_that_always_says_retry_does_not_hold_the_round(station, central, hostile):
     coord = enrolled(station, central)
-    fill(coord, 3, photos=False)
+    fill(coord, 3)
     point_at(coord, hostile.url)
     hostile.batches = lambda p, r: as_json(results(r, status="retry"))
     out = run_cli("--json", "sync", env=station.env(), timeout=90)  # with its retries
@@ -144,7 +144,7 @@ def nest(depth):
 @pytest.mark.parametrize("answer", list(FEED_ANSWERS))
 def test_hostile_feed_answers_move_nothing(station, central, hostile, answer):
     coord = enrolled(station, central)
-    fill(coord, 2, photos=False)
+    fill(coord, 2)
     SyncClient(coord).run(sleep=no_sleep)
     cursor = outbox.get(coord.conn, "cursor")
     events = coord.conn.execute("SELECT count(*) FROM status_events").fetchone()[0]
@@ -169,7 +169,7 @@ def test_odd_event_details_are_bounded_and_the_feed_goes_on(station, central, ho
     """An event's detail is the service's business: a huge one is dropped, a deeply nested
     small one kept (the sync overview takes what it can use); the event counts either way."""
     coord = enrolled(station, central)
-    fill(coord, 1, photos=False)
+    fill(coord, 1)
     SyncClient(coord).run(sleep=no_sleep)
     detail = nest(60) if detail == "nest" else detail
     point_at(coord, hostile.url)
@@ -206,11 +206,16 @@ def test_hostile_lookup_after_a_restore(station, central, hostile, tmp_path, ans
     from tests.conftest import PASSWORD
 
     coord = enrolled(station, central)
-    fill(coord, 2, photos=False)
+    fill(coord, 2)
     create_backup(station.login("tech"), tmp_path / "b.stbk")
     SyncClient(coord).run(sleep=no_sleep)
     new = tmp_path / "new"
     restore_backup(tmp_path / "b.stbk", new, station.recovery_code)
+    tech = Station(new).login("tech", PASSWORD)
+    try:  # a restored copy sends nothing before its re-enrolment (one identity per station)
+        enrol(tech, central.url, central.enrol_code())
+    finally:
+        tech.close()
     restored = Station(new).login("coord", PASSWORD)
     try:
         point_at(restored, hostile.url)

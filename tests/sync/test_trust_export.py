@@ -24,7 +24,7 @@ def test_an_export_is_signed_by_its_operator_and_the_service_records_them(
 ):
     coord = enrolled(station, central)
     go_offline(coord)
-    fill(coord, 3, photos=False)
+    fill(coord, 3)
     usb = tmp_path / "usb"
     usb.mkdir()
     export(station, usb)
@@ -55,7 +55,7 @@ def test_a_restored_copy_exports_nothing(station, central, tmp_path):
 def test_a_revoked_operators_export_is_refused(station, central, tmp_path):
     coord = enrolled(station, central)
     go_offline(coord)
-    fill(coord, 2, photos=False)
+    fill(coord, 2)
     usb = tmp_path / "usb"
     usb.mkdir()
     export(station, usb)
@@ -74,7 +74,7 @@ def test_a_revoked_operators_export_is_refused(station, central, tmp_path):
 def test_the_export_of_a_pc_a_re_enrolment_retired_is_refused(station, central, tmp_path):
     coord = enrolled(station, central)
     go_offline(coord)
-    fill(coord, 1, photos=False)
+    fill(coord, 1)
     usb = tmp_path / "usb"
     usb.mkdir()
     export(station, usb)
@@ -97,7 +97,7 @@ def test_a_number_taken_answered_through_the_import_is_renumbered_online(
 ):
     coord = enrolled(station, central)
     go_offline(coord)
-    [saved] = fill(coord, 1, photos=False)
+    [saved] = fill(coord, 1)
     usb = tmp_path / "usb"
     usb.mkdir()
     export(station, usb)
@@ -121,7 +121,7 @@ def test_an_export_imported_before_a_re_enrolment_still_answers_for_its_batches(
 
     coord = enrolled(station, central)
     go_offline(coord)
-    fill(coord, 2, photos=False)
+    fill(coord, 2)
     usb = tmp_path / "usb"
     usb.mkdir()
     export(station, usb)

@@ -33,7 +33,7 @@ def sender_of(central, batch_id):
 # -- signed by the operator, anchored, receipted -----------------------------------------------------
 def test_requests_are_signed_by_the_operator_and_the_head_is_receipted(station, central):
     coord = enrolled(station, central)
-    fill(coord, 3, photos=False)
+    fill(coord, 3)
     SyncClient(coord).run(sleep=no_sleep)
     batch = coord.conn.execute("SELECT batch_id FROM batches").fetchone()[0]
     assert sender_of(central, batch) == ("coord", "coordinator")
@@ -56,7 +56,7 @@ def test_the_background_sync_of_the_desktop_signs_as_its_operator(station, centr
     from sync.service import SyncService
 
     coord = enrolled(station, central)
-    fill(coord, 2, photos=False)
+    fill(coord, 2)
     seen = []
     service = SyncService(coord, interval=3600, on_state=seen.append)
     service.start()
@@ -75,7 +75,7 @@ def test_the_background_sync_of_the_desktop_signs_as_its_operator(station, centr
 # -- (b) at the service: a rewritten or shortened chain -----------------------------------------------
 def test_a_rewritten_chain_is_flagged_and_stops_uploads(station, central):
     coord = enrolled(station, central)
-    fill(coord, 2, photos=False)
+    fill(coord, 2)
     SyncClient(coord).run(sleep=no_sleep)
     anchored = trust.anchors(coord.conn)[-1]["seq"]
     coord.close()
@@ -87,7 +87,7 @@ def test_a_rewritten_chain_is_flagged_and_stops_uploads(station, central):
     conn.execute("DELETE FROM audit WHERE seq = 3")
     rewrite_chain_from(conn, 3)
     conn.close()
-    fill(station.login("coord"), 1, photos=False)
+    fill(station.login("coord"), 1)
     out = cli(station, "sync")
     assert out.returncode == 6, out.stderr
     err = json.loads(out.stdout)["error"]
@@ -117,13 +117,13 @@ def test_a_rewritten_chain_is_flagged_and_stops_uploads(station, central):
 
 def test_a_chain_put_back_to_an_older_copy_went_backwards(station, central, tmp_path):
     coord = enrolled(station, central)
-    fill(coord, 1, photos=False)
+    fill(coord, 1)
     SyncClient(coord).run(sleep=no_sleep)
     station.close()
     old = tmp_path / "old"
     shutil.copytree(station.data_dir, old)  # the files as they are now
     coord = station.login("coord")
-    fill(coord, 3, photos=False)
+    fill(coord, 3)
     SyncClient(coord).run(sleep=no_sleep)  # a longer chain anchored
     station.close()
     shutil.rmtree(station.data_dir)
@@ -182,7 +182,7 @@ def test_a_restored_copy_and_the_old_pc_never_share_a_number(station, central, t
     from tests.conftest import StationFixture
 
     first = enrolled(station, central)
-    fill(first, 3, photos=False)
+    fill(first, 3)
     SyncClient(first).run(sleep=no_sleep)
     backup = tmp_path / "b.stbk"
     create_backup(station.login("tech"), backup)
@@ -199,9 +199,9 @@ def test_a_restored_copy_and_the_old_pc_never_share_a_number(station, central, t
 
     second.station = Station(second_dir)
     # both PCs save applications the same day: the same numbers, other applicants
-    a = fill(first, 2, seed=7, photos=False)
+    a = fill(first, 2, seed=7)
     b_store = second.login("coord")
-    b = fill(b_store, 3, seed=8, photos=False)
+    b = fill(b_store, 3, seed=8)
     assert {x["number"] for x in a} <= {x["number"] for x in b}
     # the restored one may not upload before it is enrolled again
     out = cli(second, "sync")
@@ -227,7 +227,7 @@ def test_a_restored_copy_and_the_old_pc_never_share_a_number(station, central, t
     status = json.loads(cli(second, "sync", "--status").stdout)
     assert status["to_reprint"] >= 2
     # the old PC is refused from now on
-    fill(first, 1, seed=9, photos=False)
+    fill(first, 1, seed=9)
     out = cli(station, "sync")
     assert out.returncode == 6
     assert json.loads(out.stdout)["error"]["code"] == "superseded"
@@ -273,7 +273,7 @@ def test_an_enrolment_whose_answer_was_lost_is_recovered_with_a_new_key(station,
     )
     result = enrol(tech, central.url, central.enrol_code())
     assert result["rotated"] and len(result["superseded"]) == 1
-    fill(station.login("coord"), 1, photos=False)
+    fill(station.login("coord"), 1)
     assert SyncClient(station.login("coord")).sync_once()["accepted"] == 1
 
 
@@ -342,7 +342,7 @@ def test_a_station_from_before_the_vault_moves_onto_it_at_enrolment(tmp_path, ce
     }
     # it keeps working: login, intake, sync with the old key
     coord = Station(data).login("coord", PASSWORD)
-    fill(coord, 2, photos=False)
+    fill(coord, 2)
     assert SyncClient(coord).run(sleep=no_sleep)["accepted"] == 2
     coord.close()
     doctor = json.loads(run_cli("--json", "--user", "tech", "doctor", env=env).stdout)
@@ -378,7 +378,7 @@ def test_a_station_from_before_the_vault_moves_onto_it_at_enrolment(tmp_path, ce
     assert (out.returncode, json.loads(out.stdout)["error"]["code"]) == (3, "bad_certificate")
     tech.reset_password("coord", PASSWORD)
     coord = Station(data).login("coord", PASSWORD)
-    fill(coord, 1, seed=4, photos=False)
+    fill(coord, 1, seed=4)
     assert SyncClient(coord).run(sleep=no_sleep)["accepted"] == 1
     result = audit.verify(coord.conn)
     assert result.ok and result.unsigned >= 2 and result.signed > 0
@@ -403,7 +403,7 @@ def test_an_anchor_hit_by_a_fault_goes_with_the_next_round(station, central, fau
     proxy = FaultProxy(central.port, spare=())  # the fault hits the anchor itself
     try:
         coord = enrolled(station, central, server=proxy.url)
-        fill(coord, 2, photos=False)
+        fill(coord, 2)
         proxy.inject(fault)
         SyncClient(coord, timeout=5).run(sleep=no_sleep)  # the uploads do not wait for it
         assert states(coord) == {"accepted": 2}
