@@ -18,21 +18,23 @@ def test_lock_and_unlock(qapp, qtbot, station):
     qtbot.addWidget(form)
     form.show()
     lock = IdleLock(window, station.station, "coord", minutes=0.002)  # about 0.1 s
-    qtbot.waitUntil(lambda: lock.dialog is not None, timeout=5_000)
-    assert not window.isVisible() and not form.isVisible()
-    # Locked. The unlock re-arms the timer: at 0.1 s it could lock again before the check
-    # below looks (a long pause of the event loop late in a full run did exactly that).
-    lock.timer.setInterval(60_000)
-    dlg = lock.dialog
-    dlg.reject()  # Esc does nothing
-    assert lock.dialog is not None
-    dlg.password.setText("wrong-password")
-    dlg.try_unlock()
-    qtbot.waitUntil(lambda: not dlg.error.isHidden(), timeout=10_000)
-    assert lock.dialog is not None
-    dlg.password.setText(PASSWORD)
-    dlg.try_unlock()
-    qtbot.waitUntil(lambda: lock.dialog is None, timeout=10_000)
-    assert window.isVisible() and form.isVisible()
-    assert lock.timer.isActive()  # armed again for the next idle spell
-    lock.stop()
+    try:
+        qtbot.waitUntil(lambda: lock.dialog is not None, timeout=5_000)
+        assert not window.isVisible() and not form.isVisible()
+        # Locked. The unlock re-arms the timer: at 0.1 s it could lock again before the check
+        # below looks (a long pause of the event loop late in a full run did exactly that).
+        lock.timer.setInterval(60_000)
+        dlg = lock.dialog
+        dlg.reject()  # Esc does nothing
+        assert lock.dialog is not None
+        dlg.password.setText("wrong-password")
+        dlg.try_unlock()
+        qtbot.waitUntil(lambda: not dlg.error.isHidden(), timeout=10_000)
+        assert lock.dialog is not None
+        dlg.password.setText(PASSWORD)
+        dlg.try_unlock()
+        qtbot.waitUntil(lambda: lock.dialog is None, timeout=10_000)
+        assert window.isVisible() and form.isVisible()
+        assert lock.timer.isActive()  # armed again for the next idle spell
+    finally:  # a failure must not leave a lock that hides the next tests' windows
+        lock.stop()
