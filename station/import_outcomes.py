@@ -34,6 +34,7 @@ from station.importer import (
     _bad,
     _cell_text,
     _date,
+    first_row,
     import_file,
 )
 
@@ -75,7 +76,7 @@ def import_any(
     path = Path(path)
     rows = read_rows(path)
     try:
-        header = next((r for r in rows if any(_cell_text(c) for c in r)), None)
+        header = first_row(rows)
         mapping = map_header(header) if header is not None else None
         if header is not None and mapping is not None:
             if photos is not None:
@@ -84,9 +85,11 @@ def import_any(
                     _("A referral-outcome list has no photos; import it without --photos"),
                 )
             return import_outcomes(store, rows, header, mapping, dry_run, path.name)
+        return import_file(
+            store, path, dry_run, progress, cancel, photos, opened=(rows, header)
+        )  # a registration list: the same rows go on, the file is not read twice
     finally:
         rows.close()  # type: ignore[attr-defined]  # a generator: the file closes
-    return import_file(store, path, dry_run, progress, cancel, photos)
 
 
 def map_header(header: list[Any]) -> dict[int, str] | None:

@@ -24,7 +24,7 @@ import datetime as dt
 import functools
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -343,21 +343,24 @@ def import_file(
     progress: Callable[[int], None] | None = None,
     cancel: threading.Event | None = None,
     photos: Path | None = None,
+    *,
+    opened: tuple[Iterator[list[Any]], list[Any] | None] | None = None,
 ) -> ImportResult:
+    """``opened``: the file's rows and its header row when the caller has read them already
+    (``import_any`` tells the lists apart by the header), so the file is read once."""
     store.require("app.import")
     path = Path(path)
     folder = None
     if photos is not None:
         from station.photo_files import photo_folder
 
-        folder = photo_folder(photos)  # a missing folder is refused before anything is read
-    rows = read_rows(path)
+        folder = photo_folder(photos)  # a missing folder is refused before any row is used
+    if opened is None:
+        rows = read_rows(path)
+        header = first_row(rows)
+    else:
+        rows, header = opened
     result = ImportResult(photo_folder=folder is not None)
-    header: list[Any] | None = None
-    for row in rows:
-        if not _blank(row):
-            header = row
-            break
     if header is None:
         raise UsageError("empty_file", _("The file is empty"))
     while header and not _cell_text(header[-1]):
@@ -446,6 +449,11 @@ def import_file(
     if progress:
         progress(row_no)
     return result
+
+
+def first_row(rows: Iterator[list[Any]]) -> list[Any] | None:
+    """The first row with any text (the header), or None for an empty file."""
+    return next((row for row in rows if not _blank(row)), None)
 
 
 def _blank(row: list[Any]) -> bool:
